@@ -1,0 +1,137 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { RoutingRule } from '@kms/core';
+
+/**
+ * Settings come from `KMS_*` environment variables, then from an optional YAML file (`KMS_CONFIG`),
+ * then from the defaults below; the environment wins. One table lists every setting, so the README
+ * table, the parser and the error messages cannot drift apart. A bad value stops start-up with a
+ * message naming the setting.
+ */
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  dbUrl: string;
+  masterKeyFile: string;
+  masterKey: Buffer | null;
+  logLevel: string;
+  keyCacheSize: number;
+  cacheTtlMs: number;
+  auditMaxBatch: number;
+  bodyLimit: number;
+  defaultBackend: string;
+  routing: RoutingRule[];
+}
+
+export class ConfigError extends Error {}
+
+type Raw = string | number | boolean | object;
+interface Setting {
+  key: keyof GatewayConfig;
+  env: string;
+  yaml: string;
+  doc: string;
+  /** Default, possibly derived from settings earlier in the table. */
+  def: (c: Partial<GatewayConfig>) => unknown;
+  parse: (v: Raw) => unknown;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+const int = (min: number, max: number) => (v: Raw) => {
+  const n = typeof v === 'number' ? v : /^-?\d+$/.test(String(v).trim()) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`must be an integer between ${min} and ${max}`);
+  return n;
+};
+const str = (v: Raw) => {
+  if (typeof v !== 'string' || v.length === 0) throw new Error('must be a non-empty string');
+  return v;
+};
+const oneOf = (values: string[]) => (v: Raw) => {
+  if (typeof v !== 'string' || !values.includes(v)) throw new Error(`must be one of ${values.join(', ')}`);
+  return v;
+};
+const masterKey = (v: Raw) => {
+  const b = Buffer.from(String(v), 'base64');
+  if (b.length !== 32 || b.toString('base64') !== String(v).trim()) throw new Error('must be 32 bytes in base64');
+  return b;
+};
+const rules = (v: Raw) => {
+  const list = typeof v === 'string' ? JSON.parse(v) : v;
+  if (!Array.isArray(list)) throw new Error('must be a list of rules');
+  return list.map((r: Record<string, unknown>, i: number) => {
+    if (typeof r !== 'object' || r === null || typeof r.backend !== 'string') throw new Error(`rule ${i + 1} needs a backend`);
+    for (const k of Object.keys(r)) {
+      if (!['tenant', 'dialect', 'spec', 'backend', 'fallback'].includes(k)) throw new Error(`rule ${i + 1} has an unknown field '${k}'`);
+    }
+    return r as unknown as RoutingRule;
+  });
+};
+
+export const SETTINGS: Setting[] = [
+  { key: 'host', env: 'KMS_HOST', yaml: 'http.host', doc: 'Address to listen on', def: () => '127.0.0.1', parse: str },
+  { key: 'port', env: 'KMS_PORT', yaml: 'http.port', doc: 'TCP port (0 picks a free one)', def: () => 8080, parse: int(0, 65535) },
+  { key: 'bodyLimit', env: 'KMS_BODY_LIMIT', yaml: 'http.bodyLimit', doc: 'Largest request body, bytes', def: () => 1048576, parse: int(1024, 64 * 1048576) },
+  { key: 'dataDir', env: 'KMS_DATA_DIR', yaml: 'dataDir', doc: 'Directory for the SQLite file and the master key file', def: () => resolve('./data'), parse: (v) => resolve(str(v)) },
+  { key: 'dbUrl', env: 'KMS_DB_URL', yaml: 'db.url', doc: '`sqlite:<path>` or `postgres://user:pass@host:port/db`', def: (c) => `sqlite:${c.dataDir}/kms.sqlite`, parse: str },
+  { key: 'masterKeyFile', env: 'KMS_MASTER_KEY_FILE', yaml: 'masterKey.file', doc: 'Master key file, created (mode 0600) on first start', def: (c) => `${c.dataDir}/master.key`, parse: str },
+  { key: 'masterKey', env: 'KMS_MASTER_KEY', yaml: 'masterKey.value', doc: 'Master key itself (32 bytes, base64); overrides the file', def: () => null, parse: masterKey },
+  { key: 'logLevel', env: 'KMS_LOG_LEVEL', yaml: 'log.level', doc: LOG_LEVELS.join(' / '), def: () => 'info', parse: oneOf(LOG_LEVELS) },
+  { key: 'keyCacheSize', env: 'KMS_KEY_CACHE_SIZE', yaml: 'cache.keys', doc: 'Keys kept ready in memory (LRU)', def: () => 10000, parse: int(1, 10_000_000) },
+  { key: 'cacheTtlMs', env: 'KMS_CACHE_TTL_MS', yaml: 'cache.ttlMs', doc: 'How stale a cached key or credential may be when another process changed it', def: () => 5000, parse: int(0, 3_600_000) },
+  { key: 'auditMaxBatch', env: 'KMS_AUDIT_MAX_BATCH', yaml: 'audit.maxBatch', doc: 'Most audit rows committed in one transaction', def: () => 1000, parse: int(1, 100000) },
+  { key: 'defaultBackend', env: 'KMS_DEFAULT_BACKEND', yaml: 'backends.default', doc: 'Backend for new keys when no rule matches', def: () => 'soft', parse: oneOf(['soft']) },
+  { key: 'routing', env: 'KMS_ROUTING_RULES', yaml: 'backends.rules', doc: 'Routing rules (JSON list in the env): {tenant?, dialect?, spec?, backend, fallback?}', def: () => [], parse: rules },
+];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const file = env.KMS_CONFIG;
+  let yaml: Record<string, unknown> = {};
+  if (file) {
+    if (!existsSync(file)) throw new ConfigError(`KMS_CONFIG: file ${file} does not exist`);
+    try {
+      yaml = (parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>) ?? {};
+    } catch (err) {
+      throw new ConfigError(`KMS_CONFIG: ${file} is not valid YAML (${(err as Error).message})`);
+    }
+    if (typeof yaml !== 'object' || Array.isArray(yaml)) throw new ConfigError(`KMS_CONFIG: ${file} must hold a mapping`);
+    checkUnknownYaml(yaml);
+  }
+  const c: Partial<GatewayConfig> = {};
+  for (const s of SETTINGS) {
+    const fromEnv = env[s.env];
+    const fromYaml = getPath(yaml, s.yaml);
+    const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromYaml;
+    if (raw === undefined || raw === null) {
+      (c as Record<string, unknown>)[s.key] = s.def(c);
+      continue;
+    }
+    try {
+      (c as Record<string, unknown>)[s.key] = s.parse(raw as Raw);
+    } catch (err) {
+      const where = fromEnv !== undefined && fromEnv !== '' ? s.env : `${s.yaml} in ${file}`;
+      throw new ConfigError(`${where}: ${(err as Error).message}`);
+    }
+  }
+  return c as GatewayConfig;
+}
+
+function getPath(obj: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj);
+}
+
+/** A misspelt YAML key would otherwise be ignored silently. */
+function checkUnknownYaml(yaml: Record<string, unknown>): void {
+  const known = new Set(SETTINGS.map((s) => s.yaml));
+  const walk = (o: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(o)) {
+      const path = prefix ? `${prefix}.${k}` : k;
+      if (known.has(path)) continue;
+      if (v && typeof v === 'object' && !Array.isArray(v) && [...known].some((p) => p.startsWith(`${path}.`))) walk(v as Record<string, unknown>, path);
+      else throw new ConfigError(`KMS_CONFIG: unknown setting '${path}'`);
+    }
+  };
+  walk(yaml, '');
+}

@@ -1,0 +1,50 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config';
+import { createKernel, createLogger } from './kernel';
+import { startServer } from './server';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`kms-gateway: bad configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config);
+  let kernel;
+  try {
+    kernel = await createKernel(config, log);
+  } catch (err) {
+    const msg = err instanceof ConfigError ? `bad configuration: ${err.message}` : `cannot start: ${(err as Error).message}`;
+    log.fatal(msg);
+    process.stderr.write(`kms-gateway: ${msg}\n`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  }
+  const app = await startServer(kernel);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const keys = await kernel.keyStore.count();
+  log.info({ url: `http://${config.host}:${port}`, store: config.dbUrl.replace(/\/\/[^@]*@/, '//***@'), keys }, 'kms-gateway listening');
+  // A parseable line for tests and scripts that start the gateway on port 0.
+  process.stdout.write(`kms-gateway listening on http://${config.host}:${port}\n`);
+  if ((await kernel.tenants.listTenants()).length === 0) {
+    log.info('no tenants yet: create one and a credential with `npm run cli -- tenant create demo` then `npm run cli -- credential ehsm demo` (or `jose`)');
+  }
+  const stop = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await app.close();
+    await kernel.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+void main().catch((err) => {
+  process.stderr.write(`kms-gateway: fatal: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

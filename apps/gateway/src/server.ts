@@ -1,0 +1,22 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import type { Kernel } from './kernel';
+import { PinoNestLogger } from './nest-logger';
+
+/** Builds the HTTP application over a kernel and starts listening. */
+export async function startServer(kernel: Kernel): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: kernel.config.bodyLimit,
+    // eHSM's Python SDK calls `/ehsm/?Action=...`; other clients `/ehsm?Action=...`.
+    routerOptions: { ignoreTrailingSlash: true },
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forKernel(kernel), adapter, {
+    logger: new PinoNestLogger(kernel.log),
+    abortOnError: false,
+  });
+  app.enableShutdownHooks();
+  await app.listen(kernel.config.port, kernel.config.host);
+  return app;
+}

@@ -1,0 +1,86 @@
+import type { KeyFamily } from './specs';
+
+/**
+ * Canonical operation parameters. Dialects translate their names into these; backends implement
+ * them. Anything a dialect can say must be expressible here, and nothing here is dialect-shaped.
+ */
+export type HashAlg = 'SHA-1' | 'SHA-224' | 'SHA-256' | 'SHA-384' | 'SHA-512' | 'SHA3-256' | 'SHA3-384' | 'SHA3-512' | 'SM3';
+
+/** Digest sizes in bytes, and the names node:crypto knows them by. */
+export const HASHES: Record<HashAlg, { size: number; node: string }> = {
+  'SHA-1': { size: 20, node: 'sha1' },
+  'SHA-224': { size: 28, node: 'sha224' },
+  'SHA-256': { size: 32, node: 'sha256' },
+  'SHA-384': { size: 48, node: 'sha384' },
+  'SHA-512': { size: 64, node: 'sha512' },
+  'SHA3-256': { size: 32, node: 'sha3-256' },
+  'SHA3-384': { size: 48, node: 'sha3-384' },
+  'SHA3-512': { size: 64, node: 'sha3-512' },
+  SM3: { size: 32, node: 'sm3' },
+};
+
+export type AeadAlg = 'AES-GCM' | 'AES-CBC-HMAC-SHA2' | 'SM4-CBC' | 'SM4-CTR';
+export interface EncryptParams {
+  alg: AeadAlg;
+  plaintext: Buffer;
+  /** Authenticated, not encrypted (AES-GCM, AES-CBC-HMAC); SM4 modes ignore it. */
+  aad?: Buffer;
+  /** Caller-chosen IV, for known-answer tests and JOSE interop; a fresh random one otherwise. */
+  iv?: Buffer;
+}
+export interface EncryptResult {
+  ciphertext: Buffer;
+  iv: Buffer;
+  /** Empty for the unauthenticated SM4 modes. */
+  tag: Buffer;
+}
+export interface DecryptParams {
+  alg: AeadAlg;
+  ciphertext: Buffer;
+  iv: Buffer;
+  tag: Buffer;
+  aad?: Buffer;
+}
+
+export type AsymScheme = 'RSA-OAEP' | 'RSA-PKCS1' | 'SM2';
+export interface AsymParams {
+  scheme: AsymScheme;
+  /** OAEP hash (MGF1 uses the same); ignored otherwise. */
+  hash?: HashAlg;
+}
+
+export type SignScheme = 'RSA-PKCS1' | 'RSA-PSS' | 'ECDSA' | 'SM2' | 'EdDSA' | 'ML-DSA';
+export interface SignParams {
+  scheme: SignScheme;
+  /** Required by RSA, ECDSA; SM2 uses SM3; EdDSA and ML-DSA take the message whole. */
+  hash?: HashAlg;
+  /** The input is already the digest (RSA, ECDSA, SM2 e-value), not the message. */
+  prehashed?: boolean;
+  /** PSS salt length in bytes; defaults to the digest size. */
+  saltLength?: number;
+  /** ECDSA and SM2 signature encoding: DER (X9.62) or raw r||s (JOSE). Default DER. */
+  encoding?: 'der' | 'raw';
+  /** SM2 distinguishing identifier; default "1234567812345678". */
+  sm2Id?: Buffer;
+}
+
+export type WrapAlg = 'AES-KW' | 'AES-KWP';
+
+/** Which schemes fit which key family: checked once in the core, before any backend is called. */
+export const SIGN_SCHEMES: Partial<Record<KeyFamily, readonly SignScheme[]>> = {
+  rsa: ['RSA-PKCS1', 'RSA-PSS'],
+  ec: ['ECDSA'],
+  sm2: ['SM2'],
+  ed25519: ['EdDSA'],
+  'ml-dsa': ['ML-DSA'],
+};
+export const ASYM_SCHEMES: Partial<Record<KeyFamily, readonly AsymScheme[]>> = {
+  rsa: ['RSA-OAEP', 'RSA-PKCS1'],
+  sm2: ['SM2'],
+};
+export const AEAD_ALGS: Partial<Record<KeyFamily, readonly AeadAlg[]>> = {
+  aes: ['AES-GCM'],
+  sm4: ['SM4-CBC', 'SM4-CTR'],
+  secret: ['AES-CBC-HMAC-SHA2'],
+};
+export const MAC_HASHES: readonly HashAlg[] = ['SHA-1', 'SHA-224', 'SHA-256', 'SHA-384', 'SHA-512', 'SHA3-256', 'SHA3-384', 'SHA3-512', 'SM3'];

@@ -1,0 +1,460 @@
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  AEAD_ALGS,
+  ASYM_SCHEMES,
+  HASHES,
+  MAC_HASHES,
+  SIGN_SCHEMES,
+  type AsymParams,
+  type DecryptParams,
+  type EncryptParams,
+  type EncryptResult,
+  type HashAlg,
+  type SignParams,
+  type WrapAlg,
+} from '../algorithms';
+import type { AuditWriter } from '../audit/audit-writer';
+import type { CryptoBackend, KeyMaterial, LoadedKey } from '../backend';
+import { KmsError, asKmsError, forbidden, invalidArgument, notFound, unsupported, wrongKeyState } from '../errors';
+import type { KeyOrigin, KeyRecord, OpContext } from '../key';
+import type { KeyCache } from '../keys/key-cache';
+import type { KeyStore } from '../keys/key-store';
+import type { KmsMetrics } from '../metrics';
+import type { BackendRouter } from '../router';
+import { type KeyClass, type KeyUsage, type SpecInfo, checkUsages, specInfo } from '../specs';
+
+export interface CreateKeyRequest {
+  spec: string;
+  usages?: KeyUsage[];
+  label?: string | null;
+  exportable?: boolean;
+  attributes?: Record<string, unknown>;
+  expiresAt?: number | null;
+  /** `external`: create the record now, the material arrives later through importMaterial. */
+  origin?: 'generated' | 'external';
+  /** Keep an id chosen elsewhere (re-homing, linked JOSE public halves); a fresh UUID otherwise. */
+  id?: string;
+}
+
+export interface ImportKeyRequest extends Omit<CreateKeyRequest, 'origin'> {
+  material: KeyMaterial;
+}
+
+/** A key resolved for one operation: its record, spec, backend and ready-to-use material. */
+interface Resolved {
+  record: KeyRecord;
+  info: SpecInfo;
+  backend: CryptoBackend;
+  loaded: LoadedKey;
+}
+
+type Peer = { spki: Buffer } | { keyId: string };
+
+/**
+ * The one canonical key-operation service. Every dialect calls this; it is the single place that
+ * checks tenant, key state and usage, picks the backend, and writes the audit record. Key lookups
+ * come from the in-memory cache, so an operation on a key in use never reads the database.
+ */
+export class KeyOperations {
+  private readonly loading = new Map<string, Promise<LoadedKey>>();
+
+  constructor(
+    private readonly store: KeyStore,
+    private readonly cache: KeyCache,
+    private readonly router: BackendRouter,
+    private readonly audit: AuditWriter,
+    private readonly metrics: KmsMetrics,
+    private readonly onInternalError: (err: unknown, op: string) => void = () => {},
+  ) {}
+
+  // ---- key lifecycle -------------------------------------------------------------------------
+
+  async create(ctx: OpContext, req: CreateKeyRequest): Promise<KeyRecord> {
+    return this.run(ctx, 'create', req.id ?? null, async (note) => {
+      const info = specInfo(req.spec);
+      const keyClass: KeyClass = info.symmetric ? 'secret' : 'private';
+      const usages = req.usages ?? [...info.defaultUsages];
+      checkUsages(info, usages, keyClass);
+      const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
+      note(backend.name);
+      const id = req.id ?? randomUUID();
+      const external = req.origin === 'external';
+      const exportable = req.exportable ?? false;
+      const stored = external ? { backendRef: null, publicKey: null } : await backend.generate(id, info, { exportable });
+      const record = this.newRecord(ctx, id, info, keyClass, usages, backend, external ? 'external' : 'generated', req, stored);
+      return this.persist(record, backend);
+    });
+  }
+
+  async import(ctx: OpContext, req: ImportKeyRequest): Promise<KeyRecord> {
+    return this.run(ctx, 'import', req.id ?? null, async (note) => {
+      const info = specInfo(req.spec);
+      const keyClass = classOf(req.material, info);
+      const usages = req.usages ?? [...info.defaultUsages].filter((u) => keyClass !== 'public' || ['verify', 'encrypt', 'wrap', 'derive'].includes(u));
+      checkUsages(info, usages.length ? usages : ['verify'], keyClass);
+      const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
+      note(backend.name);
+      const id = req.id ?? randomUUID();
+      const exportable = req.exportable ?? false;
+      const stored = await backend.import(id, info, req.material, { exportable });
+      const record = this.newRecord(ctx, id, info, keyClass, usages.length ? usages : ['verify'], backend, 'imported', req, stored);
+      return this.persist(record, backend);
+    });
+  }
+
+  /** Supplies the material of a key created with origin `external` (BYOK). */
+  async importMaterial(ctx: OpContext, keyId: string, material: KeyMaterial): Promise<KeyRecord> {
+    return this.run(ctx, 'import-material', keyId, async (note) => {
+      const record = await this.lookup(ctx, keyId);
+      if (record.state !== 'pending_import') throw wrongKeyState('the key already has its material');
+      const info = specInfo(record.spec);
+      if (classOf(material, info) !== record.keyClass) throw invalidArgument('the material does not match the key', 'material');
+      const backend = this.router.forKey(record);
+      note(backend.name);
+      const stored = await backend.import(record.id, info, material, { exportable: record.exportable });
+      return this.change(record.id, { ...stored, state: 'enabled' });
+    });
+  }
+
+  async get(ctx: OpContext, keyId: string): Promise<KeyRecord> {
+    return this.lookup(ctx, keyId);
+  }
+
+  async list(ctx: OpContext, offset = 0, limit = 10000): Promise<{ keys: KeyRecord[]; total: number }> {
+    return this.run(ctx, 'list', null, () => this.store.list(ctx.tenantId, offset, limit));
+  }
+
+  async getPublicKey(ctx: OpContext, keyId: string): Promise<{ record: KeyRecord; spki: Buffer }> {
+    return this.run(ctx, 'get-public-key', keyId, async (note) => {
+      const record = await this.lookup(ctx, keyId);
+      note(record.backend);
+      if (!record.publicKey) throw invalidArgument('the key has no public part', 'keyId');
+      return { record, spki: record.publicKey };
+    });
+  }
+
+  async setEnabled(ctx: OpContext, keyId: string, enabled: boolean): Promise<KeyRecord> {
+    return this.run(ctx, enabled ? 'enable' : 'disable', keyId, async (note) => {
+      const record = await this.lookup(ctx, keyId);
+      note(record.backend);
+      if (record.state !== 'enabled' && record.state !== 'disabled') throw wrongKeyState(`the key is ${record.state}`);
+      if (record.state === (enabled ? 'enabled' : 'disabled')) return record;
+      return this.change(record.id, { state: enabled ? 'enabled' : 'disabled' });
+    });
+  }
+
+  async updateAttributes(ctx: OpContext, keyId: string, patch: Record<string, unknown>): Promise<KeyRecord> {
+    return this.run(ctx, 'update', keyId, async () => {
+      const record = await this.lookup(ctx, keyId);
+      return this.change(record.id, { attributes: { ...record.attributes, ...patch } });
+    });
+  }
+
+  /** Destroys the material at once; the row stays as a tombstone for the audit trail. */
+  async destroy(ctx: OpContext, keyId: string): Promise<void> {
+    await this.run(ctx, 'destroy', keyId, async (note) => {
+      const record = await this.lookup(ctx, keyId);
+      const backend = this.router.forKey(record);
+      note(backend.name);
+      await this.change(record.id, { state: 'destroyed', backendRef: null });
+      if (record.backendRef !== null) {
+        await backend.destroy({ id: record.id, spec: specInfo(record.spec), keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
+      }
+    });
+  }
+
+  // ---- crypto --------------------------------------------------------------------------------
+
+  encrypt(ctx: OpContext, keyId: string, p: EncryptParams): Promise<EncryptResult> {
+    return this.withKey(ctx, 'encrypt', keyId, 'encrypt', (k) => {
+      checkAead(k.info, p.alg, p.iv);
+      return k.backend.encrypt(k.loaded, p);
+    });
+  }
+
+  decrypt(ctx: OpContext, keyId: string, p: DecryptParams): Promise<Buffer> {
+    return this.withKey(ctx, 'decrypt', keyId, 'decrypt', (k) => {
+      checkAead(k.info, p.alg, p.iv);
+      return k.backend.decrypt(k.loaded, p);
+    });
+  }
+
+  asymEncrypt(ctx: OpContext, keyId: string, p: AsymParams, plaintext: Buffer): Promise<Buffer> {
+    return this.withKey(ctx, 'asym-encrypt', keyId, 'encrypt', (k) => {
+      checkScheme(ASYM_SCHEMES, k.info, p.scheme);
+      return k.backend.asymEncrypt(k.loaded, p, plaintext);
+    });
+  }
+
+  asymDecrypt(ctx: OpContext, keyId: string, p: AsymParams, ciphertext: Buffer): Promise<Buffer> {
+    return this.withKey(ctx, 'asym-decrypt', keyId, 'decrypt', (k) => {
+      checkScheme(ASYM_SCHEMES, k.info, p.scheme);
+      return k.backend.asymDecrypt(k.loaded, p, ciphertext);
+    });
+  }
+
+  sign(ctx: OpContext, keyId: string, p: SignParams, data: Buffer): Promise<Buffer> {
+    return this.withKey(ctx, 'sign', keyId, 'sign', (k) => {
+      checkSign(k.info, p, data);
+      return k.backend.sign(k.loaded, p, data);
+    });
+  }
+
+  verify(ctx: OpContext, keyId: string, p: SignParams, data: Buffer, signature: Buffer): Promise<boolean> {
+    return this.withKey(ctx, 'verify', keyId, 'verify', (k) => {
+      checkSign(k.info, p, data);
+      return k.backend.verify(k.loaded, p, data, signature);
+    });
+  }
+
+  mac(ctx: OpContext, keyId: string, hash: HashAlg, data: Buffer): Promise<Buffer> {
+    return this.withKey(ctx, 'mac', keyId, 'mac', (k) => {
+      checkMacHash(hash);
+      return k.backend.mac(k.loaded, hash, data);
+    });
+  }
+
+  /** Recomputes the MAC and compares in constant time. */
+  macVerify(ctx: OpContext, keyId: string, hash: HashAlg, data: Buffer, mac: Buffer): Promise<boolean> {
+    return this.withKey(ctx, 'mac-verify', keyId, 'mac', async (k) => {
+      checkMacHash(hash);
+      const expected = await k.backend.mac(k.loaded, hash, data);
+      return expected.length === mac.length && timingSafeEqual(expected, mac);
+    });
+  }
+
+  /** Raw ECDH shared secret with a peer given as SPKI or as another key of the same tenant. */
+  deriveEcdh(ctx: OpContext, keyId: string, peer: Peer): Promise<Buffer> {
+    return this.withKey(ctx, 'derive', keyId, 'derive', async (k) => {
+      let spki: Buffer;
+      if ('keyId' in peer) {
+        const other = await this.lookup(ctx, peer.keyId);
+        if (other.spec !== k.record.spec) throw invalidArgument('the peer key is of another type', 'peer');
+        if (!other.publicKey) throw invalidArgument('the peer key has no public part', 'peer');
+        spki = other.publicKey;
+      } else {
+        spki = peer.spki;
+      }
+      return k.backend.deriveEcdh(k.loaded, spki);
+    });
+  }
+
+  wrap(ctx: OpContext, keyId: string, alg: WrapAlg, data: Buffer): Promise<Buffer> {
+    return this.withKey(ctx, 'wrap', keyId, 'wrap', (k) => {
+      checkWrap(k.info, alg, data, 'wrap');
+      return k.backend.wrap(k.loaded, alg, data);
+    });
+  }
+
+  unwrap(ctx: OpContext, keyId: string, alg: WrapAlg, data: Buffer): Promise<Buffer> {
+    return this.withKey(ctx, 'unwrap', keyId, 'unwrap', (k) => {
+      checkWrap(k.info, alg, data, 'unwrap');
+      return k.backend.unwrap(k.loaded, alg, data);
+    });
+  }
+
+  random(ctx: OpContext, length: number): Promise<Buffer> {
+    return this.run(ctx, 'random', null, async () => {
+      if (!Number.isInteger(length) || length < 1 || length > 65536) throw invalidArgument('length must be 1..65536', 'length');
+      return randomBytes(length);
+    });
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  /** Runs an operation on an enabled key the caller may use for `usage`. */
+  private withKey<T>(ctx: OpContext, op: string, keyId: string, usage: KeyUsage, fn: (k: Resolved) => Promise<T> | T): Promise<T> {
+    return this.run(ctx, op, keyId, async (note) => {
+      const k = await this.resolve(ctx, keyId, note);
+      if (!k.record.usages.includes(usage)) throw forbidden(`the key's usage does not allow ${usage}`);
+      return fn(k);
+    });
+  }
+
+  /** Times, meters and audits one operation; the answer waits for its audit row to commit. */
+  private async run<T>(ctx: OpContext, op: string, keyId: string | null, fn: (note: (backend: string) => void) => Promise<T>): Promise<T> {
+    const start = performance.now();
+    let backend: string | null = null;
+    let result: T | undefined;
+    let error: KmsError | null = null;
+    try {
+      result = await fn((b) => (backend = b));
+    } catch (err) {
+      error = asKmsError(err);
+      if (error.code === 'INTERNAL') this.onInternalError(err, op);
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const outcome = error ? error.code : 'ok';
+    this.metrics.observe(ctx.dialect, op, backend, outcome, seconds);
+    try {
+      await this.audit.record({
+        at: Date.now(),
+        tenantId: ctx.tenantId,
+        dialect: ctx.dialect,
+        operation: op,
+        keyId: keyId && keyId.length <= 36 ? keyId : null,
+        backend,
+        outcome,
+        latencyUs: Math.round(seconds * 1e6),
+        principal: ctx.principal ?? null,
+      });
+    } catch (err) {
+      this.onInternalError(err, 'audit');
+      throw new KmsError('INTERNAL', 'the audit record could not be written');
+    }
+    if (error) throw error;
+    return result as T;
+  }
+
+  /** The record of a live key of this tenant; another tenant's key is reported as not found. */
+  private async lookup(ctx: OpContext, keyId: string): Promise<KeyRecord> {
+    if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > 64) throw notFound();
+    const now = Date.now();
+    let entry = this.cache.get(keyId);
+    if (!entry || !this.cache.isFresh(entry, now)) {
+      const record = await this.store.find(keyId);
+      if (!record) {
+        this.cache.evict(keyId);
+        throw notFound();
+      }
+      const keep = entry && entry.record.version === record.version ? entry.loaded : null;
+      entry = { record, loaded: keep, checkedAt: now };
+      this.cache.set(keyId, entry);
+    }
+    const record = entry.record;
+    if (record.tenantId !== ctx.tenantId || record.state === 'destroyed') throw notFound();
+    return record;
+  }
+
+  private async resolve(ctx: OpContext, keyId: string, note: (b: string) => void): Promise<Resolved> {
+    const record = await this.lookup(ctx, keyId);
+    note(record.backend);
+    if (record.state !== 'enabled') throw wrongKeyState(`the key is ${record.state.replace('_', ' ')}`);
+    if (record.expiresAt !== null && record.expiresAt <= Date.now()) throw wrongKeyState('the key has expired');
+    const backend = this.router.forKey(record);
+    const info = specInfo(record.spec);
+    const entry = this.cache.get(keyId);
+    let loaded = entry?.loaded ?? null;
+    if (!loaded) {
+      let pending = this.loading.get(keyId);
+      if (!pending) {
+        pending = backend.load({ id: record.id, spec: info, keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
+        this.loading.set(keyId, pending);
+        pending.finally(() => this.loading.delete(keyId)).catch(() => {});
+      }
+      loaded = await pending;
+      const current = this.cache.get(keyId);
+      if (current && current.record.version === record.version) current.loaded = loaded;
+    }
+    return { record, info, backend, loaded };
+  }
+
+  private newRecord(
+    ctx: OpContext,
+    id: string,
+    info: SpecInfo,
+    keyClass: KeyClass,
+    usages: KeyUsage[],
+    backend: CryptoBackend,
+    origin: KeyOrigin,
+    req: CreateKeyRequest,
+    stored: { backendRef: string | null; publicKey: Buffer | null },
+  ): KeyRecord {
+    const now = Date.now();
+    return {
+      id,
+      tenantId: ctx.tenantId,
+      spec: info.spec,
+      keyClass,
+      usages,
+      state: origin === 'external' ? 'pending_import' : 'enabled',
+      origin,
+      backend: backend.name,
+      backendRef: stored.backendRef,
+      publicKey: stored.publicKey,
+      label: req.label ?? null,
+      exportable: req.exportable ?? false,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: req.expiresAt ?? null,
+      deletionAt: null,
+      attributes: req.attributes ?? {},
+      version: 1,
+    };
+  }
+
+  /** Acknowledge after commit: the record is reported only once its row is written. */
+  private async persist(record: KeyRecord, backend: CryptoBackend): Promise<KeyRecord> {
+    try {
+      await this.store.insert(record);
+    } catch (err) {
+      // Leave nothing behind on the backend for a key the store never knew.
+      if (record.backendRef !== null) {
+        await backend
+          .destroy({ id: record.id, spec: specInfo(record.spec), keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey })
+          .catch(() => {});
+      }
+      if (/unique|duplicate|constraint/i.test(String((err as Error)?.message))) {
+        throw new KmsError('ALREADY_EXISTS', 'a key with this id already exists');
+      }
+      throw err;
+    }
+    this.cache.set(record.id, { record, loaded: null, checkedAt: Date.now() });
+    return record;
+  }
+
+  private async change(id: string, patch: Partial<KeyRecord>): Promise<KeyRecord> {
+    this.cache.evict(id);
+    const next = await this.store.update(id, patch);
+    if (!next) throw notFound();
+    return next;
+  }
+}
+
+function classOf(material: KeyMaterial, info: SpecInfo): KeyClass {
+  const cls: KeyClass = material.kind === 'secret' ? 'secret' : material.kind === 'public' ? 'public' : 'private';
+  if (info.symmetric !== (cls === 'secret')) throw invalidArgument(`the material does not fit a ${info.spec} key`, 'material');
+  return cls;
+}
+
+function checkScheme<S extends string>(table: Partial<Record<string, readonly S[]>>, info: SpecInfo, scheme: S): void {
+  if (!table[info.family]?.includes(scheme)) throw unsupported(`${scheme} is not available for ${info.spec} keys`);
+}
+
+function checkAead(info: SpecInfo, alg: EncryptParams['alg'], iv?: Buffer): void {
+  checkScheme(AEAD_ALGS, info, alg);
+  if (alg === 'AES-CBC-HMAC-SHA2' && ![256, 384, 512].includes(info.bits)) {
+    throw invalidArgument('AES-CBC-HMAC-SHA2 needs a 256, 384 or 512-bit key', 'key');
+  }
+  if (iv !== undefined) {
+    const want = alg === 'AES-GCM' ? 12 : 16;
+    if (iv.length !== want) throw invalidArgument(`the IV must be ${want} bytes`, 'iv');
+  }
+}
+
+function checkSign(info: SpecInfo, p: SignParams, data: Buffer): void {
+  checkScheme(SIGN_SCHEMES, info, p.scheme);
+  const needsHash = p.scheme === 'RSA-PKCS1' || p.scheme === 'RSA-PSS' || p.scheme === 'ECDSA';
+  if (needsHash && !p.hash) throw invalidArgument(`${p.scheme} needs a digest algorithm`, 'hash');
+  if (p.hash && !(p.hash in HASHES)) throw unsupported(`digest ${p.hash} is not supported`);
+  if (p.scheme === 'SM2' && p.hash && p.hash !== 'SM3') throw unsupported('SM2 signatures use SM3');
+  if (p.prehashed) {
+    if (p.scheme === 'EdDSA' || p.scheme === 'ML-DSA') throw unsupported(`${p.scheme} signs the message itself, not a digest`);
+    const size = HASHES[p.hash ?? 'SM3'].size;
+    if (data.length !== size) throw invalidArgument(`the digest must be ${size} bytes`, 'digest');
+  }
+}
+
+function checkMacHash(hash: HashAlg): void {
+  if (!MAC_HASHES.includes(hash)) throw unsupported(`HMAC with ${hash} is not supported`);
+}
+
+function checkWrap(info: SpecInfo, alg: WrapAlg, data: Buffer, dir: 'wrap' | 'unwrap'): void {
+  if (info.family !== 'aes') throw unsupported(`${alg} needs an AES key`);
+  if (alg === 'AES-KW') {
+    const min = dir === 'wrap' ? 16 : 24;
+    if (data.length < min || data.length % 8 !== 0) throw invalidArgument(`AES-KW input must be a multiple of 8 bytes, at least ${min}`, 'data');
+  } else if (data.length < (dir === 'wrap' ? 1 : 16)) {
+    throw invalidArgument('AES-KWP input is too short', 'data');
+  }
+}

@@ -1,0 +1,170 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { DataSource, Repository } from 'typeorm';
+import type { Sealer } from '../crypto/sealer';
+import { KmsError, invalidArgument, notFound } from '../errors';
+import { CredentialEntity } from '../store/entities/credential.entity';
+import { TenantEntity } from '../store/entities/tenant.entity';
+
+export type CredentialKind = 'ehsm-app' | 'jose-token' | 'encedo-user';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface ResolvedCredential {
+  credentialId: string;
+  tenantId: string;
+  /** The unsealed secret, for credentials checked by recomputation (eHSM apikey). */
+  secret: Buffer | null;
+  scopes: string[];
+}
+
+interface CacheEntry {
+  value: ResolvedCredential | null;
+  at: number;
+}
+
+/** eHSM's apikey alphabet (no 0/O, 1/I/l look-alikes), 32 characters. */
+const APIKEY_ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz';
+
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/**
+ * Tenants and the credentials that resolve to them. Secrets are sealed (when the server must
+ * recompute with them) or hashed (bearer tokens), never stored in clear. Resolutions are cached
+ * for `ttlMs` (the documented revocation staleness bound) so that authentication reads no row
+ * per request.
+ */
+export class TenantService {
+  private readonly tenants: Repository<TenantEntity>;
+  private readonly creds: Repository<CredentialEntity>;
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(
+    ds: DataSource,
+    private readonly sealer: Sealer,
+    private readonly ttlMs: number,
+  ) {
+    this.tenants = ds.getRepository(TenantEntity);
+    this.creds = ds.getRepository(CredentialEntity);
+  }
+
+  async createTenant(name: string): Promise<Tenant> {
+    if (!/^[A-Za-z0-9._@-]{1,128}$/.test(name)) throw invalidArgument('tenant names are 1-128 characters of A-Z a-z 0-9 . _ @ -', 'name');
+    const row: TenantEntity = { id: randomUUID(), name, createdAt: Date.now() };
+    try {
+      await this.tenants.insert(row);
+    } catch (err) {
+      if (/unique|duplicate|constraint/i.test(String((err as Error).message))) throw new KmsError('ALREADY_EXISTS', `tenant '${name}' already exists`);
+      throw err;
+    }
+    return row;
+  }
+
+  async findTenant(idOrName: string): Promise<Tenant | null> {
+    return (await this.tenants.findOneBy({ id: idOrName })) ?? (await this.tenants.findOneBy({ name: idOrName }));
+  }
+
+  async requireTenant(idOrName: string): Promise<Tenant> {
+    const t = await this.findTenant(idOrName);
+    if (!t) throw notFound(`no tenant '${idOrName}'`);
+    return t;
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    return this.tenants.find({ order: { createdAt: 'ASC' } });
+  }
+
+  /** A new eHSM appid/apikey pair. The apikey is returned once and kept sealed under the appid. */
+  async issueEhsmApp(tenantId: string, label?: string): Promise<{ appid: string; apikey: string }> {
+    const appid = randomUUID();
+    const bytes = randomBytes(32);
+    const apikey = Array.from(bytes, (b) => APIKEY_ALPHABET[b % APIKEY_ALPHABET.length]).join('');
+    await this.insertCredential(tenantId, 'ehsm-app', appid, {
+      secretSealed: this.sealer.seal('credential', Buffer.from(apikey, 'utf8'), `ehsm-app:${appid}`).toString('base64'),
+      label: label ?? null,
+    });
+    return { appid, apikey };
+  }
+
+  /** A new opaque bearer token (JOSE dialect). Only its SHA-256 is stored. */
+  async issueBearerToken(tenantId: string, label?: string, scopes: string[] = []): Promise<{ id: string; token: string }> {
+    const token = `kgw_${randomBytes(32).toString('base64url')}`;
+    const id = await this.insertCredential(tenantId, 'jose-token', hashToken(token), { secretHash: hashToken(token), label: label ?? null, scopes });
+    return { id, token };
+  }
+
+  /** Stores a credential whose secret the caller already holds (e.g. an Encedo user's password hash). */
+  async addCredential(tenantId: string, kind: CredentialKind, lookup: string, fields: { secret?: Buffer; secretHash?: string; label?: string; scopes?: string[] }): Promise<string> {
+    return this.insertCredential(tenantId, kind, lookup, {
+      secretSealed: fields.secret ? this.sealer.seal('credential', fields.secret, `${kind}:${lookup}`).toString('base64') : null,
+      secretHash: fields.secretHash ?? null,
+      label: fields.label ?? null,
+      scopes: fields.scopes,
+    });
+  }
+
+  /** Finds a live credential by what the request presented; null when unknown or revoked. */
+  async resolve(kind: CredentialKind, lookup: string): Promise<ResolvedCredential | null> {
+    const key = `${kind}\u0000${lookup}`;
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at < this.ttlMs) return hit.value;
+    const row = await this.creds.findOneBy({ kind, lookup });
+    let value: ResolvedCredential | null = null;
+    if (row && row.revokedAt === null && (row.expiresAt === null || row.expiresAt > now)) {
+      value = {
+        credentialId: row.id,
+        tenantId: row.tenantId,
+        secret: row.secretSealed ? this.sealer.open('credential', Buffer.from(row.secretSealed, 'base64'), `${kind}:${lookup}`) : null,
+        scopes: row.scopes ? (JSON.parse(row.scopes) as string[]) : [],
+      };
+    }
+    // Unknown lookups are not cached: a flood of random appids must not fill memory.
+    if (value) this.cache.set(key, { value, at: now });
+    else this.cache.delete(key);
+    return value;
+  }
+
+  async revoke(kind: CredentialKind, lookup: string): Promise<boolean> {
+    const res = await this.creds.update({ kind, lookup }, { revokedAt: Date.now() });
+    this.cache.delete(`${kind}\u0000${lookup}`);
+    return (res.affected ?? 0) > 0;
+  }
+
+  async listCredentials(tenantId: string): Promise<Array<{ id: string; kind: string; lookup: string; label: string | null; createdAt: number; revokedAt: number | null }>> {
+    const rows = await this.creds.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+    // Token lookups are hashes; show the appid / user name, never a secret.
+    return rows.map((r) => ({ id: r.id, kind: r.kind, lookup: r.kind === 'jose-token' ? `sha256:${r.lookup.slice(0, 12)}…` : r.lookup, label: r.label, createdAt: r.createdAt, revokedAt: r.revokedAt }));
+  }
+
+  private async insertCredential(
+    tenantId: string,
+    kind: CredentialKind,
+    lookup: string,
+    f: { secretSealed?: string | null; secretHash?: string | null; label?: string | null; scopes?: string[] },
+  ): Promise<string> {
+    const id = randomUUID();
+    try {
+      await this.creds.insert({
+        id,
+        tenantId,
+        kind,
+        lookup,
+        secretSealed: f.secretSealed ?? null,
+        secretHash: f.secretHash ?? null,
+        label: f.label ?? null,
+        scopes: f.scopes?.length ? JSON.stringify(f.scopes) : null,
+        createdAt: Date.now(),
+        expiresAt: null,
+        revokedAt: null,
+      });
+    } catch (err) {
+      if (/unique|duplicate|constraint/i.test(String((err as Error).message))) throw new KmsError('ALREADY_EXISTS', 'this credential already exists');
+      throw err;
+    }
+    return id;
+  }
+}

@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+
+/** The Ehsm dialect. Its routes arrive with their own issue; the module is wired already. */
+@Module({})
+export class EhsmDialectModule {}
