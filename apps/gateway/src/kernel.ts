@@ -38,13 +38,16 @@ export interface Kernel {
   close(): Promise<void>;
 }
 
-export function createLogger(config: GatewayConfig): Logger {
-  return pino({
+export function createLogger(config: GatewayConfig, fd: 1 | 2 = 1): Logger {
+  return pino(
+    {
     level: config.logLevel,
     base: { service: 'kms-gateway' },
     // Defence in depth: these fields are never logged on purpose; redact them if one slips in.
     redact: { paths: ['apikey', 'token', 'secret', 'masterKey', '*.apikey', '*.token', '*.secret', 'req.headers.authorization'], censor: '[redacted]' },
-  });
+    },
+    pino.destination(fd),
+  );
 }
 
 export async function createKernel(config: GatewayConfig, log = createLogger(config)): Promise<Kernel> {

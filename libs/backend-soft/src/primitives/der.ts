@@ -10,7 +10,6 @@
 export const TAG_INTEGER = 0x02;
 export const TAG_BIT_STRING = 0x03;
 export const TAG_OCTET_STRING = 0x04;
-export const TAG_NULL = 0x05;
 export const TAG_OID = 0x06;
 export const TAG_SEQUENCE = 0x30;
 /** Context-specific constructed tag [n]. */
@@ -135,7 +134,7 @@ export class DerReader {
     if (c.length === 0) throw new DerError('empty INTEGER');
     if (c[0]! & 0x80) throw new DerError('negative INTEGER');
     if (c.length > 1 && c[0] === 0 && !(c[1]! & 0x80)) throw new DerError('non-minimal INTEGER');
-    return c.length === 0 ? 0n : BigInt('0x' + Buffer.from(c).toString('hex'));
+    return BigInt('0x' + Buffer.from(c).toString('hex'));
   }
 
   readSmallInteger(): number {

@@ -129,9 +129,12 @@ export function sm2GenerateKeyPair(): Sm2KeyPair {
   return { privateKey: to32(d), publicKey: encodeUncompressed(G.multiply(d)) };
 }
 
-/** Z_A = SM3(ENTL_A || ID_A || a || b || x_G || y_G || x_A || y_A), GB/T 32918.2 §5.5. */
+/** Z_A = SM3(ENTL_A || ID_A || a || b || x_G || y_G || x_A || y_A) (GB/T 32918.2). */
 export function sm2Za(publicKey: Uint8Array, id: Uint8Array = SM2_DEFAULT_ID): Uint8Array {
-  const pt = decodePublic(publicKey);
+  return zaOf(decodePublic(publicKey), id);
+}
+
+function zaOf(pt: SmPoint, id: Uint8Array): Uint8Array {
   const entl = id.length * 8;
   if (entl > 0xffff) throw new Error('SM2 ID too long (ENTL is 16 bits)');
   return sm3(Uint8Array.of(entl >>> 8, entl & 0xff), id, ZA_CURVE_PART, to32(pt.x), to32(pt.y));
@@ -140,6 +143,10 @@ export function sm2Za(publicKey: Uint8Array, id: Uint8Array = SM2_DEFAULT_ID): U
 /** e = SM3(Z_A || M). */
 export function sm2Digest(publicKey: Uint8Array, message: Uint8Array, id?: Uint8Array): Uint8Array {
   return sm3(sm2Za(publicKey, id), message);
+}
+
+function digestOf(pt: SmPoint, message: Uint8Array, id: Uint8Array = SM2_DEFAULT_ID): bigint {
+  return toBigInt(sm3(zaOf(pt, id), message));
 }
 
 function encodeSignature(r: bigint, s: bigint): Uint8Array {
@@ -151,7 +158,7 @@ function checkFixedK(k: bigint): bigint {
   return k;
 }
 
-/** GB/T 32918.2 §6.1 steps A3-A7 over an already computed e. */
+/** GB/T 32918.2 signature steps A3-A7 over an already computed e. */
 function signScalar(d: bigint, e: bigint, fixedK: bigint | undefined): Uint8Array {
   const dPlus1Inv = invertCt(d + 1n, N);
   for (;;) {
@@ -184,8 +191,7 @@ export function sm2Sign(
   opts?: { id?: Uint8Array; k?: bigint },
 ): Uint8Array {
   const d = privateScalar(privateKey);
-  const e = sm2Digest(encodeUncompressed(G.multiply(d)), message, opts?.id);
-  return signScalar(d, toBigInt(e), opts?.k);
+  return signScalar(d, digestOf(G.multiply(d), message, opts?.id), opts?.k);
 }
 
 function parseSignature(sig: Uint8Array): [bigint, bigint] {
@@ -226,14 +232,13 @@ export function sm2Verify(
 ): boolean {
   try {
     const pub = decodePublic(publicKey);
-    const e = sm2Digest(publicKey, message, opts?.id);
-    return verifyScalar(pub, toBigInt(e), signatureDer);
+    return verifyScalar(pub, digestOf(pub, message, opts?.id), signatureDer);
   } catch {
     return false;
   }
 }
 
-/** GB/T 32918.4 §5.4.3 KDF with SM3: Ha_i = SM3(Z || ct_i), ct counting from 1 (32-bit BE). */
+/** GB/T 32918.4 KDF with SM3: Ha_i = SM3(Z || ct_i), ct counting from 1 (32-bit BE). */
 function kdf(z: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
   const ct = new Uint8Array(4);
@@ -258,7 +263,7 @@ function xorInto(out: Uint8Array, a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /**
- * GB/T 32918.4 §6.1 encryption, serialised as OpenSSL does (GM/T 0009 SEQUENCE{x, y, C3, C2},
+ * GB/T 32918.4 encryption, serialised as OpenSSL does (GM/T 0009 SEQUENCE{x, y, C3, C2},
  * i.e. C1C3C2 order). `opts.k` exists only to reproduce the standard's known-answer test.
  */
 export function sm2Encrypt(publicKey: Uint8Array, plaintext: Uint8Array, opts?: { k?: bigint }): Uint8Array {

@@ -50,6 +50,12 @@ interface Resolved {
 
 type Peer = { spki: Buffer } | { keyId: string };
 
+/** What an operation learns about itself on the way, for its metrics and audit row. */
+interface OpMeta {
+  backend: string | null;
+  keyId: string | null;
+}
+
 /**
  * The one canonical key-operation service. Every dialect calls this; it is the single place that
  * checks tenant, key state and usage, picks the backend, and writes the audit record. Key lookups
@@ -70,14 +76,14 @@ export class KeyOperations {
   // ---- key lifecycle -------------------------------------------------------------------------
 
   async create(ctx: OpContext, req: CreateKeyRequest): Promise<KeyRecord> {
-    return this.run(ctx, 'create', req.id ?? null, async (note) => {
+    return this.run(ctx, 'create', req.id ?? null, async (meta) => {
       const info = specInfo(req.spec);
       const keyClass: KeyClass = info.symmetric ? 'secret' : 'private';
       const usages = req.usages ?? [...info.defaultUsages];
       checkUsages(info, usages, keyClass);
       const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
-      note(backend.name);
-      const id = req.id ?? randomUUID();
+      meta.backend = backend.name;
+      const id = (meta.keyId = req.id ?? randomUUID());
       const external = req.origin === 'external';
       const exportable = req.exportable ?? false;
       const stored = external ? { backendRef: null, publicKey: null } : await backend.generate(id, info, { exportable });
@@ -87,14 +93,14 @@ export class KeyOperations {
   }
 
   async import(ctx: OpContext, req: ImportKeyRequest): Promise<KeyRecord> {
-    return this.run(ctx, 'import', req.id ?? null, async (note) => {
+    return this.run(ctx, 'import', req.id ?? null, async (meta) => {
       const info = specInfo(req.spec);
       const keyClass = classOf(req.material, info);
       const usages = req.usages ?? [...info.defaultUsages].filter((u) => keyClass !== 'public' || ['verify', 'encrypt', 'wrap', 'derive'].includes(u));
       checkUsages(info, usages.length ? usages : ['verify'], keyClass);
       const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
-      note(backend.name);
-      const id = req.id ?? randomUUID();
+      meta.backend = backend.name;
+      const id = (meta.keyId = req.id ?? randomUUID());
       const exportable = req.exportable ?? false;
       const stored = await backend.import(id, info, req.material, { exportable });
       const record = this.newRecord(ctx, id, info, keyClass, usages.length ? usages : ['verify'], backend, 'imported', req, stored);
@@ -104,13 +110,13 @@ export class KeyOperations {
 
   /** Supplies the material of a key created with origin `external` (BYOK). */
   async importMaterial(ctx: OpContext, keyId: string, material: KeyMaterial): Promise<KeyRecord> {
-    return this.run(ctx, 'import-material', keyId, async (note) => {
+    return this.run(ctx, 'import-material', keyId, async (meta) => {
       const record = await this.lookup(ctx, keyId);
       if (record.state !== 'pending_import') throw wrongKeyState('the key already has its material');
       const info = specInfo(record.spec);
       if (classOf(material, info) !== record.keyClass) throw invalidArgument('the material does not match the key', 'material');
       const backend = this.router.forKey(record);
-      note(backend.name);
+      meta.backend = backend.name;
       const stored = await backend.import(record.id, info, material, { exportable: record.exportable });
       return this.change(record.id, { ...stored, state: 'enabled' });
     });
@@ -125,18 +131,18 @@ export class KeyOperations {
   }
 
   async getPublicKey(ctx: OpContext, keyId: string): Promise<{ record: KeyRecord; spki: Buffer }> {
-    return this.run(ctx, 'get-public-key', keyId, async (note) => {
+    return this.run(ctx, 'get-public-key', keyId, async (meta) => {
       const record = await this.lookup(ctx, keyId);
-      note(record.backend);
+      meta.backend = record.backend;
       if (!record.publicKey) throw invalidArgument('the key has no public part', 'keyId');
       return { record, spki: record.publicKey };
     });
   }
 
   async setEnabled(ctx: OpContext, keyId: string, enabled: boolean): Promise<KeyRecord> {
-    return this.run(ctx, enabled ? 'enable' : 'disable', keyId, async (note) => {
+    return this.run(ctx, enabled ? 'enable' : 'disable', keyId, async (meta) => {
       const record = await this.lookup(ctx, keyId);
-      note(record.backend);
+      meta.backend = record.backend;
       if (record.state !== 'enabled' && record.state !== 'disabled') throw wrongKeyState(`the key is ${record.state}`);
       if (record.state === (enabled ? 'enabled' : 'disabled')) return record;
       return this.change(record.id, { state: enabled ? 'enabled' : 'disabled' });
@@ -152,10 +158,10 @@ export class KeyOperations {
 
   /** Destroys the material at once; the row stays as a tombstone for the audit trail. */
   async destroy(ctx: OpContext, keyId: string): Promise<void> {
-    await this.run(ctx, 'destroy', keyId, async (note) => {
+    await this.run(ctx, 'destroy', keyId, async (meta) => {
       const record = await this.lookup(ctx, keyId);
       const backend = this.router.forKey(record);
-      note(backend.name);
+      meta.backend = backend.name;
       await this.change(record.id, { state: 'destroyed', backendRef: null });
       if (record.backendRef !== null) {
         await backend.destroy({ id: record.id, spec: specInfo(record.spec), keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
@@ -264,36 +270,36 @@ export class KeyOperations {
 
   /** Runs an operation on an enabled key the caller may use for `usage`. */
   private withKey<T>(ctx: OpContext, op: string, keyId: string, usage: KeyUsage, fn: (k: Resolved) => Promise<T> | T): Promise<T> {
-    return this.run(ctx, op, keyId, async (note) => {
-      const k = await this.resolve(ctx, keyId, note);
+    return this.run(ctx, op, keyId, async (meta) => {
+      const k = await this.resolve(ctx, keyId, meta);
       if (!k.record.usages.includes(usage)) throw forbidden(`the key's usage does not allow ${usage}`);
       return fn(k);
     });
   }
 
   /** Times, meters and audits one operation; the answer waits for its audit row to commit. */
-  private async run<T>(ctx: OpContext, op: string, keyId: string | null, fn: (note: (backend: string) => void) => Promise<T>): Promise<T> {
+  private async run<T>(ctx: OpContext, op: string, keyId: string | null, fn: (meta: OpMeta) => Promise<T>): Promise<T> {
     const start = performance.now();
-    let backend: string | null = null;
+    const meta: OpMeta = { backend: null, keyId };
     let result: T | undefined;
     let error: KmsError | null = null;
     try {
-      result = await fn((b) => (backend = b));
+      result = await fn(meta);
     } catch (err) {
       error = asKmsError(err);
       if (error.code === 'INTERNAL') this.onInternalError(err, op);
     }
     const seconds = (performance.now() - start) / 1000;
     const outcome = error ? error.code : 'ok';
-    this.metrics.observe(ctx.dialect, op, backend, outcome, seconds);
+    this.metrics.observe(ctx.dialect, op, meta.backend, outcome, seconds);
     try {
       await this.audit.record({
         at: Date.now(),
         tenantId: ctx.tenantId,
         dialect: ctx.dialect,
         operation: op,
-        keyId: keyId && keyId.length <= 36 ? keyId : null,
-        backend,
+        keyId: meta.keyId && meta.keyId.length <= 36 ? meta.keyId : null,
+        backend: meta.backend,
         outcome,
         latencyUs: Math.round(seconds * 1e6),
         principal: ctx.principal ?? null,
@@ -326,9 +332,9 @@ export class KeyOperations {
     return record;
   }
 
-  private async resolve(ctx: OpContext, keyId: string, note: (b: string) => void): Promise<Resolved> {
+  private async resolve(ctx: OpContext, keyId: string, meta: OpMeta): Promise<Resolved> {
     const record = await this.lookup(ctx, keyId);
-    note(record.backend);
+    meta.backend = record.backend;
     if (record.state !== 'enabled') throw wrongKeyState(`the key is ${record.state.replace('_', ' ')}`);
     if (record.expiresAt !== null && record.expiresAt <= Date.now()) throw wrongKeyState('the key has expired');
     const backend = this.router.forKey(record);

@@ -2,6 +2,7 @@
  * Test-only helper that drives the system `openssl` binary for interoperability checks.
  * Interop is part of what the primitives promise, so a missing binary fails loudly instead of
  * silently skipping.
+ * Named *.test.ts so tsconfig.build.json leaves it out of dist; jest only runs *.spec.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,0 +1,148 @@
+import 'reflect-metadata';
+import { KmsError, type KeyRecord, type KeyUsage } from '@kms/core';
+import { ConfigError, loadConfig } from './config';
+import { createKernel, createLogger, type Kernel } from './kernel';
+
+/**
+ * Admin CLI over the same store and configuration as the server (`npm run cli -- <command>`).
+ * Output is JSON on stdout, so scripts and tests can read it; errors go to stderr with exit 1
+ * (2 for usage and configuration errors).
+ */
+const USAGE = `usage: npm run cli -- <command>
+  tenant create <name>                       create a tenant
+  tenant list                                list tenants
+  credential ehsm <tenant> [--label L]       issue an eHSM appid/apikey
+  credential jose <tenant> [--label L]       issue a JOSE bearer token
+  credential list <tenant>                   list a tenant's credentials (never secrets)
+  credential revoke <kind> <lookup>          revoke (kind: ehsm-app; lookup: the appid)
+  key create <tenant> <spec> [--usage a,b] [--label L] [--exportable]
+  key list <tenant>                          list a tenant's keys
+  key show <key-id>                          show one key's metadata
+  audit [--tenant T] [--key K] [--limit N]   print the audit trail, newest first`;
+
+class UsageError extends Error {}
+
+function parse(argv: string[]): { args: string[]; flags: Record<string, string | true> } {
+  const args: string[] = [];
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--')) {
+      const next = argv[i + 1];
+      if (next !== undefined && !next.startsWith('--') && a !== '--exportable') {
+        flags[a.slice(2)] = next;
+        i++;
+      } else flags[a.slice(2)] = true;
+    } else args.push(a);
+  }
+  return { args, flags };
+}
+
+const need = (v: string | undefined, what: string): string => {
+  if (!v) throw new UsageError(`missing ${what}`);
+  return v;
+};
+const flag = (flags: Record<string, string | true>, name: string): string | undefined => {
+  const v = flags[name];
+  if (v === true) throw new UsageError(`--${name} needs a value`);
+  return v;
+};
+
+/** Metadata only: the sealed material reference is not printed. */
+function showKey(k: KeyRecord) {
+  const { backendRef: _ref, publicKey, ...rest } = k;
+  return { ...rest, publicKey: publicKey ? publicKey.toString('base64') : null };
+}
+
+async function run(k: Kernel, argv: string[]): Promise<unknown> {
+  const { args, flags } = parse(argv);
+  const [group, verb, a1, a2] = args;
+  const admin = (tenantId: string) => ({ tenantId, dialect: 'admin', principal: 'cli' });
+  switch (`${group ?? ''} ${verb ?? ''}`) {
+    case 'tenant create':
+      return k.tenants.createTenant(need(a1, 'tenant name'));
+    case 'tenant list':
+      return k.tenants.listTenants();
+    case 'credential ehsm': {
+      const t = await k.tenants.requireTenant(need(a1, 'tenant'));
+      return { tenant: t.name, ...(await k.tenants.issueEhsmApp(t.id, flag(flags, 'label'))) };
+    }
+    case 'credential jose': {
+      const t = await k.tenants.requireTenant(need(a1, 'tenant'));
+      return { tenant: t.name, ...(await k.tenants.issueBearerToken(t.id, flag(flags, 'label'))) };
+    }
+    case 'credential list': {
+      const t = await k.tenants.requireTenant(need(a1, 'tenant'));
+      return k.tenants.listCredentials(t.id);
+    }
+    case 'credential revoke': {
+      const kind = need(a1, 'credential kind');
+      if (kind !== 'ehsm-app' && kind !== 'jose-token' && kind !== 'encedo-user') throw new UsageError(`unknown credential kind '${kind}'`);
+      return { revoked: await k.tenants.revoke(kind, need(a2, 'lookup')) };
+    }
+    case 'key create': {
+      const t = await k.tenants.requireTenant(need(a1, 'tenant'));
+      const usage = flag(flags, 'usage');
+      const rec = await k.keys.create(admin(t.id), {
+        spec: need(a2, 'key spec'),
+        usages: usage ? (usage.split(',') as KeyUsage[]) : undefined,
+        label: flag(flags, 'label') ?? null,
+        exportable: flags.exportable === true,
+      });
+      return showKey(rec);
+    }
+    case 'key list': {
+      const t = await k.tenants.requireTenant(need(a1, 'tenant'));
+      const { keys, total } = await k.keys.list(admin(t.id));
+      return { total, keys: keys.map(showKey) };
+    }
+    case 'key show': {
+      const rec = await k.keyStore.find(need(a1, 'key id'));
+      if (!rec) throw new KmsError('NOT_FOUND', 'no such key');
+      return showKey(rec);
+    }
+    case 'audit ':
+    case `audit ${verb}`: {
+      if (group !== 'audit') break;
+      let tenantId: string | undefined;
+      const tenant = flag(flags, 'tenant');
+      if (tenant) tenantId = (await k.tenants.requireTenant(tenant)).id;
+      const limit = Number(flag(flags, 'limit') ?? 100);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer');
+      return k.auditReader.query({ tenantId, keyId: flag(flags, 'key'), limit });
+    }
+  }
+  throw new UsageError(group ? `unknown command '${args.join(' ')}'` : 'no command');
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help') {
+    process.stdout.write(`${USAGE}\n`);
+    return argv.length === 0 ? 2 : 0;
+  }
+  let kernel: Kernel | undefined;
+  try {
+    const config = loadConfig();
+    // The CLI speaks JSON on stdout; its own log lines stay at warn and go to stderr.
+    kernel = await createKernel(config, createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel }, 2));
+    const out = await run(kernel, argv);
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`bad configuration: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`error: ${err instanceof KmsError ? err.message : (err as Error).message}\n`);
+    return 1;
+  } finally {
+    await kernel?.close();
+  }
+}
+
+void main().then((code) => process.exit(code));
