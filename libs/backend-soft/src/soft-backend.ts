@@ -494,12 +494,21 @@ function cbcHmacTag(hash: string, macKey: Buffer, aad: Buffer | undefined, iv: B
   return createHmac(hash, macKey).update(a).update(iv).update(ct).update(al).digest().subarray(0, tagLen);
 }
 
+/** The EC key as noble takes it. From DER, not JWK: node cannot export P-224 keys as JWK. */
 function ecRaw(k: SoftKey): { d?: Uint8Array; pub: Uint8Array } {
   if (!k.ecRaw) {
     const size = CURVES[k.ref.spec.curve!].size;
-    const jwk = (k.privateKey ?? k.publicKey)!.export({ format: 'jwk' });
-    const pub = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
-    k.ecRaw = { pub, d: jwk.d ? leftPad(Buffer.from(jwk.d, 'base64url'), size) : undefined };
+    const spki = new DerReader(k.publicKey!.export({ format: 'der', type: 'spki' })).expectSequence();
+    spki.expectSequence();
+    const pub = Buffer.from(spki.readBitStringOctets());
+    let d: Buffer | undefined;
+    if (k.privateKey) {
+      // SEC 1 ECPrivateKey: SEQUENCE { version, privateKey OCTET STRING, ... }
+      const sec1 = new DerReader(k.privateKey.export({ format: 'der', type: 'sec1' })).expectSequence();
+      sec1.readSmallInteger();
+      d = leftPad(Buffer.from(sec1.expect(0x04)), size);
+    }
+    k.ecRaw = { pub, d };
   }
   return k.ecRaw;
 }
