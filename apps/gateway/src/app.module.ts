@@ -11,7 +11,7 @@ export class AppModule {
   static forKernel(kernel: Kernel): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forKernel(kernel), EhsmDialectModule, JoseDialectModule, EncedoDialectModule],
+      imports: [CoreModule.forKernel(kernel), EhsmDialectModule.forRoot({ enroll: kernel.config.ehsmEnroll }), JoseDialectModule, EncedoDialectModule],
       controllers: [OpsController],
     };
   }

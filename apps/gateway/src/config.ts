@@ -23,6 +23,7 @@ export interface GatewayConfig {
   bodyLimit: number;
   defaultBackend: string;
   routing: RoutingRule[];
+  ehsmEnroll: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -52,6 +53,12 @@ const str = (v: Raw) => {
 const oneOf = (values: string[]) => (v: Raw) => {
   if (typeof v !== 'string' || !values.includes(v)) throw new Error(`must be one of ${values.join(', ')}`);
   return v;
+};
+const bool = (v: Raw) => {
+  const t = String(v).trim().toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(t)) return true;
+  if (['off', 'false', '0', 'no'].includes(t)) return false;
+  throw new Error('must be on or off');
 };
 const masterKey = (v: Raw) => {
   const b = Buffer.from(String(v), 'base64');
@@ -84,6 +91,7 @@ export const SETTINGS: Setting[] = [
   { key: 'auditMaxBatch', env: 'KMS_AUDIT_MAX_BATCH', yaml: 'audit.maxBatch', doc: 'Most audit rows committed in one transaction', def: () => 1000, parse: int(1, 100000) },
   { key: 'defaultBackend', env: 'KMS_DEFAULT_BACKEND', yaml: 'backends.default', doc: 'Backend for new keys when no rule matches', def: () => 'soft', parse: oneOf(['soft']) },
   { key: 'routing', env: 'KMS_ROUTING_RULES', yaml: 'backends.rules', doc: 'Routing rules (JSON list in the env): {tenant?, dialect?, spec?, backend, fallback?}', def: () => [], parse: rules },
+  { key: 'ehsmEnroll', env: 'KMS_EHSM_ENROLL', yaml: 'ehsm.enroll', doc: 'eHSM: serve the unauthenticated `GET ?Action=Enroll`, which creates a tenant per call (on/off)', def: () => true, parse: bool },
 ];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {

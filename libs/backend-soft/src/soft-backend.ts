@@ -11,14 +11,18 @@ import {
   publicEncrypt,
   randomBytes,
   sign as nodeSign,
-  timingSafeEqual,
   verify as nodeVerify,
-  type CipherGCMTypes,
   type KeyObject,
 } from 'node:crypto';
 import { promisify } from 'node:util';
 import {
   HASHES,
+  aesGcmDecrypt,
+  aesGcmEncrypt,
+  aesKeyUnwrap,
+  aesKeyWrap,
+  cbcHmacDecrypt,
+  cbcHmacEncrypt,
   cryptoFailure,
   invalidArgument,
   unsupported,
@@ -81,15 +85,7 @@ interface SoftKey extends LoadedKey {
 /** Which node:crypto key type each family is. */
 const NODE_TYPE: Partial<Record<SpecInfo['family'], string>> = { rsa: 'rsa', ec: 'ec', ed25519: 'ed25519', x25519: 'x25519' };
 
-const AES_KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
-const AES_KWP_IV = Buffer.from('a65959a6', 'hex');
 
-/** RFC 7518 §5.2: the composite key size picks the AES key size and the HMAC. */
-const CBC_HMAC: Record<number, { cipher: string; hash: string; tag: number }> = {
-  256: { cipher: 'aes-128-cbc', hash: 'sha256', tag: 16 },
-  384: { cipher: 'aes-192-cbc', hash: 'sha384', tag: 24 },
-  512: { cipher: 'aes-256-cbc', hash: 'sha512', tag: 32 },
-};
 
 /**
  * The software engine: node:crypto for everything OpenSSL 3.0 does, @noble for SM2 and ML-DSA and
@@ -163,22 +159,14 @@ export class SoftBackend implements CryptoBackend {
 
   async encrypt(key: LoadedKey, p: EncryptParams): Promise<EncryptResult> {
     const secret = secretOf(key);
-    const bits = key.ref.spec.bits;
     switch (p.alg) {
       case 'AES-GCM': {
         const iv = p.iv ?? randomBytes(12);
-        const c = createCipheriv(`aes-${bits}-gcm` as CipherGCMTypes, secret, iv, { authTagLength: 16 });
-        if (p.aad?.length) c.setAAD(p.aad);
-        const ciphertext = Buffer.concat([c.update(p.plaintext), c.final()]);
-        return { ciphertext, iv, tag: c.getAuthTag() };
+        return { iv, ...aesGcmEncrypt(secret, iv, p.plaintext, p.aad) };
       }
       case 'AES-CBC-HMAC-SHA2': {
-        const { cipher, hash, tag } = CBC_HMAC[bits];
-        const half = secret.length / 2;
         const iv = p.iv ?? randomBytes(16);
-        const c = createCipheriv(cipher, secret.subarray(half), iv);
-        const ciphertext = Buffer.concat([c.update(p.plaintext), c.final()]);
-        return { ciphertext, iv, tag: cbcHmacTag(hash, secret.subarray(0, half), p.aad, iv, ciphertext, tag) };
+        return { iv, ...cbcHmacEncrypt(secret, iv, p.plaintext, p.aad) };
       }
       case 'SM4-CBC':
       case 'SM4-CTR': {
@@ -191,32 +179,19 @@ export class SoftBackend implements CryptoBackend {
 
   async decrypt(key: LoadedKey, p: DecryptParams): Promise<Buffer> {
     const secret = secretOf(key);
-    const bits = key.ref.spec.bits;
-    try {
-      switch (p.alg) {
-        case 'AES-GCM': {
-          if (p.tag.length !== 16) throw cryptoFailure();
-          const d = createDecipheriv(`aes-${bits}-gcm` as CipherGCMTypes, secret, p.iv, { authTagLength: 16 });
-          if (p.aad?.length) d.setAAD(p.aad);
-          d.setAuthTag(p.tag);
-          return Buffer.concat([d.update(p.ciphertext), d.final()]);
-        }
-        case 'AES-CBC-HMAC-SHA2': {
-          const { cipher, hash, tag } = CBC_HMAC[bits];
-          const half = secret.length / 2;
-          const expected = cbcHmacTag(hash, secret.subarray(0, half), p.aad, p.iv, p.ciphertext, tag);
-          if (p.tag.length !== tag || !timingSafeEqual(expected, p.tag)) throw cryptoFailure();
-          const d = createDecipheriv(cipher, secret.subarray(half), p.iv);
-          return Buffer.concat([d.update(p.ciphertext), d.final()]);
-        }
-        case 'SM4-CBC':
-        case 'SM4-CTR': {
+    switch (p.alg) {
+      case 'AES-GCM':
+        return aesGcmDecrypt(secret, p.iv, p.ciphertext, p.tag, p.aad);
+      case 'AES-CBC-HMAC-SHA2':
+        return cbcHmacDecrypt(secret, p.iv, p.ciphertext, p.tag, p.aad);
+      case 'SM4-CBC':
+      case 'SM4-CTR':
+        try {
           const d = createDecipheriv(p.alg.toLowerCase(), secret, p.iv);
           return Buffer.concat([d.update(p.ciphertext), d.final()]);
+        } catch {
+          throw cryptoFailure('decryption failed');
         }
-      }
-    } catch {
-      throw cryptoFailure('decryption failed');
     }
   }
 
@@ -225,17 +200,11 @@ export class SoftBackend implements CryptoBackend {
   }
 
   async wrap(key: LoadedKey, alg: WrapAlg, data: Buffer): Promise<Buffer> {
-    const c = createCipheriv(wrapCipher(key, alg), secretOf(key), alg === 'AES-KW' ? AES_KW_IV : AES_KWP_IV);
-    return Buffer.concat([c.update(data), c.final()]);
+    return aesKeyWrap(secretOf(key), data, alg === 'AES-KWP');
   }
 
   async unwrap(key: LoadedKey, alg: WrapAlg, data: Buffer): Promise<Buffer> {
-    try {
-      const d = createDecipheriv(wrapCipher(key, alg), secretOf(key), alg === 'AES-KW' ? AES_KW_IV : AES_KWP_IV);
-      return Buffer.concat([d.update(data), d.final()]);
-    } catch {
-      throw cryptoFailure('unwrap failed');
-    }
+    return aesKeyUnwrap(secretOf(key), data, alg === 'AES-KWP');
   }
 
   // ---- asymmetric ----------------------------------------------------------------------------
@@ -482,17 +451,7 @@ function requirePrivate(key: LoadedKey): SoftKey {
   return k;
 }
 
-function wrapCipher(key: LoadedKey, alg: WrapAlg): string {
-  return `id-aes${key.ref.spec.bits}-wrap${alg === 'AES-KWP' ? '-pad' : ''}`;
-}
 
-/** RFC 7518 §5.2.2.1: HMAC over AAD || IV || ciphertext || AL (AAD length in bits, 64-bit BE). */
-function cbcHmacTag(hash: string, macKey: Buffer, aad: Buffer | undefined, iv: Buffer, ct: Buffer, tagLen: number): Buffer {
-  const a = aad ?? Buffer.alloc(0);
-  const al = Buffer.alloc(8);
-  al.writeBigUInt64BE(BigInt(a.length) * 8n);
-  return createHmac(hash, macKey).update(a).update(iv).update(ct).update(al).digest().subarray(0, tagLen);
-}
 
 /** The EC key as noble takes it. From DER, not JWK: node cannot export P-224 keys as JWK. */
 function ecRaw(k: SoftKey): { d?: Uint8Array; pub: Uint8Array } {

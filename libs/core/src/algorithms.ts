@@ -79,7 +79,7 @@ export const ASYM_SCHEMES: Partial<Record<KeyFamily, readonly AsymScheme[]>> = {
   sm2: ['SM2'],
 };
 export const AEAD_ALGS: Partial<Record<KeyFamily, readonly AeadAlg[]>> = {
-  aes: ['AES-GCM'],
+  aes: ['AES-GCM', 'AES-CBC-HMAC-SHA2'],
   sm4: ['SM4-CBC', 'SM4-CTR'],
   secret: ['AES-CBC-HMAC-SHA2'],
 };

@@ -18,3 +18,4 @@ export * from './store/entities/tenant.entity';
 export * from './store/entities/credential.entity';
 export * from './store/entities/secret.entity';
 export * from './store/entities/audit.entity';
+export * from './crypto/aead';

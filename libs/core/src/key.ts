@@ -37,6 +37,13 @@ export interface OpContext {
   dialect: string;
   /** Credential or user id, for the audit trail. */
   principal?: string;
+  /**
+   * The dialect's own name for this event (e.g. Encedo `LOG_TYPE_CRYPTO_ECDH/LOG_RESULT_OK`),
+   * written to the audit row's `event` column. A function receives the outcome (`ok` or the
+   * canonical error code) and the operation's result, since a vendor's event name often carries
+   * the result (a verify that answers `false` is a failure to Encedo).
+   */
+  event?: string | ((outcome: string, result?: unknown) => string);
 }
 
 /** Encedo names keys by the UUID as 32 lowercase hex digits; every other dialect by the UUID. */

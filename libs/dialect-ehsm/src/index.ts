@@ -1,5 +1,4 @@
-import { Module } from '@nestjs/common';
-
-/** The Ehsm dialect. Its routes arrive with their own issue; the module is wired already. */
-@Module({})
-export class EhsmDialectModule {}
+export { EhsmDialectModule } from './ehsm.module';
+export type { EhsmDialectOptions } from './options';
+export { type ReplayGuard, MemoryReplayGuard } from './replay-guard';
+export { signString } from './sign-string';

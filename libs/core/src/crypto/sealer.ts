@@ -16,12 +16,22 @@ const TAG = 16;
 
 export class Sealer {
   private readonly keys = new Map<SealPurpose, Buffer>();
+  private readonly deriveRoot: Buffer;
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
+    this.deriveRoot = Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'kms-gateway/derive/v1', 32));
     for (const purpose of ['key-material', 'credential', 'secret-value', 'key-blob'] as SealPurpose[]) {
       this.keys.set(purpose, Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `kms-gateway/seal/${purpose}/v1`, 32)));
     }
+  }
+
+  /**
+   * A stable secret for one named purpose (e.g. a dialect's device identity), the same in every
+   * process that shares the master key, so the server and the admin CLI agree without storing it.
+   */
+  derive(label: string, length = 32): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.deriveRoot, Buffer.alloc(0), `kms-gateway/derive/${label}`, length));
   }
 
   seal(purpose: SealPurpose, plaintext: Buffer, aad: string | Buffer): Buffer {

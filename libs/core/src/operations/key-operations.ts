@@ -303,6 +303,7 @@ export class KeyOperations {
         outcome,
         latencyUs: Math.round(seconds * 1e6),
         principal: ctx.principal ?? null,
+        event: typeof ctx.event === 'function' ? ctx.event(outcome, result) : (ctx.event ?? null),
       });
     } catch (err) {
       this.onInternalError(err, 'audit');

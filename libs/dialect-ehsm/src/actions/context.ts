@@ -1,0 +1,52 @@
+import { KmsError, type KeyOperations, type KeyRecord, type OpContext } from '@kms/core';
+import { type EhsmReply, MSG, badRequest, serverException } from '../envelope';
+import { type EhsmSpec, ehsmSpecOf } from '../keyspecs';
+
+/** What an action gets: the caller's context, the canonical service and its (checked) payload. */
+export interface ActionContext {
+  op: OpContext;
+  keys: KeyOperations;
+  payload: Record<string, unknown>;
+  /** The tenant owning a key id, or null; only to tell "appid error" from "keyid error". */
+  keyOwner: (keyId: string) => Promise<string | null>;
+}
+
+export type ActionHandler = (c: ActionContext) => Promise<EhsmReply>;
+
+export interface UsableKey {
+  record: KeyRecord;
+  spec: EhsmSpec;
+}
+
+/**
+ * `find_cmk_by_keyid` of router.js: the vendor's texts for an unknown, foreign, disabled or
+ * expired key, checked before the operation so that the core's own refusal never has to be
+ * reworded. The record comes from the core's cache and writes no audit row.
+ */
+export async function useKey(c: ActionContext, keyId: unknown): Promise<UsableKey> {
+  const record = await findKey(c, keyId);
+  if (!record) {
+    const owner = typeof keyId === 'string' ? await c.keyOwner(keyId) : null;
+    throw badRequest(owner && owner !== c.op.tenantId ? MSG.appidError : MSG.keyidError);
+  }
+  if (record.state === 'disabled') throw badRequest(MSG.keyDisabled);
+  if (record.expiresAt !== null && Date.now() > record.expiresAt) throw badRequest(MSG.keyExpired);
+  const spec = ehsmSpecOf(record);
+  // A key still waiting for its material (BYOK) or of a spec eHSM cannot name: the enclave's 500.
+  if (record.state !== 'enabled' || !spec || !spec.spec) throw serverException();
+  return { record, spec };
+}
+
+/** The caller's live key, or null when it has none by that id. */
+export async function findKey(c: ActionContext, keyId: unknown): Promise<KeyRecord | null> {
+  if (typeof keyId !== 'string') return null;
+  try {
+    return await c.keys.get(c.op, keyId);
+  } catch (err) {
+    if (err instanceof KmsError && err.code === 'NOT_FOUND') return null;
+    throw err;
+  }
+}
+
+/** Base64 the checker has already validated; absent optional fields are empty. */
+export const b64 = (v: unknown): Buffer => (typeof v === 'string' && v !== '' ? Buffer.from(v, 'base64') : Buffer.alloc(0));

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { KmsError } from '@kms/core';
+import { MSG, badRequest, ok, serverException } from '../envelope';
+import { KEYSPECS, KEYUSAGE_ENCRYPT, KEYUSAGE_SIGN, USAGES, ehsmAttributes } from '../keyspecs';
+import { type ActionContext, type ActionHandler, findKey } from './context';
+
+/** Upstream keys expire a year after creation (`CMK_EFFECTIVE_DURATION`). */
+export const KEY_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
+
+const USAGE_OF: Record<string, 'encrypt' | 'sign'> = { [KEYUSAGE_ENCRYPT]: 'encrypt', [KEYUSAGE_SIGN]: 'sign' };
+
+const createKey: ActionHandler = async (c) => {
+  const { keyspec, origin, keyusage } = c.payload as { keyspec: string; origin: string; keyusage?: unknown };
+  const eh = KEYSPECS.get(keyspec)!;
+  // Not in the checker upstream: a bad keyusage reaches the enclave, which answers 500.
+  const mode = keyusage === undefined || keyusage === null || keyusage === '' ? 'absent' : USAGE_OF[String(keyusage)];
+  const usages = mode ? USAGES[eh.kind][mode] : null;
+  // EH_EXTERNAL_KEY (BYOK) waits for GetParametersForImport/ImportKeyMaterial, not served yet.
+  if (!eh.spec || !usages || origin !== 'EH_INTERNAL_KEY') throw serverException();
+  const now = Date.now();
+  const record = await c.keys.create(c.op, {
+    id: randomUUID(),
+    spec: eh.spec,
+    usages,
+    expiresAt: now + KEY_LIFETIME_MS,
+    attributes: { ehsm: { keyspec, origin, keyusage: mode === 'absent' ? null : keyusage } },
+  });
+  return ok({ keyid: record.id });
+};
+
+const listKey: ActionHandler = async (c) => {
+  const { keys } = await c.keys.list(c.op);
+  const list = [];
+  for (const k of keys) {
+    const a = ehsmAttributes(k);
+    if (!a) continue;
+    list.push({
+      keyid: k.id,
+      creationDate: k.createdAt,
+      // Keys made here expire at creation + 1 year (set a millisecond before the row's createdAt).
+      expireTime: k.attributes?.ehsm || k.expiresAt === null ? k.createdAt + KEY_LIFETIME_MS : k.expiresAt,
+      alias: '',
+      keyspec: a.keyspec,
+      keyState: k.state === 'enabled' ? 1 : 0,
+    });
+  }
+  return ok({ list }, MSG.nodeOk);
+};
+
+/** Upstream deletes by (keyid, creator): an unknown or foreign id deletes nothing and succeeds. */
+const deleteKey: ActionHandler = async (c) => {
+  const record = await findKey(c, c.payload.keyid);
+  if (record) await destroyQuietly(c, record.id);
+  return ok({}, MSG.nodeOk);
+};
+
+const deleteAllKey: ActionHandler = async (c) => {
+  const { keys } = await c.keys.list(c.op);
+  for (const k of keys) await destroyQuietly(c, k.id);
+  return ok({}, MSG.nodeOk);
+};
+
+/** A key deleted meanwhile by a concurrent request is as good as deleted. */
+async function destroyQuietly(c: ActionContext, keyId: string): Promise<void> {
+  try {
+    await c.keys.destroy(c.op, keyId);
+  } catch (err) {
+    if (!(err instanceof KmsError && err.code === 'NOT_FOUND')) throw err;
+  }
+}
+
+const setEnabled =
+  (enabled: boolean): ActionHandler =>
+  async (c) => {
+    const record = await findKey(c, c.payload.keyid);
+    if (!record) throw badRequest(MSG.keyNotFound);
+    await c.keys.setEnabled(c.op, record.id, enabled);
+    return ok({}, MSG.nodeOk);
+  };
+
+export const KEY_MANAGEMENT: Record<string, ActionHandler> = {
+  CreateKey: createKey,
+  ListKey: listKey,
+  DeleteKey: deleteKey,
+  DeleteAllKey: deleteAllKey,
+  EnableKey: setEnabled(true),
+  DisableKey: setEnabled(false),
+};

@@ -1,0 +1,66 @@
+import type { AeadAlg } from '@kms/core';
+import { MSG, badRequest, ok, serverException } from '../envelope';
+import { type ActionContext, type ActionHandler, type UsableKey, b64, useKey } from './context';
+
+const GCM_IV = 12;
+const GCM_TAG = 16;
+const SM4_IV = 16;
+
+/** The symmetric cipher of a key; any other key is the enclave's 500. */
+function cipherOf(k: UsableKey): AeadAlg {
+  if (k.spec.kind !== 'sym' || !k.spec.cipher) throw serverException();
+  return k.spec.cipher;
+}
+
+/** AES-GCM: ct ‖ iv(12) ‖ tag(16), aad authenticated. SM4: ct ‖ iv(16), aad ignored (notes §5.2). */
+async function seal(c: ActionContext, k: UsableKey, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
+  const alg = cipherOf(k);
+  const r = await c.keys.encrypt(c.op, k.record.id, alg === 'AES-GCM' ? { alg, plaintext, aad } : { alg, plaintext });
+  return Buffer.concat([r.ciphertext, r.iv, r.tag]);
+}
+
+const encrypt: ActionHandler = async (c) => {
+  const k = await useKey(c, c.payload.keyid);
+  const ciphertext = await seal(c, k, b64(c.payload.plaintext), b64(c.payload.aad));
+  return ok({ ciphertext: ciphertext.toString('base64') });
+};
+
+const decrypt: ActionHandler = async (c) => {
+  const k = await useKey(c, c.payload.keyid);
+  const alg = cipherOf(k);
+  const blob = b64(c.payload.ciphertext);
+  const tail = alg === 'AES-GCM' ? GCM_IV + GCM_TAG : SM4_IV;
+  if (blob.length < tail) throw badRequest(MSG.decryptFailed);
+  const ciphertext = blob.subarray(0, blob.length - tail);
+  const plaintext =
+    alg === 'AES-GCM'
+      ? await c.keys.decrypt(c.op, k.record.id, { alg, ciphertext, iv: blob.subarray(-tail, -GCM_TAG), tag: blob.subarray(-GCM_TAG), aad: b64(c.payload.aad) })
+      : await c.keys.decrypt(c.op, k.record.id, { alg, ciphertext, iv: blob.subarray(-tail), tag: Buffer.alloc(0) });
+  try {
+    return ok({ plaintext: plaintext.toString('base64') });
+  } finally {
+    plaintext.fill(0);
+  }
+};
+
+/** A fresh data key of `keylen` bytes, returned sealed under the CMK (and in clear if asked). */
+const generateDataKey =
+  (withPlaintext: boolean): ActionHandler =>
+  async (c) => {
+    const k = await useKey(c, c.payload.keyid);
+    cipherOf(k);
+    const dataKey = await c.keys.random(c.op, c.payload.keylen as number);
+    try {
+      const ciphertext = (await seal(c, k, dataKey, b64(c.payload.aad))).toString('base64');
+      return ok(withPlaintext ? { plaintext: dataKey.toString('base64'), ciphertext } : { ciphertext });
+    } finally {
+      dataKey.fill(0);
+    }
+  };
+
+export const SYMMETRIC: Record<string, ActionHandler> = {
+  Encrypt: encrypt,
+  Decrypt: decrypt,
+  GenerateDataKey: generateDataKey(true),
+  GenerateDataKeyWithoutPlaintext: generateDataKey(false),
+};

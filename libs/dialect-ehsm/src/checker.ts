@@ -1,0 +1,79 @@
+import { DIGESTS, KEYSPECS, MESSAGE_TYPES, ORIGINS, PADDINGS } from './keyspecs';
+import { badRequest } from './envelope';
+
+/**
+ * Payload validation, as `payload_checker.js` at 3454cac does it: per action, fields in table
+ * order, first failure wins, with the vendor's exact texts (typos included: clients match them).
+ */
+type Rule =
+  | { type: 'string'; required: boolean; min?: number; max?: number; regex?: RegExp }
+  | { type: 'base64'; required: boolean; min?: number; max?: number }
+  | { type: 'int'; required: boolean; min?: number; max?: number }
+  | { type: 'const'; required: boolean; values: readonly string[] };
+
+/** 6 KiB of data, counted in base64 characters. */
+const MAX_B64 = (6 * 1024 * 4) / 3;
+/** Decrypt also carries the 12-byte IV and 16-byte tag (the vendor rounds their base64 to 30). */
+const MAX_CIPHERTEXT_B64 = ((6 * 1024 + 30) * 4) / 3;
+
+const keyid: Rule = { type: 'string', required: true, min: 36, max: 36, regex: /^[a-z\d]{8}-[a-z\d]{4}-[a-z\d]{4}-[a-z\d]{4}-[a-z\d]{12}$/ };
+const aad: Rule = { type: 'base64', required: false, max: MAX_B64 };
+const data = (max = MAX_B64): Rule => ({ type: 'base64', required: true, min: 1, max });
+const keylen: Rule = { type: 'int', required: true, min: 1, max: 1024 };
+const oneOf = (values: readonly string[]): Rule => ({ type: 'const', required: true, values });
+const padding = oneOf(Object.keys(PADDINGS));
+const signFields = { keyid, message: data(), message_type: oneOf(MESSAGE_TYPES), digest_mode: oneOf(Object.keys(DIGESTS)), padding_mode: padding };
+
+export const RULES: Record<string, Record<string, Rule>> = {
+  CreateKey: { keyspec: oneOf([...KEYSPECS.keys()]), origin: oneOf(ORIGINS) },
+  Encrypt: { keyid, plaintext: data(), aad },
+  Decrypt: { keyid, ciphertext: data(MAX_CIPHERTEXT_B64), aad },
+  GenerateDataKey: { keyid, keylen, aad },
+  GenerateDataKeyWithoutPlaintext: { keyid, keylen, aad },
+  Sign: signFields,
+  Verify: { ...signFields, signature: data() },
+  AsymmetricEncrypt: { keyid, plaintext: data(), padding_mode: padding },
+  AsymmetricDecrypt: { keyid, ciphertext: data(), padding_mode: padding },
+  GetPublicKey: { keyid },
+  ListKey: {},
+  DeleteKey: { keyid },
+  DeleteAllKey: {},
+  EnableKey: { keyid },
+  DisableKey: { keyid },
+};
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+export const isBase64 = (s: string) => s.length > 0 && s.length % 4 === 0 && BASE64.test(s);
+
+/** Throws the vendor's 400 for the first bad field. Like upstream, an absent payload is not checked. */
+export function checkPayload(action: string, payload: unknown): void {
+  const rules = RULES[action];
+  if (!rules || payload === undefined || payload === null) return;
+  const p = payload as Record<string, unknown>;
+  for (const [key, rule] of Object.entries(rules)) {
+    const value = p[key];
+    const absent = value === undefined || value === null || value === '';
+    if (absent) {
+      if (rule.required) throw badRequest(`Missing required parameters, The ${key} cannot be empty.`);
+      continue;
+    }
+    const invalid = (what: string) => badRequest(`Parameter invalid, The ${key} ${what}.`);
+    switch (rule.type) {
+      case 'string':
+      case 'base64':
+        if (typeof value !== 'string') throw invalid('must be of string type');
+        if ((rule.max !== undefined && value.length > rule.max) || (rule.min !== undefined && value.length < rule.min)) throw invalid('length error');
+        if (rule.type === 'string' && rule.regex && !rule.regex.test(value)) throw invalid('format wrong');
+        if (rule.type === 'base64' && !isBase64(value)) throw invalid('not a vailed base64 string');
+        break;
+      case 'int':
+        if (typeof value !== 'number' || !Number.isInteger(value) || !/^-?[0-9]*$/.test(String(value))) throw invalid('must be of integer type');
+        if (rule.max !== undefined && value > rule.max) throw invalid(`value must be less than or equal to ${rule.max}`);
+        if (rule.min !== undefined && value < rule.min) throw invalid(`value must be greater than or equal to ${rule.min}`);
+        break;
+      case 'const':
+        if (typeof value !== 'string' || !rule.values.includes(value)) throw invalid('type is incorrect');
+        break;
+    }
+  }
+}

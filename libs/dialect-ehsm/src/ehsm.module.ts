@@ -1,0 +1,31 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { EhsmController } from './ehsm.controller';
+import { EhsmBodyErrorFilter } from './invalid-json.filter';
+import { EHSM_OPTIONS, type EhsmDialectOptions } from './options';
+import { MemoryReplayGuard, REPLAY_GUARD } from './replay-guard';
+
+/**
+ * The eHSM-KMS dialect: `/ehsm?Action=...`. Imported as is, it runs with the defaults; forRoot
+ * replaces the options and replay guard (Nest lets a dynamic module's providers override the
+ * static ones of the same token).
+ */
+@Module({
+  controllers: [EhsmController],
+  providers: [
+    { provide: EHSM_OPTIONS, useValue: {} },
+    { provide: REPLAY_GUARD, useFactory: () => new MemoryReplayGuard() },
+    { provide: APP_FILTER, useClass: EhsmBodyErrorFilter },
+  ],
+})
+export class EhsmDialectModule {
+  static forRoot(options: EhsmDialectOptions): DynamicModule {
+    return {
+      module: EhsmDialectModule,
+      providers: [
+        { provide: EHSM_OPTIONS, useValue: options },
+        { provide: REPLAY_GUARD, useFactory: () => options.replayGuard ?? new MemoryReplayGuard() },
+      ],
+    };
+  }
+}
