@@ -24,6 +24,12 @@ export interface GatewayConfig {
   defaultBackend: string;
   routing: RoutingRule[];
   ehsmEnroll: boolean;
+  joseAuth: 'token' | 'none';
+  joseDefaultTenant: string;
+  joseJwtKeys: string | null;
+  joseJwtIssuer: string | null;
+  joseJwtAudience: string | null;
+  joseJwtTenantClaim: string;
 }
 
 export class ConfigError extends Error {}
@@ -80,7 +86,7 @@ const rules = (v: Raw) => {
 export const SETTINGS: Setting[] = [
   { key: 'host', env: 'KMS_HOST', yaml: 'http.host', doc: 'Address to listen on', def: () => '127.0.0.1', parse: str },
   { key: 'port', env: 'KMS_PORT', yaml: 'http.port', doc: 'TCP port (0 picks a free one)', def: () => 8080, parse: int(0, 65535) },
-  { key: 'bodyLimit', env: 'KMS_BODY_LIMIT', yaml: 'http.bodyLimit', doc: 'Largest request body, bytes', def: () => 1048576, parse: int(1024, 64 * 1048576) },
+  { key: 'bodyLimit', env: 'KMS_BODY_LIMIT', yaml: 'http.bodyLimit', doc: 'Largest request body, bytes', def: () => 4194304, parse: int(1024, 64 * 1048576) },
   { key: 'dataDir', env: 'KMS_DATA_DIR', yaml: 'dataDir', doc: 'Directory for the SQLite file and the master key file', def: () => resolve('./data'), parse: (v) => resolve(str(v)) },
   { key: 'dbUrl', env: 'KMS_DB_URL', yaml: 'db.url', doc: '`sqlite:<path>` or `postgres://user:pass@host:port/db`', def: (c) => `sqlite:${c.dataDir}/kms.sqlite`, parse: str },
   { key: 'masterKeyFile', env: 'KMS_MASTER_KEY_FILE', yaml: 'masterKey.file', doc: 'Master key file, created (mode 0600) on first start', def: (c) => `${c.dataDir}/master.key`, parse: str },
@@ -92,6 +98,12 @@ export const SETTINGS: Setting[] = [
   { key: 'defaultBackend', env: 'KMS_DEFAULT_BACKEND', yaml: 'backends.default', doc: 'Backend for new keys when no rule matches', def: () => 'soft', parse: oneOf(['soft']) },
   { key: 'routing', env: 'KMS_ROUTING_RULES', yaml: 'backends.rules', doc: 'Routing rules (JSON list in the env): {tenant?, dialect?, spec?, backend, fallback?}', def: () => [], parse: rules },
   { key: 'ehsmEnroll', env: 'KMS_EHSM_ENROLL', yaml: 'ehsm.enroll', doc: 'eHSM: serve the unauthenticated `GET ?Action=Enroll`, which creates a tenant per call (on/off)', def: () => true, parse: bool },
+  { key: 'joseAuth', env: 'KMS_JOSE_AUTH', yaml: 'jose.auth', doc: 'JOSE: `token` (bearer tokens / issuer JWTs) or `none` (every request is the default tenant; local development only)', def: () => 'token', parse: oneOf(['token', 'none']) },
+  { key: 'joseDefaultTenant', env: 'KMS_JOSE_DEFAULT_TENANT', yaml: 'jose.defaultTenant', doc: 'JOSE: tenant used when auth is none', def: () => 'default', parse: str },
+  { key: 'joseJwtKeys', env: 'KMS_JOSE_JWT_KEYS', yaml: 'jose.jwt.keys', doc: 'JOSE: JWKS or PEM file of a JWT issuer whose tokens are accepted', def: () => null, parse: str },
+  { key: 'joseJwtIssuer', env: 'KMS_JOSE_JWT_ISSUER', yaml: 'jose.jwt.issuer', doc: 'JOSE: required `iss` of issuer JWTs', def: () => null, parse: str },
+  { key: 'joseJwtAudience', env: 'KMS_JOSE_JWT_AUDIENCE', yaml: 'jose.jwt.audience', doc: 'JOSE: required `aud` of issuer JWTs', def: () => null, parse: str },
+  { key: 'joseJwtTenantClaim', env: 'KMS_JOSE_JWT_TENANT_CLAIM', yaml: 'jose.jwt.tenantClaim', doc: 'JOSE: claim of issuer JWTs that names the tenant', def: () => 'tenant', parse: str },
 ];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {

@@ -1,7 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { EhsmController } from './ehsm.controller';
-import { EhsmBodyErrorFilter } from './invalid-json.filter';
 import { EHSM_OPTIONS, type EhsmDialectOptions } from './options';
 import { MemoryReplayGuard, REPLAY_GUARD } from './replay-guard';
 
@@ -15,7 +13,6 @@ import { MemoryReplayGuard, REPLAY_GUARD } from './replay-guard';
   providers: [
     { provide: EHSM_OPTIONS, useValue: {} },
     { provide: REPLAY_GUARD, useFactory: () => new MemoryReplayGuard() },
-    { provide: APP_FILTER, useClass: EhsmBodyErrorFilter },
   ],
 })
 export class EhsmDialectModule {

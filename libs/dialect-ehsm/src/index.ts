@@ -2,3 +2,4 @@ export { EhsmDialectModule } from './ehsm.module';
 export type { EhsmDialectOptions } from './options';
 export { type ReplayGuard, MemoryReplayGuard } from './replay-guard';
 export { signString } from './sign-string';
+export { EhsmBodyErrorFilter, isEhsmPath } from './invalid-json.filter';

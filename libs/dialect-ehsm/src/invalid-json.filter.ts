@@ -7,15 +7,15 @@ const JSON_ERRORS = /not valid JSON|cannot be empty when content-type/;
 
 /**
  * Fastify parses the body before any controller runs, so a bad body reaches only global
- * filters. This one answers for `/ehsm` alone, in eHSM's envelope (upstream: `express.json`'s
- * verify hook sends `400 "Invalid JSON"`), and hands every other path to Nest's default.
+ * filters; the gateway's exception router hands it the errors of `/ehsm`, answered in eHSM's envelope (upstream: `express.json`'s
+ * verify hook sends `400 "Invalid JSON"`); anything else gets Nest's default answer.
  */
-@Catch(HttpException)
+@Catch()
 export class EhsmBodyErrorFilter extends BaseExceptionFilter {
   private readonly log = new Logger('ehsm');
 
-  override catch(exception: HttpException, host: ArgumentsHost): void {
-    if (host.getType() === 'http' && isEhsmPath(host.switchToHttp().getRequest<{ url?: string }>().url)) {
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    if (exception instanceof HttpException && host.getType() === 'http') {
       const reply = host.switchToHttp().getResponse<{ status(code: number): { send(body: unknown): void } }>();
       const status = exception.getStatus();
       if (status === 400 && JSON_ERRORS.test(exception.message)) return reply.status(200).send(fail(400, MSG.invalidJson));
@@ -27,7 +27,7 @@ export class EhsmBodyErrorFilter extends BaseExceptionFilter {
   }
 }
 
-function isEhsmPath(url: string | undefined): boolean {
-  const path = (url ?? '').split('?', 1)[0];
+/** The paths this filter answers for (the gateway's exception router asks). */
+export function isEhsmPath(path: string): boolean {
   return path === '/ehsm' || path === '/ehsm/';
 }

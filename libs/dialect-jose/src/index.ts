@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
+export { JoseDialectModule } from './jose.module';
+export { JoseExceptionFilter } from './errors';
+export type { JoseDialectOptions } from './options';
 
-/** The Jose dialect. Its routes arrive with their own issue; the module is wired already. */
-@Module({})
-export class JoseDialectModule {}
+/** Paths whose failures the JOSE error filter answers. */
+export const isJosePath = (path: string) => path.startsWith('/v1/crypto') || path === '/.well-known/jwks.json';

@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { KmsError, aesKeyUnwrap, type KeyOperations, type OpContext } from '@kms/core';
+import { JWE_ALG, JWE_ENC, JWS, HMAC, ECDH_CURVES, type JweEnc } from './algorithms';
+import { b64url, decodeB64url } from './b64url';
+import { type Body, optionalString, requireString } from './body';
+import { decryptContent, jweAad } from './content';
+import { concatKdf, epkToSpki } from './ecdh-es';
+import { badRequest, cryptoFail, decryptionFailed, notFound, unsupportedAlg } from './errors';
+import { headerString, parseProtected } from './header';
+import { lookup, type Found } from './lookup';
+
+/**
+ * `POST /v1/crypto/decrypt` (notes §2.5), checks in the vendor's order. Every path that unwraps a
+ * CEK uses implicit rejection: a CEK that fails to unwrap, or has the wrong size, is replaced by a
+ * random one, so the only failure a caller ever sees is the one generic `decryption_failed` from
+ * the content decryption, whatever was tampered with.
+ */
+export async function decrypt(keys: KeyOperations, ctx: OpContext, b: Body) {
+  const protectedB64 = requireString(b, 'protected');
+  const ivB64 = requireString(b, 'iv');
+  const ctB64 = requireString(b, 'ciphertext');
+  const tagB64 = requireString(b, 'tag');
+  const ekB64 = optionalString(b, 'encrypted_key');
+  const aadB64 = optionalString(b, 'aad');
+
+  const header = parseProtected(protectedB64);
+  const kid = headerString(header, 'kid');
+  if (kid === undefined) throw badRequest('Protected header is missing `kid`');
+  const alg = headerString(header, 'alg');
+  if (alg === undefined) throw badRequest('Protected header is missing `alg`');
+  if (!(alg in JWE_ALG) && !(alg in JWS) && !(alg in HMAC)) throw unsupportedAlg(`Unsupported algorithm '${alg}'`);
+  const encName = headerString(header, 'enc');
+  if (encName === undefined) throw badRequest('Protected header is missing `enc`');
+  const enc = JWE_ENC[encName];
+  if (!enc) throw unsupportedAlg(`Unsupported content encryption '${encName}'`);
+  const mode = JWE_ALG[alg];
+  if (!mode) throw unsupportedAlg(`'${alg}' is not a key management algorithm`);
+  const aad = () => {
+    if (aadB64 !== undefined) decodeB64url(aadB64, 'aad');
+    return jweAad(protectedB64, aadB64);
+  };
+  const ivAndTag = () => {
+    const iv = decodeB64url(ivB64, 'iv');
+    if (iv.length !== enc.ivBytes) throw badRequest(`The IV must be ${enc.ivBytes} bytes`);
+    const tag = decodeB64url(tagB64, 'tag');
+    if (tag.length !== enc.tagBytes) throw badRequest(`The tag must be ${enc.tagBytes} bytes`);
+    return { iv, tag };
+  };
+  const answer = (plaintext: Buffer) => ({ kid, data: b64url(plaintext) });
+
+  if (mode.kind === 'dir') {
+    if (ekB64 !== undefined && ekB64 !== '') throw badRequest('A `dir` JWE has no `encrypted_key`');
+    const iv = decodeB64url(ivB64, 'iv');
+    if (iv.length !== enc.ivBytes) throw badRequest(`The IV must be ${enc.ivBytes} bytes`);
+    const ciphertext = decodeB64url(ctB64, 'ciphertext');
+    const tag = decodeB64url(tagB64, 'tag');
+    if (tag.length !== enc.tagBytes) throw badRequest(`The tag must be ${enc.tagBytes} bytes`);
+    const additional = aad();
+    const key = await lookup(keys, ctx, kid);
+    if (!key.info.symmetric || key.publicOnly) throw notFound();
+    if (key.info.bits / 8 !== enc.keyBytes) throw cryptoFail(`The key is ${key.info.bits} bits; ${encName} needs ${enc.keyBytes * 8}`);
+    return answer(await keys.decrypt(ctx, key.id, { alg: enc.core, ciphertext, iv, tag, aad: additional }));
+  }
+
+  if (mode.kind !== 'ecdh' && (ekB64 === undefined || ekB64 === '')) throw badRequest(`An ${alg} JWE needs an \`encrypted_key\``);
+  const encryptedKey = decodeB64url(ekB64 ?? '', 'encrypted_key');
+  decodeB64url(ivB64, 'iv');
+  const ciphertext = decodeB64url(ctB64, 'ciphertext');
+  decodeB64url(tagB64, 'tag');
+  const key = await lookup(keys, ctx, kid);
+
+  let cek: Buffer;
+  switch (mode.kind) {
+    case 'rsa':
+      if (key.info.family !== 'rsa') throw cryptoFail(`${alg} needs an RSA key`);
+      cek = await implicitCek(enc, () => keys.asymDecrypt(ctx, key.id, { scheme: mode.scheme, hash: mode.hash }, encryptedKey));
+      break;
+    case 'kw':
+      if (key.info.family !== 'aes' || key.info.bits / 8 !== mode.kekBytes) throw cryptoFail(`${alg} needs a ${mode.kekBytes * 8}-bit AES key`);
+      cek = await implicitCek(enc, () => keys.unwrap(ctx, key.id, 'AES-KW', encryptedKey));
+      break;
+    case 'ecdh':
+      cek = await ecdhCek(keys, ctx, key, header, alg, encName, enc, mode.kwBytes, encryptedKey);
+      break;
+  }
+  const additional = aad();
+  const { iv, tag } = ivAndTag();
+  try {
+    return answer(decryptContent(enc, cek, iv, ciphertext, tag, additional));
+  } catch {
+    throw decryptionFailed();
+  }
+}
+
+/** Unwraps the CEK, or substitutes a random one of the right size on any failure. */
+async function implicitCek(enc: JweEnc, unwrap: () => Promise<Buffer>): Promise<Buffer> {
+  const fallback = randomBytes(enc.keyBytes);
+  try {
+    const cek = await unwrap();
+    return cek.length === enc.keyBytes ? cek : fallback;
+  } catch (err) {
+    // Only cryptographic failures are hidden; a refused key (state, usage) is still reported.
+    if (err instanceof KmsError && err.code !== 'CRYPTO_FAILURE' && err.code !== 'INVALID_ARGUMENT') throw err;
+    return fallback;
+  }
+}
+
+async function ecdhCek(keys: KeyOperations, ctx: OpContext, key: Found, header: Record<string, unknown>, alg: string, encName: string, enc: JweEnc, kwBytes: number | undefined, encryptedKey: Buffer): Promise<Buffer> {
+  if (!(key.info.spec in ECDH_CURVES)) throw cryptoFail(`${alg} needs a P-256, P-384, P-521 or X25519 key`);
+  const apu = optionalB64Member(header, 'apu');
+  const apv = optionalB64Member(header, 'apv');
+  const z = await keys.deriveEcdh(ctx, key.id, { spki: epkToSpki(header.epk, key.info.spec) });
+  if (!kwBytes) {
+    if (encryptedKey.length) throw badRequest('A direct ECDH-ES JWE has no `encrypted_key`');
+    return concatKdf(z, enc.keyBytes * 8, encName, apu, apv);
+  }
+  const kek = concatKdf(z, kwBytes * 8, alg, apu, apv);
+  return implicitCek(enc, async () => aesKeyUnwrap(kek, encryptedKey));
+}
+
+function optionalB64Member(header: Record<string, unknown>, member: string): Buffer | undefined {
+  const v = headerString(header, member);
+  return v === undefined ? undefined : decodeB64url(v, member);
+}

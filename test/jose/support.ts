@@ -1,0 +1,46 @@
+import { cli, startGateway, type Gateway } from '../support/server';
+
+export const VECTORS = `${__dirname}/../../../shared/jose-vectors`;
+
+export interface JoseClient {
+  gw: Gateway;
+  token: string;
+  call(path: string, body?: unknown, opts?: { method?: string; token?: string | null; raw?: string }): Promise<{ status: number; json: any; text: string }>;
+  close(): Promise<void>;
+}
+
+/** A real gateway with a tenant and a bearer token issued by the admin CLI. */
+export async function joseGateway(env: Record<string, string> = {}, tenant = 'jose-tests'): Promise<JoseClient> {
+  const gw = await startGateway(env);
+  const made = await cli(gw.dataDir, ['tenant', 'create', tenant]);
+  if (made.code !== 0) throw new Error(made.stderr);
+  const { token } = (await cli(gw.dataDir, ['credential', 'jose', tenant])).json;
+  return {
+    gw,
+    token,
+    async call(path, body, opts = {}) {
+      const headers: Record<string, string> = {};
+      const bearer = opts.token === undefined ? token : opts.token;
+      if (bearer) headers.authorization = `Bearer ${bearer}`;
+      let payload: string | undefined = opts.raw;
+      if (payload === undefined && body !== undefined && body !== null) payload = JSON.stringify(body);
+      if (payload !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(`${gw.url}${path}`, { method: opts.method ?? 'POST', headers, body: payload });
+      const text = await res.text();
+      let json: unknown = null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON
+      }
+      return { status: res.status, json, text };
+    },
+    async close() {
+      await gw.stop();
+      gw.cleanup();
+    },
+  };
+}
+
+export const b64u = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+export const fromB64u = (s: string) => Buffer.from(s, 'base64url');
