@@ -7,7 +7,8 @@ line on stdout, so a test can drive a whole scenario through one process. A requ
   {"base": "http://host:port", "action": "Encrypt", "method": "POST"|"GET",
    "appid": ..., "apikey": ..., "payload": {...} (omit for none), "nonce": ... (optional),
    "timestamp": "..." (default now), "sign": "..." (override), "upper": true (upper-case sign),
-   "raw": "<body text sent as is>", "path": "/ehsm/" (default "/ehsm")}
+   "raw": "<body text sent as is>", "path": "/ehsm/" (default "/ehsm"),
+   "v1": true (sign as the 2022 v1 API: no nonce in the signed string)}
 and the answer is {"status": <http status>, "body": <parsed JSON or null>, "text": <raw body>}.
 """
 import base64
@@ -66,7 +67,9 @@ def call(req):
                 body["nonce"] = req["nonce"]
             if "payload" in req:
                 body["payload"] = req["payload"]
-            signed = {k: body.get(k) for k in ("appid", "nonce", "timestamp", "payload")}
+            # v1 (2022-01) signs {appid, timestamp, payload}: its nonce is the timestamp itself.
+            fields = ("appid", "timestamp", "payload") if req.get("v1") else ("appid", "nonce", "timestamp", "payload")
+            signed = {k: body.get(k) for k in fields}
             s = req.get("sign") or sign(req.get("apikey", ""), signed)
             body["sign"] = s.upper() if req.get("upper") else s
             for k, v in req.get("override", {}).items():

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { constants, createHash, createPublicKey, publicEncrypt, randomBytes, verify as nodeVerify } from 'node:crypto';
+import { constants, createDecipheriv, createHash, createPublicKey, publicEncrypt, randomBytes, verify as nodeVerify } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startGateway, type Gateway } from '../support/server';
@@ -28,6 +28,7 @@ interface PyRequest {
   upper?: boolean;
   raw?: string;
   override?: Record<string, unknown>;
+  v1?: boolean;
 }
 interface App {
   appid: string;
@@ -125,8 +126,6 @@ describe('unauthenticated calls and the wire', () => {
   it('says API Not Found for an unknown action, once authenticated', async () => {
     expect(await act(app, 'NoSuchAction', {})).toEqual({ code: 404, message: 'API Not Found', result: {} });
     expect(await act(app, 'deletekey', { keyid: '00000000-0000-0000-0000-000000000000' })).toMatchObject({ code: 404 });
-    // Not served yet: BYOK, ExportDataKey, secrets and quotes.
-    expect(await act(app, 'ExportDataKey', { keyid: 'x' })).toMatchObject({ code: 404, message: 'API Not Found' });
   });
 
   it('answers an invalid JSON body with its envelope', async () => {
@@ -384,6 +383,319 @@ describe('errors in the vendor words', () => {
     blob[0] ^= 1;
     expect(await act(app, 'Decrypt', { keyid: aes, ciphertext: b64(blob) })).toEqual({ code: 400, message: 'Decryption failed, Please confirm that your parameters are correct.', result: {} });
     expect(await act(app, 'Decrypt', { keyid: aes, ciphertext: b64('short') })).toMatchObject({ code: 400, message: 'Decryption failed, Please confirm that your parameters are correct.' });
+  });
+});
+
+describe('secret manager', () => {
+  const NAME = ' odd name &=%+/?#"\\\' \t~`!@$^*()[]{}|;:,.<>';
+  const DATA = 'p@ss w0rd &a=b%20c+d\n\t "quoted" \\ ~!';
+
+  it('creates, reads, versions and describes a secret; printable text round-trips exactly', async () => {
+    const who = await enroll();
+    expect(await act(who, 'CreateSecret', { secretName: NAME, secretData: DATA, description: 'first & =desc' })).toEqual({ code: 200, message: `The ${NAME} create success.`, result: {} });
+    const v1 = await act(who, 'GetSecretValue', { secretName: NAME });
+    expect(v1).toEqual({ code: 200, message: 'successful', result: { secretName: NAME, secretData: DATA, versionId: 1, createTime: expect.any(Number) } });
+    expect(await act(who, 'PutSecretValue', { secretName: NAME, secretData: 'second' })).toEqual({ code: 200, message: `The ${NAME} new version put success.`, result: {} });
+    expect((await act(who, 'GetSecretValue', { secretName: NAME })).result).toMatchObject({ secretData: 'second', versionId: 2 });
+    expect((await act(who, 'GetSecretValue', { secretName: NAME, versionId: 1 })).result).toMatchObject({ secretData: DATA, versionId: 1 });
+    expect(await act(who, 'GetSecretValue', { secretName: NAME, versionId: 9 })).toEqual({ code: 200, message: 'successful', result: {} });
+    const versions = await act(who, 'ListSecretVersionIds', { secretName: NAME });
+    expect(versions).toEqual({
+      code: 200,
+      message: 'List secret versionIds success.',
+      result: { secretName: NAME, totalCount: 2, versionIds: [{ versionId: 2, createTime: expect.any(Number) }, { versionId: 1, createTime: expect.any(Number) }] },
+    });
+    expect(await act(who, 'ListSecretVersionIds', { secretName: 'nope' })).toMatchObject({ code: 200, result: { secretName: 'nope', totalCount: 0, versionIds: [] } });
+    const d = await act(who, 'DescribeSecret', { secretName: NAME });
+    expect(d).toEqual({ code: 200, message: 'Describe secrets success.', result: { secretName: NAME, description: 'first & =desc', createTime: v1.result.createTime } });
+    expect(await act(who, 'DescribeSecret', { secretName: 'nope' })).toEqual({ code: 200, message: 'Describe secrets success.', result: {} });
+    expect(await act(who, 'UpdateSecretDesc', { secretName: NAME, description: 'new' })).toEqual({ code: 200, message: 'Update secret description success.', result: {} });
+    expect((await act(who, 'DescribeSecret', { secretName: NAME })).result.description).toBe('new');
+    expect(await act(who, 'UpdateSecretDesc', { secretName: NAME })).toMatchObject({ code: 200 });
+    expect((await act(who, 'DescribeSecret', { secretName: NAME })).result).not.toHaveProperty('description');
+    expect(await act(who, 'UpdateSecretDesc', { secretName: 'nope' })).toEqual({ code: 400, message: 'Cannot find secretName', result: {} });
+    expect(await act(who, 'PutSecretValue', { secretName: 'nope', secretData: 'x' })).toEqual({ code: 400, message: 'Can not find secretName', result: {} });
+    // The default secret key is the gateway's own: no client listing shows it.
+    expect((await act(who, 'ListKey')).result.list).toEqual([]);
+    // Another app sees nothing of it.
+    expect(await act(other, 'GetSecretValue', { secretName: NAME })).toEqual({ code: 400, message: `Can't find the ${NAME}'s value.`, result: {} });
+    expect((await act(other, 'ListSecrets', {})).result.secretList.find((s: any) => s.secretName === NAME)).toBeUndefined();
+  });
+
+  it('refuses a duplicate name, an unknown CMK and a rotation out of range; keeps rotation dates', async () => {
+    const who = await enroll();
+    expect(await act(who, 'CreateSecret', { secretName: 's', secretData: 'x' })).toMatchObject({ code: 200 });
+    expect(await act(who, 'CreateSecret', { secretName: 's', secretData: 'y' })).toEqual({ code: 400, message: 'Secret name already exists, cannot use the same secret name', result: {} });
+    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', encryptionKeyId: '00000000-0000-4000-8000-000000000000' })).toEqual({ code: 400, message: 'Cannot find cmk by keyid.', result: {} });
+    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '5h' })).toEqual({ code: 400, message: 'The rotation time is less than 6 hours or more than 8760 hours', result: {} });
+    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '366d' })).toMatchObject({ code: 400, message: 'The rotation time is less than 6 hours or more than 8760 hours' });
+    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '30,' })).toMatchObject({ code: 400, message: 'Parameter invalid, The rotationInterval format wrong.' });
+    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '30x' })).toMatchObject({ code: 400, message: 'Parameter invalid, The rotationInterval format wrong.' });
+    expect(await act(who, 'CreateSecret', { secretName: 'x'.repeat(65), secretData: 'x' })).toMatchObject({ message: 'Parameter invalid, The secretName length error.' });
+    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: '' })).toMatchObject({ message: 'Missing required parameters, The secretData cannot be empty.' });
+    expect(await act(who, 'ListSecrets')).toMatchObject({ code: 200, result: { totalCount: 1 } });
+    expect(await act(who, 'DescribeSecret')).toMatchObject({ code: 400, message: 'Missing required parameters, The secretName cannot be empty.' });
+    const cmk = await createKey('EH_AES_GCM_128', ENC, who);
+    expect(await act(who, 'CreateSecret', { secretName: 'r', secretData: 'rotated', encryptionKeyId: cmk, rotationInterval: '30d' })).toMatchObject({ code: 200 });
+    const d = (await act(who, 'DescribeSecret', { secretName: 'r' })).result;
+    expect(d).toEqual({ secretName: 'r', createTime: expect.any(Number), rotationInterval: '30d', lastRotationDate: '', nextRotationDate: d.createTime + 30 * 86400000 });
+    expect((await act(who, 'GetSecretValue', { secretName: 'r' })).result.secretData).toBe('rotated');
+    // Values sealed under a CMK follow its state.
+    await act(who, 'DisableKey', { keyid: cmk });
+    expect(await act(who, 'GetSecretValue', { secretName: 'r' })).toEqual({ code: 400, message: 'keyid is disabled', result: {} });
+    await act(who, 'EnableKey', { keyid: cmk });
+    const sign = await createKey('EH_RSA_2048', SIG, who);
+    expect(await act(who, 'CreateSecret', { secretName: 'q', secretData: 'x', encryptionKeyId: sign })).toMatchObject({ code: 500, message: 'Server exception.' });
+    // DeleteAllKey spares the default secret key: secrets under it stay readable.
+    expect(await act(who, 'DeleteAllKey')).toMatchObject({ code: 200 });
+    expect((await act(who, 'GetSecretValue', { secretName: 's' })).result.secretData).toBe('x');
+  });
+
+  it('soft-deletes with a recovery window, restores, force-deletes', async () => {
+    const who = await enroll();
+    await act(who, 'CreateSecret', { secretName: 'a', secretData: 'one' });
+    expect(await act(who, 'DeleteSecret', { secretName: 'a', forceDelete: 'maybe' })).toEqual({ code: 400, message: 'The forceDelete must be true or false', result: {} });
+    expect(await act(who, 'DeleteSecret', { secretName: 'a', recoveryPeriod: 366 })).toMatchObject({ message: 'Parameter invalid, The recoveryPeriod value must be less than or equal to 365.' });
+    expect(await act(who, 'DeleteSecret', { secretName: 'a', recoveryPeriod: 7 })).toEqual({ code: 200, message: 'The a will be deleted after 7 days.', result: {} });
+    expect(await act(who, 'GetSecretValue', { secretName: 'a' })).toEqual({ code: 400, message: "Can't find the a's value.", result: {} });
+    expect(await act(who, 'PutSecretValue', { secretName: 'a', secretData: 'two' })).toEqual({ code: 400, message: 'Can not put value for a deleted secret.', result: {} });
+    expect(await act(who, 'UpdateSecretDesc', { secretName: 'a', description: 'd' })).toEqual({ code: 400, message: 'Can not modify a deleted secret.', result: {} });
+    expect((await act(who, 'ListSecretVersionIds', { secretName: 'a' })).result.totalCount).toBe(0);
+    const listed = (await act(who, 'ListSecrets', { secretName: 'a' })).result;
+    expect(listed.totalCount).toBe(1);
+    expect(listed.secretList[0].plannedDeleteTime - listed.secretList[0].createTime).toBeGreaterThanOrEqual(7 * 86400000);
+    expect((await act(who, 'DescribeSecret', { secretName: 'a' })).result.plannedDeleteTime).toBe(listed.secretList[0].plannedDeleteTime);
+    expect(await act(who, 'CreateSecret', { secretName: 'a', secretData: 'x' })).toMatchObject({ code: 400, message: 'Secret name already exists, cannot use the same secret name' });
+    expect(await act(who, 'RestoreSecret', { secretName: 'a' })).toEqual({ code: 200, message: 'The a restore success.', result: {} });
+    expect((await act(who, 'GetSecretValue', { secretName: 'a' })).result.secretData).toBe('one');
+    expect(await act(who, 'RestoreSecret', { secretName: 'nope' })).toEqual({ code: 400, message: 'Can not restore secret, the secretName not find.', result: {} });
+    expect(await act(who, 'DeleteSecret', { secretName: 'a' })).toEqual({ code: 200, message: 'The a will be deleted after 30 days.', result: {} });
+    expect(await act(who, 'DeleteSecret', { secretName: 'a', forceDelete: 'true' })).toEqual({ code: 200, message: 'The a delete success', result: {} });
+    expect(await act(who, 'DescribeSecret', { secretName: 'a' })).toMatchObject({ result: {} });
+    expect(await act(who, 'DeleteSecret', { secretName: 'a' })).toEqual({ code: 400, message: 'Delete error, Can not find the secretName', result: {} });
+    expect(await act(who, 'CreateSecret', { secretName: 'a', secretData: 'again' })).toMatchObject({ code: 200 });
+    expect((await act(who, 'GetSecretValue', { secretName: 'a' })).result).toMatchObject({ secretData: 'again', versionId: 1 });
+  });
+});
+
+describe('ExportDataKey', () => {
+  it('re-wraps a data key to an RSA key (OAEP-SHA256) and an SM2 key; accepts the three field names', async () => {
+    const cmk = await createKey('EH_AES_GCM_256', ENC);
+    const aad = b64('export');
+    const gen = await act(app, 'GenerateDataKey', { keyid: cmk, keylen: 32, aad });
+    const rsa = await createKey('EH_RSA_3072', ENC);
+    for (const field of ['olddatakey_base', 'olddatakey', 'old_data_key']) {
+      const r = await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: rsa, aad, [field]: gen.result.ciphertext });
+      expect(r).toMatchObject({ code: 200, message: 'success!' });
+      const back = await act(app, 'AsymmetricDecrypt', { keyid: rsa, ciphertext: r.result.newdatakey, padding_mode: 'EH_RSA_PKCS1_OAEP' });
+      expect(back.result.plaintext).toBe(gen.result.plaintext);
+    }
+    const sm2 = await createKey('EH_SM2', ENC);
+    const s = await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: sm2, aad, olddatakey_base: gen.result.ciphertext });
+    expect((await act(app, 'AsymmetricDecrypt', { keyid: sm2, ciphertext: s.result.newdatakey, padding_mode: 'EH_RSA_PKCS1_OAEP' })).result.plaintext).toBe(gen.result.plaintext);
+    expect(await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: rsa, aad: b64('other'), olddatakey_base: gen.result.ciphertext })).toEqual({ code: 400, message: 'Failed, Please confirm that your parameters are correct.', result: {} });
+    const ec = await createKey('EH_EC_P256', SIG);
+    expect(await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: ec, aad, olddatakey_base: gen.result.ciphertext })).toEqual({ code: 400, message: 'key invalid.', result: {} });
+    expect(await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: rsa, aad })).toMatchObject({ message: 'Missing required parameters, The olddatakey_base cannot be empty.' });
+  });
+});
+
+describe('BYOK', () => {
+  const importParams = async (keyid: string, keyspec = 'EH_RSA_2048') => {
+    const r = await act(app, 'GetParametersForImport', { keyid, keyspec });
+    expect(r).toMatchObject({ code: 200, message: 'success!' });
+    expect(r.result.pubkey).toMatch(/^-----BEGIN RSA PUBLIC KEY-----\n/);
+    return r.result as { pubkey: string; importToken: string };
+  };
+  const external = async (keyspec = 'EH_AES_GCM_128') => {
+    const r = await act(app, 'CreateKey', { keyspec, origin: 'EH_EXTERNAL_KEY', keyusage: ENC });
+    expect(r).toMatchObject({ code: 200 });
+    return r.result.keyid as string;
+  };
+
+  it('imports wrapped key material (OAEP and PKCS#1); the key then encrypts like its local twin', async () => {
+    for (const [padding_mode, padding] of [
+      ['EH_RSA_PKCS1_OAEP', constants.RSA_PKCS1_OAEP_PADDING],
+      ['EH_RSA_PKCS1', constants.RSA_PKCS1_PADDING],
+    ] as const) {
+      const keyid = await external();
+      // Empty until imported: a listed key that cannot encrypt yet.
+      expect((await act(app, 'ListKey')).result.list.some((k: any) => k.keyid === keyid)).toBe(true);
+      expect(await act(app, 'Encrypt', { keyid, plaintext: b64('x') })).toMatchObject({ code: 500 });
+      const { pubkey, importToken } = await importParams(keyid);
+      // The Python test wraps the ASCII hex of 8 random bytes: 16 bytes of key material.
+      const material = Buffer.from(randomBytes(8).toString('hex'), 'ascii');
+      const key_material = b64(publicEncrypt({ key: pubkey, padding, oaepHash: 'sha256' }, material));
+      expect(await act(app, 'ImportKeyMaterial', { keyid, padding_mode, key_material, importToken })).toEqual({ code: 200, message: 'success!', result: { result: true } });
+      const enc = await act(app, 'Encrypt', { keyid, plaintext: b64('hello'), aad: b64('a') });
+      const blob = unb64(enc.result.ciphertext);
+      const d = createDecipheriv('aes-128-gcm', material, blob.subarray(-28, -16));
+      d.setAAD(Buffer.from('a'));
+      d.setAuthTag(blob.subarray(-16));
+      expect(Buffer.concat([d.update(blob.subarray(0, -28)), d.final()]).toString()).toBe('hello');
+      // Once imported: no second import, no new parameters.
+      expect(await act(app, 'ImportKeyMaterial', { keyid, padding_mode, key_material, importToken })).toMatchObject({ code: 500 });
+      expect(await act(app, 'GetParametersForImport', { keyid, keyspec: 'EH_RSA_2048' })).toMatchObject({ code: 500, message: 'Server exception.' });
+    }
+    // The wrapping keys are the gateway's own and are gone: nothing but CMKs is listed.
+    expect((await act(app, 'ListKey')).result.list.every((k: any) => k.keyspec !== 'EH_RSA_2048' || k.keyState === 1)).toBe(true);
+  });
+
+  it('refuses a forged, foreign, superseded or malformed token and a wrong-length key; the key stays empty', async () => {
+    const keyid = await external('EH_AES_GCM_256');
+    const first = await importParams(keyid, 'EH_RSA_3072');
+    const { pubkey, importToken } = await importParams(keyid);
+    const wrap = (m: Buffer) => b64(publicEncrypt({ key: pubkey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, m));
+    const good = randomBytes(32);
+    const imp = (over: Record<string, unknown>) => act(app, 'ImportKeyMaterial', { keyid, padding_mode: 'EH_RSA_PKCS1_OAEP', key_material: wrap(good), importToken, ...over });
+    expect(await imp({ importToken: undefined })).toEqual({ code: 500, message: 'ImportKeyMaterial failed.', result: {} });
+    expect(await imp({ importToken: 'garbage' })).toEqual({ code: 500, message: 'ImportToken failed.', result: {} });
+    const [body, mac] = importToken.split('.');
+    const forged = Buffer.from(body, 'base64url').toString().replace(/"e":\d+/, '"e":99999999999999');
+    expect(await imp({ importToken: `${Buffer.from(forged).toString('base64url')}.${mac}` })).toMatchObject({ code: 500, message: 'ImportToken failed.' });
+    // The first token's wrapping pair was replaced by the second one.
+    expect(await imp({ importToken: first.importToken })).toMatchObject({ code: 500, message: 'ImportToken failed.' });
+    expect(await imp({ key_material: wrap(randomBytes(16)) })).toEqual({ code: 500, message: 'Import key failed.', result: {} });
+    expect(await imp({ key_material: b64(randomBytes(256)) })).toMatchObject({ code: 500, message: 'Import key failed.' });
+    expect(await imp({ padding_mode: 'EH_RSA_PKCS1_PSS' })).toMatchObject({ code: 500, message: 'Server exception.' });
+    // Another app cannot use the token on its own key ids nor see this key.
+    expect(await act(other, 'ImportKeyMaterial', { keyid, padding_mode: 'EH_RSA_PKCS1_OAEP', key_material: wrap(good), importToken })).toMatchObject({ code: 400, message: 'appid error' });
+    expect(await act(app, 'Encrypt', { keyid, plaintext: b64('x') })).toMatchObject({ code: 500 });
+    expect(await imp({})).toEqual({ code: 200, message: 'success!', result: { result: true } });
+    expect(await act(app, 'Encrypt', { keyid, plaintext: b64('x') })).toMatchObject({ code: 200 });
+  });
+
+  it('refuses parameters for an internal key, a non-RSA wrapping spec and an external asymmetric key', async () => {
+    const internal = await createKey('EH_AES_GCM_128', ENC);
+    expect(await act(app, 'GetParametersForImport', { keyid: internal, keyspec: 'EH_RSA_2048' })).toEqual({ code: 500, message: 'Server exception.', result: {} });
+    const keyid = await external();
+    expect(await act(app, 'GetParametersForImport', { keyid, keyspec: 'EH_EC_P256' })).toMatchObject({ code: 500, message: 'Server exception.' });
+    expect(await act(app, 'CreateKey', { keyspec: 'EH_RSA_2048', origin: 'EH_EXTERNAL_KEY', keyusage: ENC })).toMatchObject({ code: 500, message: 'Server exception.' });
+  });
+});
+
+describe('remote attestation', () => {
+  const MR_ENCLAVE = '70de1979'.padEnd(64, 'a');
+  const MR_SIGNER = 'c30446b4'.padEnd(64, 'b');
+
+  it('stores quote policies per app', async () => {
+    const up = await act(app, 'UploadQuotePolicy', { mr_enclave: MR_ENCLAVE, mr_signer: MR_SIGNER });
+    expect(up).toEqual({ code: 200, message: 'Upload quote policy success.', result: { policyId: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
+    const policyId = up.result.policyId;
+    expect(await act(app, 'GetQuotePolicy', { policyId })).toEqual({
+      code: 200,
+      message: 'Query quote policy success.',
+      result: { policyId, mr_enclave: MR_ENCLAVE, mr_signer: MR_SIGNER, createTime: expect.any(Number) },
+    });
+    expect(await act(other, 'GetQuotePolicy', { policyId })).toEqual({ code: 200, message: 'Query quote policy success.', result: { policyId } });
+    expect(await act(app, 'UploadQuotePolicy', { mr_enclave: 'ab', mr_signer: MR_SIGNER })).toMatchObject({ code: 400, message: 'Parameter invalid, The mr_enclave length error.' });
+  });
+
+  it('says plainly that quotes need SGX', async () => {
+    const g = await act(app, 'GenerateQuote', { challenge: b64('challenge') });
+    expect(g).toEqual({ code: 500, message: expect.stringContaining('without SGX'), result: {} });
+    const policyId = (await act(app, 'UploadQuotePolicy', { mr_enclave: MR_ENCLAVE, mr_signer: MR_SIGNER })).result.policyId;
+    const quote = b64(randomBytes(64));
+    expect(await act(app, 'VerifyQuote', { quote, nonce: b64('n'), policyId: '00000000-0000-4000-8000-000000000000' })).toEqual({ code: 400, message: 'Invalid  policyId.', result: {} });
+    expect(await act(app, 'VerifyQuote', { quote, nonce: b64('n'), policyId })).toEqual({ code: 500, message: expect.stringContaining('without SGX'), result: {} });
+    expect(await act(app, 'VerifyQuote', { quote, nonce: 'not base64!' })).toMatchObject({ code: 400, message: 'Parameter invalid, The nonce not a vailed base64 string.' });
+  });
+});
+
+describe('v1 CMK-blob API (legacy path)', () => {
+  const path = '/legacy/ehsm';
+  let v1app: { appid: string; apikey: string };
+  const v1 = (action: string, payload: unknown, extra: Partial<PyRequest> = {}) =>
+    py.call({ action, path, v1: true, appid: v1app.appid, apikey: v1app.apikey, payload, ...extra });
+  // v1 refuses a second request of one app in the same millisecond: space them out.
+  const pause = () => new Promise((r) => setTimeout(r, 2));
+  const call = async (action: string, payload: unknown, extra: Partial<PyRequest> = {}) => {
+    await pause();
+    return v1(action, payload, extra);
+  };
+
+  beforeAll(async () => {
+    const r = await py.call({ action: 'RA_GET_API_KEY', path, raw: '{}' });
+    expect(r).toMatchObject({ code: 200, message: 'successful' });
+    v1app = { appid: r.result.appid, apikey: r.result.appkey };
+    expect(v1app.apikey).not.toBe(v1app.appid);
+  });
+
+  it('AES-GCM-128 blobs: encrypt/decrypt raw strings, data keys, export to an RSA-3072 blob', async () => {
+    const c = await call('CreateKey', { keyspec: 'EH_AES_GCM_128', origin: 'EH_INTERNAL_KEY' });
+    expect(c).toMatchObject({ code: 200, message: 'success!' });
+    const cmk = c.result.cmk_base64 as string;
+    expect(unb64(cmk).readUInt32LE(0)).toBe(0);
+    const enc = await call('Encrypt', { cmk_base64: cmk, plaintext: 'hello v1 & =', aad: 'challenge' });
+    expect(unb64(enc.result.ciphertext_base64)).toHaveLength(12 + 12 + 16);
+    const dec = await call('Decrypt', { cmk_base64: cmk, ciphertext: enc.result.ciphertext_base64, aad: 'challenge' });
+    expect(dec).toEqual({ code: 200, message: 'success!', result: { plaintext_base64: b64('hello v1 & =') } });
+    expect(await call('Decrypt', { cmk_base64: cmk, ciphertext: enc.result.ciphertext_base64, aad: 'other' })).toEqual({
+      code: 400,
+      message: 'Decryption failed, Please confirm that your parameters are correct.',
+      result: {},
+    });
+    const dk = await call('GenerateDataKey', { cmk_base64: cmk, keylen: 16, aad: 'a' });
+    expect(unb64(dk.result.plaintext_base64)).toHaveLength(16);
+    const bare = await call('GenerateDataKeyWithoutPlaintext', { cmk_base64: cmk, keylen: 32, aad: 'a' });
+    expect(Object.keys(bare.result)).toEqual(['ciphertext_base64']);
+    const rsa = (await call('CreateKey', { keyspec: 'EH_RSA_3072', origin: 'EH_INTERNAL_KEY' })).result.cmk_base64;
+    expect(unb64(rsa).readUInt32LE(0)).toBe(3);
+    const ex = await call('ExportDataKey', { cmk_base64: cmk, ukey_base64: rsa, aad: 'a', olddatakey_base: dk.result.ciphertext_base64 });
+    expect(ex).toMatchObject({ code: 200, message: 'success!' });
+    const back = await call('AsymmetricDecrypt', { cmk_base64: rsa, ciphertext_base64: ex.result.newdatakey_base64 });
+    expect(back.result.plaintext_base64).toBe(dk.result.plaintext_base64);
+  });
+
+  it('RSA-3072 blobs: OAEP-SHA256 and PKCS#1 v1.5 SHA-256 signatures over the raw digest string', async () => {
+    const rsa = (await call('CreateKey', { keyspec: 'EH_RSA_3072', origin: 'EH_INTERNAL_KEY' })).result.cmk_base64;
+    const enc = await call('AsymmetricEncrypt', { cmk_base64: rsa, plaintext: 'TestRSA-3072' });
+    const dec = await call('AsymmetricDecrypt', { cmk_base64: rsa, ciphertext_base64: enc.result.ciphertext_base64 });
+    expect(unb64(dec.result.plaintext_base64).toString()).toBe('TestRSA-3072');
+    const s = await call('Sign', { cmk_base64: rsa, digest: 'some message' });
+    expect(unb64(s.result.signature_base64)).toHaveLength(384);
+    expect(await call('Verify', { cmk_base64: rsa, digest: 'some message', signature_base64: s.result.signature_base64 })).toEqual({ code: 200, message: 'success!', result: { result: true } });
+    expect((await call('Verify', { cmk_base64: rsa, digest: 'other', signature_base64: s.result.signature_base64 })).result).toEqual({ result: false });
+    // A key of the wrong kind for the action: the enclave's 500.
+    expect(await call('Encrypt', { cmk_base64: rsa, plaintext: 'x' })).toEqual({ code: 500, message: 'Server exception.', result: {} });
+  });
+
+  it('rejects any flipped bit, another app’s blob, and the keyspecs v1 never made', async () => {
+    const cmk = (await call('CreateKey', { keyspec: 'EH_AES_GCM_128', origin: 'EH_INTERNAL_KEY' })).result.cmk_base64 as string;
+    const raw = unb64(cmk);
+    for (const bit of [0, 8 * 4, 8 * 36, 8 * 40, 8 * raw.length - 1]) {
+      const t = Buffer.from(raw);
+      t[bit >> 3] ^= 1 << (bit & 7);
+      expect((await call('Encrypt', { cmk_base64: b64(t), plaintext: 'x' })).code).toBeGreaterThanOrEqual(400);
+    }
+    expect(await call('Encrypt', { cmk_base64: b64(raw.subarray(0, 40)), plaintext: 'x' })).toEqual({ code: 400, message: "The cmk's length is invalid.", result: {} });
+    const r = await py.call({ action: 'RA_GET_API_KEY', path, raw: '{}' });
+    const stranger = { appid: r.result.appid, apikey: r.result.appkey };
+    expect(await py.call({ action: 'Encrypt', path, v1: true, ...stranger, payload: { cmk_base64: cmk, plaintext: 'x' } })).toEqual({ code: 500, message: 'Server exception.', result: {} });
+    for (const keyspec of ['EH_AES_GCM_256', 'EH_EC_P256', 'EH_SM4']) {
+      expect(await call('CreateKey', { keyspec, origin: 'EH_INTERNAL_KEY' })).toEqual({ code: 500, message: 'Server exception.', result: {} });
+    }
+    expect(await call('CreateKey', { keyspec: 'EH_AES_GCM_128', origin: 'EXTERNAL_KEY' })).toMatchObject({ code: 500 });
+  });
+
+  it('speaks v1 auth and validation', async () => {
+    expect(await call('CreateKey', { keyspec: 'EH_AES_GCM_512', origin: 'EH_INTERNAL_KEY' })).toEqual({ code: 400, message: 'The keyspec type is incorrect', result: {} });
+    expect(await call('CreateKey', { keyspec: 'EH_AES_GCM_128', origin: 'NOPE' })).toMatchObject({ message: 'The origin type is incorrect' });
+    expect(await call('Encrypt', { cmk_base64: 'x', plaintext: 'p', aad: 'a'.repeat(33) })).toMatchObject({ code: 400, message: 'aad length error' });
+    expect(await call('Encrypt', { cmk_base64: 'x', plaintext: 12 })).toMatchObject({ message: 'plaintext must be of string type' });
+    expect(await call('GenerateDataKey', { cmk_base64: 'x', keylen: 2000 })).toMatchObject({ message: 'keylen must be between 1 and 1024' });
+    expect(await call('GenerateDataKey', { cmk_base64: 'x', keylen: '16' })).toMatchObject({ message: 'keylen must be of integer type' });
+    expect(await call('Encrypt', { cmk_base64: 'x' })).toMatchObject({ message: 'Missing required parameters' });
+    expect(await call('NoSuch', {})).toEqual({ code: 404, message: 'Not Fount', result: {} });
+    expect(await call('CreateKey', { keyspec: 'EH_AES_GCM_128', origin: 'EH_INTERNAL_KEY' }, { sign: b64(randomBytes(32)) })).toMatchObject({ message: 'sign error' });
+    expect(await call('CreateKey', { keyspec: 'EH_AES_GCM_128', origin: 'EH_INTERNAL_KEY' }, { appid: 'nobody' })).toMatchObject({ message: 'Appid not found' });
+    await pause();
+    expect(await py.call({ action: 'CreateKey', path, v1: true, ...v1app })).toMatchObject({ code: 400, message: 'Missing required parameters' });
+    // v1's nonce is the timestamp: the same millisecond twice is a replay, whatever else differs.
+    const timestamp = String(Date.now() + 5);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await v1('CreateKey', { keyspec: 'EH_AES_GCM_128', origin: 'EH_INTERNAL_KEY' }, { timestamp })).toMatchObject({ code: 200 });
+    expect(await v1('Encrypt', { cmk_base64: 'x', plaintext: 'p' }, { timestamp })).toEqual({ code: 400, message: "Timestamp can't be repeated in 20 minutes", result: {} });
   });
 });
 

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { EhsmBodyErrorFilter, EhsmDialectModule, isEhsmPath } from '@kms/dialect-ehsm';
-import { EncedoDialectModule } from '@kms/dialect-encedo';
+import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, EncedoExceptionFilter, isEncedoPath, type EncedoDialectOptions } from '@kms/dialect-encedo';
 import { JoseDialectModule, JoseExceptionFilter, isJosePath } from '@kms/dialect-jose';
 import { CoreModule } from './core.module';
 import { ExceptionRouter } from './exception-router';
@@ -16,9 +16,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forKernel(kernel),
-        EhsmDialectModule.forRoot({ enroll: kernel.config.ehsmEnroll }),
+        EhsmDialectModule.forRoot({ enroll: kernel.config.ehsmEnroll, legacyPath: kernel.config.ehsmLegacyPath }),
         JoseDialectModule.forRoot(joseOptions(kernel.config)),
-        EncedoDialectModule,
+        EncedoDialectModule.forRoot(encedoOptions(kernel)),
       ],
       controllers: [OpsController],
       providers: [
@@ -27,8 +27,12 @@ export class AppModule {
           inject: [HttpAdapterHost],
           useFactory: (host: HttpAdapterHost) =>
             new ExceptionRouter(host.httpAdapter, [
-              { matches: isEhsmPath, filter: new EhsmBodyErrorFilter(host.httpAdapter) },
+              {
+                matches: (path) => isEhsmPath(path) || path === kernel.config.ehsmLegacyPath || path === `${kernel.config.ehsmLegacyPath}/`,
+                filter: new EhsmBodyErrorFilter(host.httpAdapter),
+              },
               { matches: isJosePath, filter: new JoseExceptionFilter((err) => kernel.log.error({ err: describe(err) }, 'internal error on a JOSE route')) },
+              { matches: isEncedoPath, filter: new EncedoExceptionFilter((err) => kernel.log.error({ err: describe(err) }, 'internal error on an Encedo route')) },
             ]),
         },
       ],
@@ -43,6 +47,17 @@ function joseOptions(c: GatewayConfig) {
     jwt: c.joseJwtKeys
       ? { keysFile: c.joseJwtKeys, issuer: c.joseJwtIssuer ?? undefined, audience: c.joseJwtAudience ?? undefined, tenantClaim: c.joseJwtTenantClaim }
       : undefined,
+  };
+}
+
+/** Encedo's device identity and token key come from the master key: the same in the CLI and every replica. */
+function encedoOptions(kernel: Kernel): EncedoDialectOptions {
+  return {
+    requireTls: kernel.config.encedoRequireTls,
+    tokenLifetimeS: kernel.config.encedoTokenLifetimeS,
+    tokenMaxLifetimeS: kernel.config.encedoTokenMaxLifetimeS,
+    identitySeed: kernel.sealer.derive(ENCEDO_DERIVE_LABELS.identity),
+    tokenKey: kernel.sealer.derive(ENCEDO_DERIVE_LABELS.token),
   };
 }
 

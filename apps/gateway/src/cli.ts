@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { KmsError, type KeyRecord, type KeyUsage } from '@kms/core';
+import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, DeviceIdentity, parseX25519Public, userPublicKey } from '@kms/dialect-encedo';
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config';
 import { createKernel, createLogger, type Kernel } from './kernel';
 
@@ -13,6 +15,8 @@ const USAGE = `usage: npm run cli -- <command>
   tenant list                                list tenants
   credential ehsm <tenant> [--label L]       issue an eHSM appid/apikey
   credential jose <tenant> [--label L]       issue a JOSE bearer token
+  credential encedo <tenant> (--passphrase-file F | --public-key B64) [--label L]
+                                             register an Encedo HEM user (its X25519 key)
   credential list <tenant>                   list a tenant's credentials (never secrets)
   credential revoke <kind> <lookup>          revoke (kind: ehsm-app; lookup: the appid)
   key create <tenant> <spec> [--usage a,b] [--label L] [--exportable]
@@ -70,6 +74,26 @@ async function run(k: Kernel, argv: string[]): Promise<unknown> {
     case 'credential jose': {
       const t = await k.tenants.requireTenant(need(a1, 'tenant'));
       return { tenant: t.name, ...(await k.tenants.issueBearerToken(t.id, flag(flags, 'label'))) };
+    }
+    case 'credential encedo': {
+      // The gateway keeps the user's X25519 public key only (it is not secret): the key every
+      // official client derives from the passphrase and the gateway's `eid` (notes §2.2).
+      const t = await k.tenants.requireTenant(need(a1, 'tenant'));
+      const eid = new DeviceIdentity(k.sealer.derive(ENCEDO_DERIVE_LABELS.identity)).eid;
+      const file = flag(flags, 'passphrase-file');
+      const given = flag(flags, 'public-key');
+      if (!file === !given) throw new UsageError('give one of --passphrase-file or --public-key');
+      let iss: string;
+      if (file) {
+        const passphrase = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+        if (!passphrase) throw new UsageError('the passphrase file is empty');
+        iss = userPublicKey(passphrase, eid);
+      } else {
+        if (!parseX25519Public(given!)) throw new UsageError('--public-key must be 32 bytes of standard base64');
+        iss = given!;
+      }
+      const id = await k.tenants.addCredential(t.id, 'encedo-user', iss, { label: flag(flags, 'label') });
+      return { tenant: t.name, id, publicKey: iss, eid };
     }
     case 'credential list': {
       const t = await k.tenants.requireTenant(need(a1, 'tenant'));

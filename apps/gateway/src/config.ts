@@ -23,7 +23,17 @@ export interface GatewayConfig {
   bodyLimit: number;
   defaultBackend: string;
   routing: RoutingRule[];
+  pkcs11Module: string | null;
+  pkcs11TokenLabel: string | null;
+  pkcs11Slot: number | null;
+  pkcs11Pin: string | null;
+  pkcs11PinFile: string | null;
+  pkcs11PoolSize: number;
   ehsmEnroll: boolean;
+  ehsmLegacyPath: string;
+  encedoRequireTls: boolean;
+  encedoTokenLifetimeS: number;
+  encedoTokenMaxLifetimeS: number;
   joseAuth: 'token' | 'none';
   joseDefaultTenant: string;
   joseJwtKeys: string | null;
@@ -71,6 +81,11 @@ const masterKey = (v: Raw) => {
   if (b.length !== 32 || b.toString('base64') !== String(v).trim()) throw new Error('must be 32 bytes in base64');
   return b;
 };
+const urlPath = (v: Raw) => {
+  const p = str(v);
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(p)) throw new Error('must be a URL path such as /legacy/ehsm');
+  return p;
+};
 const rules = (v: Raw) => {
   const list = typeof v === 'string' ? JSON.parse(v) : v;
   if (!Array.isArray(list)) throw new Error('must be a list of rules');
@@ -95,9 +110,19 @@ export const SETTINGS: Setting[] = [
   { key: 'keyCacheSize', env: 'KMS_KEY_CACHE_SIZE', yaml: 'cache.keys', doc: 'Keys kept ready in memory (LRU)', def: () => 10000, parse: int(1, 10_000_000) },
   { key: 'cacheTtlMs', env: 'KMS_CACHE_TTL_MS', yaml: 'cache.ttlMs', doc: 'How stale a cached key or credential may be when another process changed it', def: () => 5000, parse: int(0, 3_600_000) },
   { key: 'auditMaxBatch', env: 'KMS_AUDIT_MAX_BATCH', yaml: 'audit.maxBatch', doc: 'Most audit rows committed in one transaction', def: () => 1000, parse: int(1, 100000) },
-  { key: 'defaultBackend', env: 'KMS_DEFAULT_BACKEND', yaml: 'backends.default', doc: 'Backend for new keys when no rule matches', def: () => 'soft', parse: oneOf(['soft']) },
+  { key: 'defaultBackend', env: 'KMS_DEFAULT_BACKEND', yaml: 'backends.default', doc: 'Backend for new keys when no rule matches', def: () => 'soft', parse: oneOf(['soft', 'pkcs11']) },
   { key: 'routing', env: 'KMS_ROUTING_RULES', yaml: 'backends.rules', doc: 'Routing rules (JSON list in the env): {tenant?, dialect?, spec?, backend, fallback?}', def: () => [], parse: rules },
+  { key: 'pkcs11Module', env: 'KMS_PKCS11_MODULE', yaml: 'pkcs11.module', doc: 'PKCS#11 module path; setting it enables the `pkcs11` backend', def: () => null, parse: str },
+  { key: 'pkcs11TokenLabel', env: 'KMS_PKCS11_TOKEN_LABEL', yaml: 'pkcs11.tokenLabel', doc: 'PKCS#11 token label (preferred over the slot id)', def: () => null, parse: str },
+  { key: 'pkcs11Slot', env: 'KMS_PKCS11_SLOT', yaml: 'pkcs11.slot', doc: 'PKCS#11 slot id, when no label is given', def: () => null, parse: int(0, Number.MAX_SAFE_INTEGER) },
+  { key: 'pkcs11Pin', env: 'KMS_PKCS11_PIN', yaml: 'pkcs11.pin', doc: 'PKCS#11 user PIN (never logged)', def: () => null, parse: str },
+  { key: 'pkcs11PinFile', env: 'KMS_PKCS11_PIN_FILE', yaml: 'pkcs11.pinFile', doc: 'File holding the PKCS#11 user PIN (first line)', def: () => null, parse: str },
+  { key: 'pkcs11PoolSize', env: 'KMS_PKCS11_POOL_SIZE', yaml: 'pkcs11.poolSize', doc: 'PKCS#11 sessions open at most (one operation each)', def: () => 8, parse: int(1, 1024) },
   { key: 'ehsmEnroll', env: 'KMS_EHSM_ENROLL', yaml: 'ehsm.enroll', doc: 'eHSM: serve the unauthenticated `GET ?Action=Enroll`, which creates a tenant per call (on/off)', def: () => true, parse: bool },
+  { key: 'ehsmLegacyPath', env: 'KMS_EHSM_LEGACY_PATH', yaml: 'ehsm.legacyPath', doc: 'eHSM: path of the v1 (2022) CMK-blob API, `POST <path>?Action=...`', def: () => '/legacy/ehsm', parse: urlPath },
+  { key: 'encedoRequireTls', env: 'KMS_ENCEDO_REQUIRE_TLS', yaml: 'encedo.requireTls', doc: 'Encedo: answer 418 to keymgmt/crypto requests not made over TLS (`X-Forwarded-Proto: https` counts), as the device does (on/off)', def: () => false, parse: bool },
+  { key: 'encedoTokenLifetimeS', env: 'KMS_ENCEDO_TOKEN_LIFETIME_S', yaml: 'encedo.tokenLifetimeS', doc: 'Encedo: token lifetime in seconds when the login asks for `exp: 0`', def: () => 28800, parse: int(60, 604800) },
+  { key: 'encedoTokenMaxLifetimeS', env: 'KMS_ENCEDO_TOKEN_MAX_LIFETIME_S', yaml: 'encedo.tokenMaxLifetimeS', doc: 'Encedo: longest token lifetime a login may ask for, seconds', def: () => 86400, parse: int(60, 2592000) },
   { key: 'joseAuth', env: 'KMS_JOSE_AUTH', yaml: 'jose.auth', doc: 'JOSE: `token` (bearer tokens / issuer JWTs) or `none` (every request is the default tenant; local development only)', def: () => 'token', parse: oneOf(['token', 'none']) },
   { key: 'joseDefaultTenant', env: 'KMS_JOSE_DEFAULT_TENANT', yaml: 'jose.defaultTenant', doc: 'JOSE: tenant used when auth is none', def: () => 'default', parse: str },
   { key: 'joseJwtKeys', env: 'KMS_JOSE_JWT_KEYS', yaml: 'jose.jwt.keys', doc: 'JOSE: JWKS or PEM file of a JWT issuer whose tokens are accepted', def: () => null, parse: str },

@@ -1,5 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { AuditReader, AuditWriter, BackendRouter, KeyOperations, KeyStore, KmsMetrics, TenantService } from '@kms/core';
+import { AuditReader, AuditWriter, BackendRouter, KeyOperations, KeyStore, KmsMetrics, QuotePolicyService, Sealer, SecretService, TenantService } from '@kms/core';
 import type { Kernel } from './kernel';
 
 export const KERNEL = Symbol('KERNEL');
@@ -13,6 +13,9 @@ export class CoreModule {
       { provide: KERNEL, useValue: kernel },
       { provide: KeyOperations, useValue: kernel.keys },
       { provide: TenantService, useValue: kernel.tenants },
+      { provide: SecretService, useValue: kernel.secrets },
+      { provide: QuotePolicyService, useValue: kernel.quotePolicies },
+      { provide: Sealer, useValue: kernel.sealer },
       { provide: KeyStore, useValue: kernel.keyStore },
       { provide: KmsMetrics, useValue: kernel.metrics },
       { provide: AuditWriter, useValue: kernel.audit },

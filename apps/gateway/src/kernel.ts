@@ -8,12 +8,15 @@ import {
   KeyOperations,
   KeyStore,
   KmsMetrics,
+  QuotePolicyService,
   Sealer,
+  SecretService,
   TenantService,
   openDataSource,
   type CryptoBackend,
 } from '@kms/core';
 import { SoftBackend } from '@kms/backend-soft';
+import { Pkcs11Backend } from '@kms/backend-pkcs11';
 import type { GatewayConfig } from './config';
 import { loadMasterKey } from './master-key';
 
@@ -33,10 +36,15 @@ export interface Kernel {
   keyStore: KeyStore;
   keys: KeyOperations;
   tenants: TenantService;
+  secrets: SecretService;
+  quotePolicies: QuotePolicyService;
   router: BackendRouter;
   backends: Map<string, CryptoBackend>;
   close(): Promise<void>;
 }
+
+/** How often planned secret deletions are carried out for all tenants. */
+const SECRET_SWEEP_MS = 60 * 60 * 1000;
 
 export function createLogger(config: GatewayConfig, fd: 1 | 2 = 1): Logger {
   return pino(
@@ -56,7 +64,29 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
   const backends = new Map<string, CryptoBackend>();
   const soft = new SoftBackend(sealer);
   backends.set(soft.name, soft);
-  for (const b of backends.values()) await b.init();
+  if (config.pkcs11Module) {
+    const pkcs11 = new Pkcs11Backend({
+      module: config.pkcs11Module,
+      tokenLabel: config.pkcs11TokenLabel,
+      slot: config.pkcs11Slot,
+      pin: config.pkcs11Pin,
+      pinFile: config.pkcs11PinFile,
+      poolSize: config.pkcs11PoolSize,
+    });
+    backends.set(pkcs11.name, pkcs11);
+  }
+  const started: CryptoBackend[] = [];
+  try {
+    for (const b of backends.values()) {
+      await b.init();
+      started.push(b);
+    }
+  } catch (err) {
+    // A backend that cannot start stops the gateway with its own message (no PIN in it).
+    for (const b of started) await b.close().catch(() => {});
+    await ds.destroy().catch(() => {});
+    throw err;
+  }
   const router = new BackendRouter(backends, config.routing, config.defaultBackend);
   const metrics = new KmsMetrics();
   const audit = new AuditWriter(ds, config.auditMaxBatch);
@@ -65,6 +95,14 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
     log.error({ op, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'internal error in key operation'),
   );
   const tenants = new TenantService(ds, sealer, config.cacheTtlMs);
+  const secrets = new SecretService(ds, keys, audit, sealer);
+  const quotePolicies = new QuotePolicyService(ds, audit);
+  // Soft-deleted secrets past their planned time are hard-deleted lazily on every secret call of
+  // their tenant; this sweep also erases those of tenants that never call again.
+  const sweep = setInterval(() => {
+    secrets.purgeDue().catch((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'secret purge failed'));
+  }, SECRET_SWEEP_MS);
+  sweep.unref();
   return {
     config,
     log,
@@ -76,9 +114,12 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
     keyStore,
     keys,
     tenants,
+    secrets,
+    quotePolicies,
     router,
     backends,
     async close() {
+      clearInterval(sweep);
       await audit.close();
       for (const b of backends.values()) await b.close();
       await ds.destroy();

@@ -1,2 +1,3 @@
-/** The PKCS#11 backend (pkcs11js, SoftHSM2 in CI) arrives with its own issue. */
-export {};
+export { Pkcs11Backend } from './pkcs11-backend';
+export type { Pkcs11Config } from './config';
+export { resolvePin } from './config';

@@ -19,6 +19,9 @@ import {
   HASHES,
   aesGcmDecrypt,
   aesGcmEncrypt,
+  aesCbcDecrypt,
+  aesCbcEncrypt,
+  aesEcb,
   aesKeyUnwrap,
   aesKeyWrap,
   cbcHmacDecrypt,
@@ -47,7 +50,8 @@ import {
 import { CURVES, CURVE_BY_NODE_NAME } from './curves';
 import { decodeMaterial, encodeMaterial } from './material';
 import { DerReader, encodeBigInt, encodeSequence } from './primitives/der';
-import { mlDsaFromMaterial, mlDsaPublicFromSpki, mlDsaSign, mlDsaSpki, mlDsaVerify, type MlDsaKey } from './ml-dsa';
+import { eddsaSign, eddsaVerify, needsNoble } from './eddsa';
+import { mlDsaFromMaterial, mlDsaPublicFromSpki, mlDsaSign, mlDsaSpki, mlDsaVerify, mlKemDecapsulate, mlKemEncapsulate, pqcSeedLength, type MlDsaKey } from './ml-dsa';
 import { rsaPkcs1v15Decrypt, rsaPkcs1v15Encrypt } from './primitives/rsa-pkcs1v15';
 import {
   sm2Decrypt,
@@ -83,7 +87,9 @@ interface SoftKey extends LoadedKey {
 }
 
 /** Which node:crypto key type each family is. */
-const NODE_TYPE: Partial<Record<SpecInfo['family'], string>> = { rsa: 'rsa', ec: 'ec', ed25519: 'ed25519', x25519: 'x25519' };
+const NODE_TYPE: Partial<Record<SpecInfo['family'], string>> = { rsa: 'rsa', ec: 'ec', ed25519: 'ed25519', x25519: 'x25519', ed448: 'ed448', x448: 'x448' };
+/** Families kept as an @noble/post-quantum key pair (`mlDsa` holds ML-KEM keys too: same shape). */
+const PQC = new Set<SpecInfo['family']>(['ml-dsa', 'ml-kem']);
 
 
 
@@ -105,7 +111,7 @@ export class SoftBackend implements CryptoBackend {
 
   capabilities(): BackendCapabilities {
     return {
-      specs: ['aes-128', 'aes-192', 'aes-256', 'sm4-128', 'secret-*', 'rsa-*', 'ec-p224', 'ec-p256', 'ec-secp256k1', 'ec-p384', 'ec-p521', 'ec-sm2', 'okp-ed25519', 'okp-x25519', 'ml-dsa-44'],
+      specs: ['aes-128', 'aes-192', 'aes-256', 'sm4-128', 'secret-*', 'rsa-*', 'ec-p224', 'ec-p256', 'ec-secp256k1', 'ec-p384', 'ec-p521', 'ec-sm2', 'okp-ed25519', 'okp-x25519', 'okp-ed448', 'okp-x448', 'ml-dsa-44', 'ml-dsa-65', 'ml-dsa-87', 'ml-kem-512', 'ml-kem-768', 'ml-kem-1024'],
       mechanisms: [
         'AES-GCM', 'AES-CBC-HMAC-SHA2', 'SM4-CBC', 'SM4-CTR', 'AES-KW', 'AES-KWP',
         'RSA-OAEP', 'RSA-PKCS1', 'RSA-PKCS1-SIGN', 'RSA-PSS', 'ECDSA', 'ECDH', 'SM2', 'EdDSA', 'X25519', 'ML-DSA-44',
@@ -174,6 +180,12 @@ export class SoftBackend implements CryptoBackend {
         const c = createCipheriv(p.alg.toLowerCase(), secret, iv);
         return { ciphertext: Buffer.concat([c.update(p.plaintext), c.final()]), iv, tag: Buffer.alloc(0) };
       }
+      case 'AES-CBC': {
+        const iv = p.iv ?? randomBytes(16);
+        return { ciphertext: aesCbcEncrypt(secret, iv, p.plaintext), iv, tag: Buffer.alloc(0) };
+      }
+      case 'AES-ECB':
+        return { ciphertext: aesEcb(secret, p.plaintext, 'encrypt'), iv: Buffer.alloc(0), tag: Buffer.alloc(0) };
     }
   }
 
@@ -192,6 +204,10 @@ export class SoftBackend implements CryptoBackend {
         } catch {
           throw cryptoFailure('decryption failed');
         }
+      case 'AES-CBC':
+        return aesCbcDecrypt(secret, p.iv, p.ciphertext);
+      case 'AES-ECB':
+        return aesEcb(secret, p.ciphertext, 'decrypt');
     }
   }
 
@@ -270,9 +286,11 @@ export class SoftBackend implements CryptoBackend {
         return p.encoding === 'raw' ? derToRaw(der, 32) : Buffer.from(der);
       }
       case 'EdDSA':
+        // node:crypto 20 signs pure Ed25519/Ed448 only; contexts and pre-hash variants go through noble.
+        if (needsNoble(spec, p)) return eddsaSign(spec, k.privateKey!, p, data);
         return signAsync(null, data, k.privateKey!);
       case 'ML-DSA':
-        return Buffer.from(mlDsaSign(k.mlDsa!.secretKey!, data));
+        return Buffer.from(mlDsaSign(k.mlDsa!.secretKey!, data, spec.spec, p.context));
     }
   }
 
@@ -304,9 +322,10 @@ export class SoftBackend implements CryptoBackend {
           return p.prehashed ? sm2VerifyDigest(k.sm2!.pub, data, der) : sm2Verify(k.sm2!.pub, data, der, { id: p.sm2Id });
         }
         case 'EdDSA':
+          if (needsNoble(spec, p)) return eddsaVerify(spec, k.publicKey!, p, data, signature);
           return await verifyAsync(null, data, k.publicKey!, signature);
         case 'ML-DSA':
-          return mlDsaVerify(k.mlDsa!.publicKey, data, signature);
+          return mlDsaVerify(k.mlDsa!.publicKey, data, signature, spec.spec, p.context);
       }
     } catch {
       // A malformed signature is simply not valid.
@@ -317,7 +336,7 @@ export class SoftBackend implements CryptoBackend {
   async deriveEcdh(key: LoadedKey, peerSpki: Buffer): Promise<Buffer> {
     const k = requirePrivate(key);
     const spec = key.ref.spec;
-    if (spec.family !== 'ec' && spec.family !== 'x25519') throw unsupported(`ECDH is not available for ${spec.spec} keys`);
+    if (spec.family !== 'ec' && spec.family !== 'x25519' && spec.family !== 'x448') throw unsupported(`ECDH is not available for ${spec.spec} keys`);
     let peer: KeyObject;
     try {
       peer = createPublicKey({ key: peerSpki, format: 'der', type: 'spki' });
@@ -333,6 +352,18 @@ export class SoftBackend implements CryptoBackend {
       throw invalidArgument('the peer public key is not valid', 'peer');
     }
   }
+
+  async encapsulate(key: LoadedKey): Promise<{ sharedSecret: Buffer; ciphertext: Buffer }> {
+    const k = key as SoftKey;
+    if (key.ref.spec.family !== 'ml-kem' || !k.mlDsa) throw unsupported(`${key.ref.spec.spec} keys cannot encapsulate`);
+    return mlKemEncapsulate(k.mlDsa.publicKey, key.ref.spec.spec);
+  }
+
+  async decapsulate(key: LoadedKey, ciphertext: Buffer): Promise<Buffer> {
+    const k = requirePrivate(key);
+    if (key.ref.spec.family !== 'ml-kem' || !k.mlDsa?.secretKey) throw unsupported(`${key.ref.spec.spec} keys cannot decapsulate`);
+    return mlKemDecapsulate(k.mlDsa.secretKey, ciphertext, key.ref.spec.spec);
+  }
 }
 
 // ---- helpers -------------------------------------------------------------------------------
@@ -346,7 +377,9 @@ async function generateMaterial(spec: SpecInfo): Promise<KeyMaterial> {
     case 'rsa':
     case 'ec':
     case 'ed25519':
-    case 'x25519': {
+    case 'x25519':
+    case 'ed448':
+    case 'x448': {
       const opts = spec.family === 'rsa' ? { modulusLength: spec.bits, publicExponent: 0x10001 } : spec.family === 'ec' ? { namedCurve: CURVES[spec.curve!].node } : {};
       const { privateKey } = await generateKeyPairAsync(NODE_TYPE[spec.family]!, opts);
       return { kind: 'pkcs8', der: privateKey.export({ format: 'der', type: 'pkcs8' }) };
@@ -354,7 +387,8 @@ async function generateMaterial(spec: SpecInfo): Promise<KeyMaterial> {
     case 'sm2':
       return { kind: 'raw-private', bytes: Buffer.from(sm2GenerateKeyPair().privateKey) };
     case 'ml-dsa':
-      return { kind: 'raw-private', bytes: randomBytes(32) };
+    case 'ml-kem':
+      return { kind: 'raw-private', bytes: randomBytes(pqcSeedLength(spec.spec)) };
   }
 }
 
@@ -376,10 +410,10 @@ function toSoftKey(ref: BackendKeyRef, m: KeyMaterial): SoftKey {
     }
     return { ref, sm2: { d: m.bytes, pub: sm2PublicFromPrivate(m.bytes) }, ...keep };
   }
-  if (spec.family === 'ml-dsa') {
+  if (PQC.has(spec.family)) {
     if (m.kind !== 'raw-private') throw misfit();
     try {
-      return { ref, mlDsa: mlDsaFromMaterial(m.bytes, m.publicKey), ...keep };
+      return { ref, mlDsa: mlDsaFromMaterial(m.bytes, m.publicKey, spec.spec), ...keep };
     } catch {
       throw misfit();
     }
@@ -408,7 +442,8 @@ function loadPublic(ref: BackendKeyRef): SoftKey {
     case 'sm2':
       return { ref, sm2: { pub: sm2PublicFromSpki(spki) } };
     case 'ml-dsa':
-      return { ref, mlDsa: { publicKey: mlDsaPublicFromSpki(spki) } };
+    case 'ml-kem':
+      return { ref, mlDsa: { publicKey: mlDsaPublicFromSpki(spki, ref.spec.spec) } };
     default:
       return { ref, publicKey: createPublicKey({ key: spki, format: 'der', type: 'spki' }) };
   }
@@ -419,7 +454,7 @@ function publicSpki(spec: SpecInfo, spki: Buffer): Buffer {
   const misfit = () => invalidArgument(`the public key is not a valid ${spec.spec} key`, 'material');
   try {
     if (spec.family === 'sm2') return sm2SpkiDer(sm2PublicFromSpki(spki));
-    if (spec.family === 'ml-dsa') return mlDsaSpki(mlDsaPublicFromSpki(spki));
+    if (PQC.has(spec.family)) return mlDsaSpki(mlDsaPublicFromSpki(spki, spec.spec), spec.spec);
   } catch {
     throw misfit();
   }
@@ -435,7 +470,7 @@ function publicSpki(spec: SpecInfo, spki: Buffer): Buffer {
 
 function publicKeyOf(k: SoftKey): Buffer {
   if (k.sm2) return sm2SpkiDer(k.sm2.pub);
-  if (k.mlDsa) return mlDsaSpki(k.mlDsa.publicKey);
+  if (k.mlDsa) return mlDsaSpki(k.mlDsa.publicKey, k.ref.spec.spec);
   return k.publicKey!.export({ format: 'der', type: 'spki' });
 }
 

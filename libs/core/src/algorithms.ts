@@ -19,7 +19,11 @@ export const HASHES: Record<HashAlg, { size: number; node: string }> = {
   SM3: { size: 32, node: 'sm3' },
 };
 
-export type AeadAlg = 'AES-GCM' | 'AES-CBC-HMAC-SHA2' | 'SM4-CBC' | 'SM4-CTR';
+/**
+ * AES-CBC (PKCS#7 padding) and AES-ECB (no padding: whole blocks only) are unauthenticated: they
+ * return an empty tag. They exist for dialects whose wire API offers them (Encedo HEM).
+ */
+export type AeadAlg = 'AES-GCM' | 'AES-CBC-HMAC-SHA2' | 'SM4-CBC' | 'SM4-CTR' | 'AES-CBC' | 'AES-ECB';
 export interface EncryptParams {
   alg: AeadAlg;
   plaintext: Buffer;
@@ -62,6 +66,10 @@ export interface SignParams {
   encoding?: 'der' | 'raw';
   /** SM2 distinguishing identifier; default "1234567812345678". */
   sm2Id?: Buffer;
+  /** EdDSA context (RFC 8032: Ed25519ctx, Ed25519ph, Ed448, Ed448ph), at most 255 bytes. */
+  context?: Buffer;
+  /** EdDSA pre-hash variant (Ed25519ph, Ed448ph): the message is hashed (SHA-512 / SHAKE256) inside. */
+  variant?: 'ph';
 }
 
 export type WrapAlg = 'AES-KW' | 'AES-KWP';
@@ -72,6 +80,7 @@ export const SIGN_SCHEMES: Partial<Record<KeyFamily, readonly SignScheme[]>> = {
   ec: ['ECDSA'],
   sm2: ['SM2'],
   ed25519: ['EdDSA'],
+  ed448: ['EdDSA'],
   'ml-dsa': ['ML-DSA'],
 };
 export const ASYM_SCHEMES: Partial<Record<KeyFamily, readonly AsymScheme[]>> = {
@@ -79,7 +88,7 @@ export const ASYM_SCHEMES: Partial<Record<KeyFamily, readonly AsymScheme[]>> = {
   sm2: ['SM2'],
 };
 export const AEAD_ALGS: Partial<Record<KeyFamily, readonly AeadAlg[]>> = {
-  aes: ['AES-GCM', 'AES-CBC-HMAC-SHA2'],
+  aes: ['AES-GCM', 'AES-CBC-HMAC-SHA2', 'AES-CBC', 'AES-ECB'],
   sm4: ['SM4-CBC', 'SM4-CTR'],
   secret: ['AES-CBC-HMAC-SHA2'],
 };

@@ -76,4 +76,7 @@ export interface CryptoBackend {
   deriveEcdh(key: LoadedKey, peerSpki: Buffer): Promise<Buffer>;
   wrap(key: LoadedKey, alg: WrapAlg, data: Buffer): Promise<Buffer>;
   unwrap(key: LoadedKey, alg: WrapAlg, data: Buffer): Promise<Buffer>;
+  /** ML-KEM (FIPS 203). Optional: the core answers UNSUPPORTED for a backend without it. */
+  encapsulate?(key: LoadedKey): Promise<{ sharedSecret: Buffer; ciphertext: Buffer }>;
+  decapsulate?(key: LoadedKey, ciphertext: Buffer): Promise<Buffer>;
 }

@@ -19,3 +19,6 @@ export * from './store/entities/credential.entity';
 export * from './store/entities/secret.entity';
 export * from './store/entities/audit.entity';
 export * from './crypto/aead';
+export * from './store/entities/quote-policy.entity';
+export * from './secrets/secret-service';
+export * from './attestation/quote-policy-service';

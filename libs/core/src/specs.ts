@@ -4,7 +4,7 @@ import { invalidArgument } from './errors';
  * What a key is. One table drives validation, routing and which operations a key may do, so a
  * dialect never needs its own list of what RSA or X25519 can do.
  */
-export type KeyFamily = 'aes' | 'sm4' | 'secret' | 'rsa' | 'ec' | 'sm2' | 'ed25519' | 'x25519' | 'ml-dsa';
+export type KeyFamily = 'aes' | 'sm4' | 'secret' | 'rsa' | 'ec' | 'sm2' | 'ed25519' | 'x25519' | 'ed448' | 'x448' | 'ml-dsa' | 'ml-kem';
 export type Curve = 'P-224' | 'P-256' | 'secp256k1' | 'P-384' | 'P-521';
 export type KeyUsage = 'encrypt' | 'decrypt' | 'sign' | 'verify' | 'mac' | 'derive' | 'wrap' | 'unwrap';
 export const ALL_USAGES: readonly KeyUsage[] = ['encrypt', 'decrypt', 'sign', 'verify', 'mac', 'derive', 'wrap', 'unwrap'];
@@ -34,7 +34,7 @@ const FIXED: SpecInfo[] = [
   ...(['P-224', 'P-256', 'secp256k1', 'P-384', 'P-521'] as Curve[]).map((curve) => ({
     spec: `ec-${curve.toLowerCase().replace('-', '')}`,
     family: 'ec' as const,
-    bits: curve === 'P-521' ? 521 : Number(curve.replace(/\D/g, '')),
+    bits: curve === 'P-521' ? 521 : curve === 'secp256k1' ? 256 : Number(curve.slice(2)),
     curve,
     symmetric: false,
     usages: [...SIG, 'derive'] as KeyUsage[],
@@ -43,7 +43,16 @@ const FIXED: SpecInfo[] = [
   asym('ec-sm2', 'sm2', 256, [...SIG, ...ENC], SIG),
   asym('okp-ed25519', 'ed25519', 256, SIG, SIG),
   asym('okp-x25519', 'x25519', 256, ['derive'], ['derive']),
+  asym('okp-ed448', 'ed448', 448, SIG, SIG),
+  asym('okp-x448', 'x448', 448, ['derive'], ['derive']),
+  // ML-DSA / ML-KEM: `bits` is the NIST security category's classical strength.
   asym('ml-dsa-44', 'ml-dsa', 128, SIG, SIG),
+  asym('ml-dsa-65', 'ml-dsa', 192, SIG, SIG),
+  asym('ml-dsa-87', 'ml-dsa', 256, SIG, SIG),
+  // KEM keys: `encrypt` = encapsulate (public half), `decrypt` = decapsulate.
+  asym('ml-kem-512', 'ml-kem', 128, ENC, ENC),
+  asym('ml-kem-768', 'ml-kem', 192, ENC, ENC),
+  asym('ml-kem-1024', 'ml-kem', 256, ENC, ENC),
 ];
 
 const BY_NAME = new Map(FIXED.map((s) => [s.spec, s]));

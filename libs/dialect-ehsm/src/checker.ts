@@ -5,11 +5,15 @@ import { badRequest } from './envelope';
  * Payload validation, as `payload_checker.js` at 3454cac does it: per action, fields in table
  * order, first failure wins, with the vendor's exact texts (typos included: clients match them).
  */
-type Rule =
+type Rule = (
   | { type: 'string'; required: boolean; min?: number; max?: number; regex?: RegExp }
   | { type: 'base64'; required: boolean; min?: number; max?: number }
   | { type: 'int'; required: boolean; min?: number; max?: number }
-  | { type: 'const'; required: boolean; values: readonly string[] };
+  | { type: 'const'; required: boolean; values: readonly string[] }
+) & {
+  /** Other names clients send for this field (first present wins); see fieldValue. */
+  aliases?: readonly string[];
+};
 
 /** 6 KiB of data, counted in base64 characters. */
 const MAX_B64 = (6 * 1024 * 4) / 3;
@@ -22,6 +26,8 @@ const data = (max = MAX_B64): Rule => ({ type: 'base64', required: true, min: 1,
 const keylen: Rule = { type: 'int', required: true, min: 1, max: 1024 };
 const oneOf = (values: readonly string[]): Rule => ({ type: 'const', required: true, values });
 const padding = oneOf(Object.keys(PADDINGS));
+const secretName: Rule = { type: 'string', required: true, min: 1, max: 64 };
+const description: Rule = { type: 'string', required: false, max: 4096 };
 const signFields = { keyid, message: data(), message_type: oneOf(MESSAGE_TYPES), digest_mode: oneOf(Object.keys(DIGESTS)), padding_mode: padding };
 
 export const RULES: Record<string, Record<string, Rule>> = {
@@ -40,7 +46,42 @@ export const RULES: Record<string, Record<string, Rule>> = {
   DeleteAllKey: {},
   EnableKey: { keyid },
   DisableKey: { keyid },
+  // The field is `olddatakey_base` upstream; the docs say `olddatakey`, the Python SDK `old_data_key`.
+  ExportDataKey: { keyid, ukeyid: { type: 'string', required: true, min: 1, max: 8192 }, aad, olddatakey_base: { type: 'string', required: true, aliases: ['olddatakey', 'old_data_key'] } },
+  GetParametersForImport: { keyid, keyspec: oneOf([...KEYSPECS.keys()]) },
+  ImportKeyMaterial: { keyid, padding_mode: padding, key_material: data() },
+  // Secret manager (secret_manager_apis.js).
+  CreateSecret: {
+    secretName,
+    secretData: { type: 'string', required: true, min: 1, max: 4096 },
+    encryptionKeyId: { ...keyid, required: false },
+    description,
+    rotationInterval: { type: 'string', required: false, max: 5, regex: /^(\d{1,4}[d,h,m,s]{1})$/ },
+  },
+  UpdateSecretDesc: { secretName, description },
+  PutSecretValue: { secretName, secretData: { type: 'string', required: true, min: 1, max: 4096 } },
+  ListSecretVersionIds: { secretName },
+  ListSecrets: { secretName: { ...secretName, required: false } },
+  DescribeSecret: { secretName },
+  DeleteSecret: { secretName, recoveryPeriod: { type: 'int', required: false, min: 1, max: 365 }, forceDelete: { type: 'string', required: false, max: 5 } },
+  GetSecretValue: { secretName, versionId: { type: 'int', required: false, min: 1 } },
+  RestoreSecret: { secretName },
+  // Remote attestation (quote_manager_apis.js).
+  GenerateQuote: { challenge: { type: 'base64', required: true, min: 1, max: 4096 } },
+  VerifyQuote: { quote: { type: 'base64', required: true, min: 1, max: 10924 }, nonce: { type: 'base64', required: true, min: 1, max: 4096 }, policyId: { ...keyid, required: false } },
+  UploadQuotePolicy: { mr_enclave: { type: 'string', required: true, min: 64, max: 64 }, mr_signer: { type: 'string', required: true, min: 64, max: 64 } },
+  GetQuotePolicy: { policyId: keyid },
 };
+
+/** A field's value under its name or the first alias present. */
+export function fieldValue(action: string, payload: Record<string, unknown>, key: string): unknown {
+  const rule = RULES[action]?.[key];
+  if (!isAbsent(payload[key]) || !rule?.aliases) return payload[key];
+  for (const alias of rule.aliases) if (!isAbsent(payload[alias])) return payload[alias];
+  return payload[key];
+}
+
+const isAbsent = (v: unknown) => v === undefined || v === null || v === '';
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 export const isBase64 = (s: string) => s.length > 0 && s.length % 4 === 0 && BASE64.test(s);
@@ -51,8 +92,8 @@ export function checkPayload(action: string, payload: unknown): void {
   if (!rules || payload === undefined || payload === null) return;
   const p = payload as Record<string, unknown>;
   for (const [key, rule] of Object.entries(rules)) {
-    const value = p[key];
-    const absent = value === undefined || value === null || value === '';
+    const value = fieldValue(action, p, key);
+    const absent = isAbsent(value);
     if (absent) {
       if (rule.required) throw badRequest(`Missing required parameters, The ${key} cannot be empty.`);
       continue;

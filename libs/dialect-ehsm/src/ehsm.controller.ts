@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Logger, Optional, Post, Query } from '@nestjs/common';
-import { KeyOperations, KeyStore, KmsError, TenantService } from '@kms/core';
+import { KeyOperations, KeyStore, KmsError, QuotePolicyService, Sealer, SecretService, TenantService } from '@kms/core';
 import { ACTIONS, ACTION_ALIASES, type ActionContext } from './actions';
 import { EhsmAuthenticator } from './auth';
 import { EHSM_API_VERSION, enroll } from './enroll';
@@ -19,15 +19,20 @@ const DIALECT = 'ehsm';
 export class EhsmController {
   private readonly log = new Logger('ehsm');
   private readonly auth: EhsmAuthenticator;
+  private readonly importTokenKey: Buffer;
 
   constructor(
     private readonly keys: KeyOperations,
     private readonly tenants: TenantService,
+    private readonly secrets: SecretService,
+    private readonly quotePolicies: QuotePolicyService,
+    sealer: Sealer,
     @Inject(REPLAY_GUARD) replay: ReplayGuard,
     @Inject(EHSM_OPTIONS) private readonly options: EhsmDialectOptions,
     @Optional() private readonly keyStore?: KeyStore,
   ) {
     this.auth = new EhsmAuthenticator(tenants, replay);
+    this.importTokenKey = sealer.derive('ehsm/byok-import-token');
   }
 
   @Get()
@@ -60,6 +65,10 @@ export class EhsmController {
       keys: this.keys,
       payload: caller.payload ?? {},
       keyOwner: (id) => this.keyOwner(id),
+      action,
+      secrets: this.secrets,
+      quotePolicies: this.quotePolicies,
+      importTokenKey: this.importTokenKey,
     };
     try {
       return await handler(ctx);

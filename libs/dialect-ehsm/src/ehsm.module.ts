@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { EhsmController } from './ehsm.controller';
+import { legacyV1Controller } from './legacy/v1.controller';
 import { EHSM_OPTIONS, type EhsmDialectOptions } from './options';
 import { MemoryReplayGuard, REPLAY_GUARD } from './replay-guard';
 
@@ -19,6 +20,7 @@ export class EhsmDialectModule {
   static forRoot(options: EhsmDialectOptions): DynamicModule {
     return {
       module: EhsmDialectModule,
+      controllers: options.legacyPath ? [legacyV1Controller(options.legacyPath)] : [],
       providers: [
         { provide: EHSM_OPTIONS, useValue: options },
         { provide: REPLAY_GUARD, useFactory: () => options.replayGuard ?? new MemoryReplayGuard() },

@@ -5,6 +5,8 @@ export interface EhsmDialectOptions {
   enroll?: boolean;
   /** Where accepted requests are remembered; in-process memory by default. */
   replayGuard?: ReplayGuard;
+  /** Where the v1 CMK-blob API is served (`POST <path>?Action=...`); null: not served. */
+  legacyPath?: string | null;
 }
 
 export const EHSM_OPTIONS = Symbol('EHSM_OPTIONS');

@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
-
-/** The Encedo dialect. Its routes arrive with their own issue; the module is wired already. */
-@Module({})
-export class EncedoDialectModule {}
+export { EncedoDialectModule } from './encedo.module';
+export { DERIVE_LABELS, type EncedoDialectOptions } from './options';
+export { userPublicKey, parseX25519Public } from './auth/x25519';
+export { DeviceIdentity } from './auth/identity';
+export { EncedoExceptionFilter, isEncedoPath } from './exception.filter';

@@ -7,6 +7,8 @@ import type { AeadAlg, HashAlg, KeyFamily, SignParams, Curve } from '@kms/core';
 export interface JwsAlg {
   family: KeyFamily;
   curve?: Curve;
+  /** When the family holds several specs and the algorithm fits only one (ML-DSA-44 of ML-DSA). */
+  spec?: string;
   params: SignParams;
 }
 
@@ -21,7 +23,7 @@ export const JWS: Record<string, JwsAlg> = {
   ES384: { family: 'ec', curve: 'P-384', params: { scheme: 'ECDSA', hash: 'SHA-384', encoding: 'raw' } },
   ES512: { family: 'ec', curve: 'P-521', params: { scheme: 'ECDSA', hash: 'SHA-512', encoding: 'raw' } },
   EdDSA: { family: 'ed25519', params: { scheme: 'EdDSA' } },
-  MLDSA44: { family: 'ml-dsa', params: { scheme: 'ML-DSA' } },
+  MLDSA44: { family: 'ml-dsa', spec: 'ml-dsa-44', params: { scheme: 'ML-DSA' } },
 };
 
 /** Raw R||S sizes per coordinate: the vendor answers an odd-length ES* signature as malformed. */

@@ -14,6 +14,9 @@ import { lookup, type Found } from './lookup';
  * CEK uses implicit rejection: a CEK that fails to unwrap, or has the wrong size, is replaced by a
  * random one, so the only failure a caller ever sees is the one generic `decryption_failed` from
  * the content decryption, whatever was tampered with.
+ *
+ * Beyond the vendor: a top-level `kid` in the body names the key when the JWE was made elsewhere
+ * (its header carries another kid, or none); the header is then only authenticated data.
  */
 export async function decrypt(keys: KeyOperations, ctx: OpContext, b: Body) {
   const protectedB64 = requireString(b, 'protected');
@@ -24,8 +27,9 @@ export async function decrypt(keys: KeyOperations, ctx: OpContext, b: Body) {
   const aadB64 = optionalString(b, 'aad');
 
   const header = parseProtected(protectedB64);
-  const kid = headerString(header, 'kid');
-  if (kid === undefined) throw badRequest('Protected header is missing `kid`');
+  // Beyond the vendor: a `kid` in the body names the key (JWEs made elsewhere carry other kids, or none).
+  const kid = optionalString(b, 'kid') ?? headerString(header, 'kid');
+  if (kid === undefined) throw badRequest('Protected header is missing `kid` (or give `kid` in the body)');
   const alg = headerString(header, 'alg');
   if (alg === undefined) throw badRequest('Protected header is missing `alg`');
   if (!(alg in JWE_ALG) && !(alg in JWS) && !(alg in HMAC)) throw unsupportedAlg(`Unsupported algorithm '${alg}'`);

@@ -1,7 +1,7 @@
 import type { KeyOperations, OpContext } from '@kms/core';
 import { JWE_ALG, JWE_ENC } from './algorithms';
 import { decodeB64url } from './b64url';
-import { type Body, requireString } from './body';
+import { type Body, optionalString, requireString } from './body';
 import { badRequest, cryptoFail, decryptionFailed, unsupportedAlg } from './errors';
 import { headerString, parseProtected } from './header';
 import { keyOpsFor, planKey, publicJwk } from './jwk';
@@ -39,8 +39,8 @@ export async function unwrapKey(keys: KeyOperations, ctx: OpContext, b: Body) {
   const protectedB64 = requireString(b, 'protected');
   const ekB64 = requireString(b, 'encrypted_key');
   const header = parseProtected(protectedB64);
-  const kid = headerString(header, 'kid');
-  if (kid === undefined) throw badRequest('Protected header is missing `kid`');
+  const kid = optionalString(b, 'kid') ?? headerString(header, 'kid');
+  if (kid === undefined) throw badRequest('Protected header is missing `kid` (or give `kid` in the body)');
   const alg = headerString(header, 'alg');
   if (alg === undefined) throw badRequest('Protected header is missing `alg`');
   const mode = JWE_ALG[alg];

@@ -15,6 +15,7 @@ function checkFit(alg: string, key: Found): void {
   const jws = JWS[alg];
   if (jws.family !== key.info.family) throw cryptoFail(`Key type does not match algorithm ${alg}`);
   if (jws.curve && jws.curve !== key.info.curve) throw cryptoFail(`${alg} needs a ${jws.curve} key`);
+  if (jws.spec && jws.spec !== key.info.spec) throw cryptoFail(`${alg} needs a ${jws.spec} key`);
 }
 
 /** `POST /v1/crypto/sign` → `{protected, signature}` (notes §2.6). */
@@ -35,15 +36,16 @@ export async function sign(keys: KeyOperations, ctx: OpContext, b: Body) {
 }
 
 /**
- * `POST /v1/crypto/verify` → `{kid, valid}` (notes §2.7). Beyond the vendor: when the protected
- * header has no `kid`, a top-level `kid` in the body names the key (RFC JWS verified unchanged).
+ * `POST /v1/crypto/verify` → `{kid, valid}` (notes §2.7). Beyond the vendor: a top-level `kid` in
+ * the body names the key, so a JWS made elsewhere (another kid in its header, or none, like the
+ * RFC examples) is verified unchanged.
  */
 export async function verify(keys: KeyOperations, ctx: OpContext, b: Body) {
   const protectedB64 = requireString(b, 'protected');
   const dataB64 = requireString(b, 'data');
   const signatureB64 = requireString(b, 'signature');
   const header = parseProtected(protectedB64);
-  const kid = headerString(header, 'kid') ?? optionalString(b, 'kid');
+  const kid = optionalString(b, 'kid') ?? headerString(header, 'kid');
   if (kid === undefined) throw badRequest('Protected header is missing `kid` (or give `kid` in the body)');
   const alg = headerString(header, 'alg');
   if (alg === undefined) throw badRequest('Protected header is missing `alg`');

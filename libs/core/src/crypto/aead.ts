@@ -82,3 +82,30 @@ export function aesKeyUnwrap(kek: Buffer, data: Buffer, padded = false): Buffer 
     throw cryptoFailure('unwrap failed');
   }
 }
+
+/** AES-CBC with PKCS#7 padding (unauthenticated; for dialects whose API offers it, e.g. Encedo). */
+export function aesCbcEncrypt(key: Buffer, iv: Buffer, plaintext: Buffer): Buffer {
+  const c = createCipheriv(`aes-${key.length * 8}-cbc`, key, iv);
+  return Buffer.concat([c.update(plaintext), c.final()]);
+}
+
+/** A bad padding is the same CRYPTO_FAILURE as any other failure. */
+export function aesCbcDecrypt(key: Buffer, iv: Buffer, ciphertext: Buffer): Buffer {
+  try {
+    const d = createDecipheriv(`aes-${key.length * 8}-cbc`, key, iv);
+    return Buffer.concat([d.update(ciphertext), d.final()]);
+  } catch {
+    throw cryptoFailure('decryption failed');
+  }
+}
+
+/** AES-ECB on whole blocks, no padding: the caller checks the length (16-byte multiple). */
+export function aesEcb(key: Buffer, data: Buffer, dir: 'encrypt' | 'decrypt'): Buffer {
+  const c = dir === 'encrypt' ? createCipheriv(`aes-${key.length * 8}-ecb`, key, null) : createDecipheriv(`aes-${key.length * 8}-ecb`, key, null);
+  c.setAutoPadding(false);
+  try {
+    return Buffer.concat([c.update(data), c.final()]);
+  } catch {
+    throw cryptoFailure('the data is not a whole number of blocks');
+  }
+}

@@ -173,14 +173,14 @@ export class KeyOperations {
 
   encrypt(ctx: OpContext, keyId: string, p: EncryptParams): Promise<EncryptResult> {
     return this.withKey(ctx, 'encrypt', keyId, 'encrypt', (k) => {
-      checkAead(k.info, p.alg, p.iv);
+      checkAead(k.info, p.alg, p.iv, p.plaintext);
       return k.backend.encrypt(k.loaded, p);
     });
   }
 
   decrypt(ctx: OpContext, keyId: string, p: DecryptParams): Promise<Buffer> {
     return this.withKey(ctx, 'decrypt', keyId, 'decrypt', (k) => {
-      checkAead(k.info, p.alg, p.iv);
+      checkAead(k.info, p.alg, p.iv, p.ciphertext);
       return k.backend.decrypt(k.loaded, p);
     });
   }
@@ -256,6 +256,26 @@ export class KeyOperations {
     return this.withKey(ctx, 'unwrap', keyId, 'unwrap', (k) => {
       checkWrap(k.info, alg, data, 'unwrap');
       return k.backend.unwrap(k.loaded, alg, data);
+    });
+  }
+
+  /** ML-KEM encapsulation to the key's public half: a fresh shared secret and its ciphertext. */
+  encapsulate(ctx: OpContext, keyId: string): Promise<{ sharedSecret: Buffer; ciphertext: Buffer }> {
+    return this.withKey(ctx, 'encapsulate', keyId, 'encrypt', (k) => {
+      if (k.info.family !== 'ml-kem') throw unsupported(`${k.info.spec} keys cannot encapsulate`);
+      if (!k.backend.encapsulate) throw unsupported(`the ${k.backend.name} backend has no ML-KEM`);
+      return k.backend.encapsulate(k.loaded);
+    });
+  }
+
+  /** ML-KEM decapsulation; the ciphertext must have the parameter set's exact length. */
+  decapsulate(ctx: OpContext, keyId: string, ciphertext: Buffer): Promise<Buffer> {
+    return this.withKey(ctx, 'decapsulate', keyId, 'decrypt', (k) => {
+      if (k.info.family !== 'ml-kem') throw unsupported(`${k.info.spec} keys cannot decapsulate`);
+      const want = ML_KEM_CIPHERTEXT[k.info.spec];
+      if (ciphertext.length !== want) throw invalidArgument(`the ciphertext must be ${want} bytes`, 'ciphertext');
+      if (!k.backend.decapsulate) throw unsupported(`the ${k.backend.name} backend has no ML-KEM`);
+      return k.backend.decapsulate(k.loaded, ciphertext);
     });
   }
 
@@ -428,14 +448,20 @@ function checkScheme<S extends string>(table: Partial<Record<string, readonly S[
   if (!table[info.family]?.includes(scheme)) throw unsupported(`${scheme} is not available for ${info.spec} keys`);
 }
 
-function checkAead(info: SpecInfo, alg: EncryptParams['alg'], iv?: Buffer): void {
+function checkAead(info: SpecInfo, alg: EncryptParams['alg'], iv?: Buffer, data?: Buffer): void {
   checkScheme(AEAD_ALGS, info, alg);
   if (alg === 'AES-CBC-HMAC-SHA2' && ![256, 384, 512].includes(info.bits)) {
     throw invalidArgument('AES-CBC-HMAC-SHA2 needs a 256, 384 or 512-bit key', 'key');
   }
+  if (alg === 'AES-ECB') {
+    // ECB has no IV and no padding: whole blocks only.
+    if (data !== undefined && (data.length === 0 || data.length % 16 !== 0)) throw invalidArgument('AES-ECB data must be a non-empty multiple of 16 bytes', 'data');
+    return;
+  }
   if (iv !== undefined) {
-    const want = alg === 'AES-GCM' ? 12 : 16;
-    if (iv.length !== want) throw invalidArgument(`the IV must be ${want} bytes`, 'iv');
+    // GCM: the 12-byte IV of SP 800-38D's fast path, or 16 bytes (Encedo HEM's nonce size; GHASH-derived J0).
+    const want = alg === 'AES-GCM' ? [12, 16] : [16];
+    if (!want.includes(iv.length)) throw invalidArgument(`the IV must be ${want.join(' or ')} bytes`, 'iv');
   }
 }
 
@@ -445,12 +471,20 @@ function checkSign(info: SpecInfo, p: SignParams, data: Buffer): void {
   if (needsHash && !p.hash) throw invalidArgument(`${p.scheme} needs a digest algorithm`, 'hash');
   if (p.hash && !(p.hash in HASHES)) throw unsupported(`digest ${p.hash} is not supported`);
   if (p.scheme === 'SM2' && p.hash && p.hash !== 'SM3') throw unsupported('SM2 signatures use SM3');
+  if (p.context !== undefined) {
+    if (p.scheme !== 'EdDSA' && p.scheme !== 'ML-DSA') throw unsupported(`${p.scheme} takes no context`);
+    if (p.context.length > 255) throw invalidArgument('the context is at most 255 bytes', 'context');
+  }
+  if (p.variant === 'ph' && p.scheme !== 'EdDSA') throw unsupported(`${p.scheme} has no pre-hash variant`);
   if (p.prehashed) {
     if (p.scheme === 'EdDSA' || p.scheme === 'ML-DSA') throw unsupported(`${p.scheme} signs the message itself, not a digest`);
     const size = HASHES[p.hash ?? 'SM3'].size;
     if (data.length !== size) throw invalidArgument(`the digest must be ${size} bytes`, 'digest');
   }
 }
+
+/** FIPS 203 ciphertext sizes. */
+const ML_KEM_CIPHERTEXT: Record<string, number> = { 'ml-kem-512': 768, 'ml-kem-768': 1088, 'ml-kem-1024': 1568 };
 
 function checkMacHash(hash: HashAlg): void {
   if (!MAC_HASHES.includes(hash)) throw unsupported(`HMAC with ${hash} is not supported`);

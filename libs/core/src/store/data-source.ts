@@ -4,12 +4,14 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AuditEntity } from './entities/audit.entity';
 import { CredentialEntity } from './entities/credential.entity';
 import { KeyEntity } from './entities/key.entity';
+import { QuotePolicyEntity } from './entities/quote-policy.entity';
 import { SecretEntity, SecretVersionEntity } from './entities/secret.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { InitialSchema1764669600000 } from './migrations/1764669600000-initial-schema';
+import { QuotePolicies1764756000000 } from './migrations/1764756000000-quote-policies';
 
-export const ENTITIES = [TenantEntity, KeyEntity, CredentialEntity, SecretEntity, SecretVersionEntity, AuditEntity];
-export const MIGRATIONS = [InitialSchema1764669600000];
+export const ENTITIES = [TenantEntity, KeyEntity, CredentialEntity, SecretEntity, SecretVersionEntity, AuditEntity, QuotePolicyEntity];
+export const MIGRATIONS = [InitialSchema1764669600000, QuotePolicies1764756000000];
 
 /**
  * `sqlite:<path>` (default) or `postgres://...`. The schema is only ever changed by migrations,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
 import type { Sealer } from '../crypto/sealer';
 import { KmsError, invalidArgument, notFound } from '../errors';
@@ -28,6 +28,7 @@ interface CacheEntry {
 
 /** eHSM's apikey alphabet (no 0/O, 1/I/l look-alikes), 32 characters. */
 const APIKEY_ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz';
+const APIKEY_LENGTH = 32;
 
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
@@ -77,11 +78,13 @@ export class TenantService {
     return this.tenants.find({ order: { createdAt: 'ASC' } });
   }
 
-  /** A new eHSM appid/apikey pair. The apikey is returned once and kept sealed under the appid. */
-  async issueEhsmApp(tenantId: string, label?: string): Promise<{ appid: string; apikey: string }> {
-    const appid = randomUUID();
-    const bytes = randomBytes(32);
-    const apikey = Array.from(bytes, (b) => APIKEY_ALPHABET[b % APIKEY_ALPHABET.length]).join('');
+  /**
+   * A new eHSM appid/apikey pair. The apikey is returned once and kept sealed under the appid. The
+   * appid may be chosen by the caller (eHSM Enroll names the tenant after it before issuing).
+   */
+  async issueEhsmApp(tenantId: string, label?: string, appid: string = randomUUID()): Promise<{ appid: string; apikey: string }> {
+    // randomInt draws without modulo bias (the alphabet has 58 letters, not a power of two).
+    const apikey = Array.from({ length: APIKEY_LENGTH }, () => APIKEY_ALPHABET[randomInt(APIKEY_ALPHABET.length)]).join('');
     await this.insertCredential(tenantId, 'ehsm-app', appid, {
       secretSealed: this.sealer.seal('credential', Buffer.from(apikey, 'utf8'), `ehsm-app:${appid}`).toString('base64'),
       label: label ?? null,

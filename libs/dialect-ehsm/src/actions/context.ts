@@ -1,4 +1,4 @@
-import { KmsError, type KeyOperations, type KeyRecord, type OpContext } from '@kms/core';
+import { KmsError, type KeyOperations, type KeyRecord, type OpContext, type QuotePolicyService, type SecretService, isInternalKey } from '@kms/core';
 import { type EhsmReply, MSG, badRequest, serverException } from '../envelope';
 import { type EhsmSpec, ehsmSpecOf } from '../keyspecs';
 
@@ -9,6 +9,12 @@ export interface ActionContext {
   payload: Record<string, unknown>;
   /** The tenant owning a key id, or null; only to tell "appid error" from "keyid error". */
   keyOwner: (keyId: string) => Promise<string | null>;
+  /** The action's name, as routed (aliases resolved). */
+  action: string;
+  secrets: SecretService;
+  quotePolicies: QuotePolicyService;
+  /** HMAC key of BYOK import tokens (derived from the master key; the same in every replica). */
+  importTokenKey: Buffer;
 }
 
 export type ActionHandler = (c: ActionContext) => Promise<EhsmReply>;
@@ -24,6 +30,15 @@ export interface UsableKey {
  * reworded. The record comes from the core's cache and writes no audit row.
  */
 export async function useKey(c: ActionContext, keyId: unknown): Promise<UsableKey> {
+  const record = await lookupKey(c, keyId);
+  const spec = ehsmSpecOf(record);
+  // A key still waiting for its material (BYOK) or of a spec eHSM cannot name: the enclave's 500.
+  if (record.state !== 'enabled' || !spec || !spec.spec) throw serverException();
+  return { record, spec };
+}
+
+/** The lookup and state checks of useKey, for any state past them (a BYOK key waiting for material). */
+export async function lookupKey(c: ActionContext, keyId: unknown): Promise<KeyRecord> {
   const record = await findKey(c, keyId);
   if (!record) {
     const owner = typeof keyId === 'string' ? await c.keyOwner(keyId) : null;
@@ -31,17 +46,18 @@ export async function useKey(c: ActionContext, keyId: unknown): Promise<UsableKe
   }
   if (record.state === 'disabled') throw badRequest(MSG.keyDisabled);
   if (record.expiresAt !== null && Date.now() > record.expiresAt) throw badRequest(MSG.keyExpired);
-  const spec = ehsmSpecOf(record);
-  // A key still waiting for its material (BYOK) or of a spec eHSM cannot name: the enclave's 500.
-  if (record.state !== 'enabled' || !spec || !spec.spec) throw serverException();
-  return { record, spec };
+  return record;
 }
 
-/** The caller's live key, or null when it has none by that id. */
+/**
+ * The caller's live key, or null when it has none by that id. The gateway's own keys (default
+ * secret key, BYOK wrapping keys) are not the client's CMKs: they are reported as unknown.
+ */
 export async function findKey(c: ActionContext, keyId: unknown): Promise<KeyRecord | null> {
   if (typeof keyId !== 'string') return null;
   try {
-    return await c.keys.get(c.op, keyId);
+    const record = await c.keys.get(c.op, keyId);
+    return isInternalKey(record) ? null : record;
   } catch (err) {
     if (err instanceof KmsError && err.code === 'NOT_FOUND') return null;
     throw err;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { KmsError } from '@kms/core';
+import { INTERNAL_KEY_ATTRIBUTE, KmsError, isInternalKey } from '@kms/core';
 import { MSG, badRequest, ok, serverException } from '../envelope';
 import { KEYSPECS, KEYUSAGE_ENCRYPT, KEYUSAGE_SIGN, USAGES, ehsmAttributes } from '../keyspecs';
 import { type ActionContext, type ActionHandler, findKey } from './context';
@@ -15,13 +15,17 @@ const createKey: ActionHandler = async (c) => {
   // Not in the checker upstream: a bad keyusage reaches the enclave, which answers 500.
   const mode = keyusage === undefined || keyusage === null || keyusage === '' ? 'absent' : USAGE_OF[String(keyusage)];
   const usages = mode ? USAGES[eh.kind][mode] : null;
-  // EH_EXTERNAL_KEY (BYOK) waits for GetParametersForImport/ImportKeyMaterial, not served yet.
-  if (!eh.spec || !usages || origin !== 'EH_INTERNAL_KEY') throw serverException();
+  if (!eh.spec || !usages) throw serverException();
+  // EH_EXTERNAL_KEY (BYOK): an empty key that GetParametersForImport/ImportKeyMaterial fill. Only
+  // symmetric keys can be imported upstream; an empty asymmetric key could never be used.
+  const external = origin === 'EH_EXTERNAL_KEY';
+  if (external && eh.kind !== 'sym') throw serverException();
   const now = Date.now();
   const record = await c.keys.create(c.op, {
     id: randomUUID(),
     spec: eh.spec,
     usages,
+    origin: external ? 'external' : 'generated',
     expiresAt: now + KEY_LIFETIME_MS,
     attributes: { ehsm: { keyspec, origin, keyusage: mode === 'absent' ? null : keyusage } },
   });
@@ -32,7 +36,7 @@ const listKey: ActionHandler = async (c) => {
   const { keys } = await c.keys.list(c.op);
   const list = [];
   for (const k of keys) {
-    const a = ehsmAttributes(k);
+    const a = isInternalKey(k) ? null : ehsmAttributes(k);
     if (!a) continue;
     list.push({
       keyid: k.id,
@@ -50,13 +54,18 @@ const listKey: ActionHandler = async (c) => {
 /** Upstream deletes by (keyid, creator): an unknown or foreign id deletes nothing and succeeds. */
 const deleteKey: ActionHandler = async (c) => {
   const record = await findKey(c, c.payload.keyid);
-  if (record) await destroyQuietly(c, record.id);
+  if (record) {
+    await destroyQuietly(c, record.id);
+    const wrapping = (record.attributes?.byok as { wrappingKeyId?: unknown } | undefined)?.wrappingKeyId;
+    if (typeof wrapping === 'string') await destroyQuietly(c, wrapping);
+  }
   return ok({}, MSG.nodeOk);
 };
 
+/** Every CMK of the app, and pending BYOK wrapping keys; not the default secret key (as upstream). */
 const deleteAllKey: ActionHandler = async (c) => {
   const { keys } = await c.keys.list(c.op);
-  for (const k of keys) await destroyQuietly(c, k.id);
+  for (const k of keys) if (k.attributes?.[INTERNAL_KEY_ATTRIBUTE] !== 'secret-default') await destroyQuietly(c, k.id);
   return ok({}, MSG.nodeOk);
 };
 

@@ -25,17 +25,20 @@ const encrypt: ActionHandler = async (c) => {
   return ok({ ciphertext: ciphertext.toString('base64') });
 };
 
-const decrypt: ActionHandler = async (c) => {
-  const k = await useKey(c, c.payload.keyid);
+/** The inverse of seal; a blob too short to hold its IV (and tag) is the vendor's 400. */
+export async function unseal(c: ActionContext, k: UsableKey, blob: Buffer, aad: Buffer): Promise<Buffer> {
   const alg = cipherOf(k);
-  const blob = b64(c.payload.ciphertext);
   const tail = alg === 'AES-GCM' ? GCM_IV + GCM_TAG : SM4_IV;
   if (blob.length < tail) throw badRequest(MSG.decryptFailed);
   const ciphertext = blob.subarray(0, blob.length - tail);
-  const plaintext =
-    alg === 'AES-GCM'
-      ? await c.keys.decrypt(c.op, k.record.id, { alg, ciphertext, iv: blob.subarray(-tail, -GCM_TAG), tag: blob.subarray(-GCM_TAG), aad: b64(c.payload.aad) })
-      : await c.keys.decrypt(c.op, k.record.id, { alg, ciphertext, iv: blob.subarray(-tail), tag: Buffer.alloc(0) });
+  return alg === 'AES-GCM'
+    ? c.keys.decrypt(c.op, k.record.id, { alg, ciphertext, iv: blob.subarray(-tail, -GCM_TAG), tag: blob.subarray(-GCM_TAG), aad })
+    : c.keys.decrypt(c.op, k.record.id, { alg, ciphertext, iv: blob.subarray(-tail), tag: Buffer.alloc(0) });
+}
+
+const decrypt: ActionHandler = async (c) => {
+  const k = await useKey(c, c.payload.keyid);
+  const plaintext = await unseal(c, k, b64(c.payload.ciphertext), b64(c.payload.aad));
   try {
     return ok({ plaintext: plaintext.toString('base64') });
   } finally {

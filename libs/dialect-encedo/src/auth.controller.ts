@@ -1,0 +1,51 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { verifyEjwt } from './auth/ejwt';
+import { EncedoService } from './encedo.service';
+import { DIALECT } from './hem-call';
+import { hem } from './hem-status';
+import { eventName } from './log-events';
+import { bodyOf } from './wire';
+
+const nowS = () => Math.floor(Date.now() / 1000);
+
+/** Local login (notes §2.2): a challenge, then an eJWT signed with K = X25519(user, spk). */
+@Controller('api/auth')
+export class AuthController {
+  constructor(private readonly svc: EncedoService) {}
+
+  @Get('token')
+  challenge() {
+    const { jti, exp } = this.svc.challenges.issue(nowS());
+    return { exp, spk: this.svc.identity.spk, jti, lbl: 'kms-gateway', eid: this.svc.identity.eid };
+  }
+
+  @Post('token')
+  @HttpCode(200)
+  async login(@Body() raw: unknown) {
+    const claims = verifyEjwt(bodyOf(raw).auth, this.svc.identity.session);
+    const now = nowS();
+    // Nonce known, unexpired, unused; `aud` the current spk (a client replaying a login made for
+    // another process's session key gets 401, not a token).
+    if (!this.svc.challenges.consume(claims.jti, now) || claims.aud !== this.svc.identity.spk) throw hem(401, 'nonce');
+    const user = await this.svc.tenants.resolve('encedo-user', claims.iss);
+    if (!user) throw hem(401, 'unknown user key');
+    const { tokenLifetimeS, tokenMaxLifetimeS } = this.svc.options;
+    // eJWT exp becomes the token's (0 → the default lifetime), capped; a past exp is refused.
+    const exp = claims.exp === 0 ? now + tokenLifetimeS : Math.min(claims.exp, now + tokenMaxLifetimeS);
+    if (exp <= now) throw hem(401, 'expired');
+    const token = await this.svc.tokens.issue({ scope: claims.scope, usr: claims.iss, iat: now, exp, ctx: claims.ctx });
+    await this.svc.audit.record({
+      at: Date.now(),
+      tenantId: user.tenantId,
+      dialect: DIALECT,
+      operation: 'login',
+      keyId: null,
+      backend: null,
+      outcome: 'ok',
+      latencyUs: 0,
+      principal: claims.iss,
+      event: eventName('AUTH_SUCCESS_INTERNAL', 'OK'),
+    });
+    return { token };
+  }
+}

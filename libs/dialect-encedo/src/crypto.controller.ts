@@ -1,0 +1,277 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { HASHES, hexToUuid, type HashAlg, type KeyRecord } from '@kms/core';
+import { EXDSA_ALGS, HEM_HASHES, cipherAlg } from './algorithms';
+import { useScope } from './auth/scopes';
+import { EncedoService } from './encedo.service';
+import type { HemCall } from './hem-call';
+import { hem } from './hem-status';
+import { type HemTypeInfo, typeOfRecord } from './key-types';
+import type { LogType } from './log-events';
+import { spkiFromHem } from './pubkey';
+import { LIMITS, type Body as HemBody, bodyOf, decodeB64, kidOf, optionalB64, optionalKid } from './wire';
+
+const b64 = (b: Buffer) => b.toString('base64');
+const ECDH_KINDS = new Set(['secp', 'ecdh']);
+const KW_DEFAULT_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
+
+interface UseKey {
+  call: HemCall;
+  body: HemBody;
+  rec: KeyRecord;
+  type: HemTypeInfo;
+  uuid: string;
+}
+
+/** Crypto routes (notes §4): all POST, scope exactly `keymgmt:use:<kid>`, binary fields base64. */
+@Controller('api/crypto')
+export class CryptoController {
+  constructor(private readonly svc: EncedoService) {}
+
+  /** 401 → kid (400) → scope (403) → the key (406); then the route's own checks. */
+  private async use<T>(authz: string | undefined, raw: unknown, type: LogType, op: string, fn: (k: UseKey) => Promise<T>): Promise<T> {
+    const call = await this.svc.call(authz, type, op);
+    return call.run(async () => {
+      const body = bodyOf(raw);
+      const kid = kidOf(body.kid);
+      const uuid = hexToUuid(kid)!;
+      await call.requireScope([useScope(kid)], uuid);
+      const rec = await call.find(this.svc.keys, kid, uuid);
+      const t = typeOfRecord(rec);
+      if (!t) throw hem(406, 'not a HEM key');
+      return fn({ call, body, rec, type: t, uuid });
+    });
+  }
+
+  /** The peer of an ECDH-mode operation: `ext_kid` (wins) or `pubkey`, of the key's own type. */
+  private async peer(k: UseKey, required: boolean): Promise<{ keyId: string } | { spki: Buffer } | null> {
+    const ext = optionalKid(k.body.ext_kid);
+    if (ext) {
+      const other = await k.call.find(this.svc.keys, ext, hexToUuid(ext));
+      if (typeOfRecord(other)?.spec !== k.type.spec) throw hem(406, 'peer of another type');
+      return { keyId: other.id };
+    }
+    if (k.body.pubkey !== undefined && k.body.pubkey !== null) return { spki: spkiFromHem(k.type, decodeB64(k.body.pubkey, 'pubkey', { max: 4096 })) };
+    if (required) throw hem(400, 'ext_kid or pubkey');
+    return null;
+  }
+
+  private async ecdhSecret(k: UseKey, peer: { keyId: string } | { spki: Buffer }): Promise<Buffer> {
+    if (!ECDH_KINDS.has(k.type.kind)) throw hem(406, 'not an ECDH key');
+    return this.svc.keys.deriveEcdh(k.call.ctx(), k.uuid, peer);
+  }
+
+  @Post('ecdh')
+  @HttpCode(200)
+  ecdh(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_ECDH', 'ecdh', async (k) => {
+      const hash = hashOf(k.body.alg, false);
+      const peer = await this.peer(k, true);
+      const secret = await this.ecdhSecret(k, peer!);
+      // No `alg`: the whole raw secret (the device reportedly cuts it to 32 bytes; we do not).
+      return { ecdh: b64(hash ? digest(hash, secret) : secret) };
+    });
+  }
+
+  @Post('hmac/hash')
+  @HttpCode(200)
+  hmacHash(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_HMAC_HASH', 'mac', async (k) => ({ mac: b64(await this.hmac(k)) }));
+  }
+
+  /** 200 empty when the MAC matches, 406 otherwise. */
+  @Post('hmac/verify')
+  @HttpCode(200)
+  hmacVerify(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_HMAC_VERIFY', 'mac-verify', async (k) => {
+      const mac = decodeB64(k.body.mac, 'mac', { max: 64 });
+      if (k.type.kind === 'hmac') {
+        const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
+        if (!(await this.svc.keys.macVerify(k.call.ctx(), k.uuid, k.type.hash!, msg, mac))) throw k.call.audited(406);
+        return '';
+      }
+      const expected = await this.hmac(k);
+      if (expected.length !== mac.length || !timingSafeEqual(expected, mac)) throw hem(406, 'mac mismatch');
+      return '';
+    });
+  }
+
+  /**
+   * A stored SHA* key: HMAC with the type's digest (`alg` ignored). An ECDH key with `ext_kid` or
+   * `pubkey`: HMAC_alg(key = Hash_alg(ECDH secret), msg), `alg` required (notes §4).
+   */
+  private async hmac(k: UseKey): Promise<Buffer> {
+    const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
+    if (k.type.kind === 'hmac') return this.svc.keys.mac(k.call.ctx(), k.uuid, k.type.hash!, msg);
+    if (!ECDH_KINDS.has(k.type.kind)) throw hem(406, 'not an HMAC key');
+    const hash = hashOf(k.body.alg, true)!;
+    const secret = await this.ecdhSecret(k, (await this.peer(k, true))!);
+    return createHmac(HASHES[hash].node, digest(hash, secret)).update(msg).digest();
+  }
+
+  @Post('exdsa/sign')
+  @HttpCode(200)
+  sign(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_EXDSA_SIGN', 'sign', async (k) => {
+      const { params, msg } = this.exdsa(k);
+      return { sign: b64(await this.svc.keys.sign(k.call.ctx(), k.uuid, params, msg)) };
+    });
+  }
+
+  @Post('exdsa/verify')
+  @HttpCode(200)
+  verify(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_EXDSA_VERIFY', 'verify', async (k) => {
+      const { params, msg } = this.exdsa(k);
+      const sig = decodeB64(k.body.sign, 'sign', { max: 1024 });
+      // ECDSA: r‖s as we emit it, or DER (X9.62) as most tools make it.
+      const encoding = params.scheme !== 'ECDSA' ? undefined : sig[0] === 0x30 && sig.length !== 2 * coordBytes(k.type) ? 'der' : 'raw';
+      if (!(await this.svc.keys.verify(k.call.ctx(), k.uuid, { ...params, ...(encoding ? { encoding } : {}) }, msg, sig))) throw k.call.audited(406);
+      return '';
+    });
+  }
+
+  private exdsa(k: UseKey) {
+    const alg = typeof k.body.alg === 'string' ? EXDSA_ALGS[k.body.alg] : undefined;
+    if (!alg || !Object.hasOwn(EXDSA_ALGS, k.body.alg as string)) throw hem(400, 'alg');
+    const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
+    const ctx = optionalB64(k.body.ctx, 'ctx', { max: LIMITS.ctx });
+    if (alg.needsCtx && !ctx?.length) throw hem(400, 'ctx');
+    if (!alg.types.includes(k.type.type)) throw hem(406, `${k.body.alg} does not fit ${k.type.type}`);
+    const context = alg.noCtx ? undefined : ctx;
+    return { params: { ...alg.params, ...(context ? { context } : {}) }, msg };
+  }
+
+  @Post('cipher/encrypt')
+  @HttpCode(200)
+  encrypt(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_ENCRYPT', 'encrypt', async (k) => {
+      const { mode, msg, aad } = this.cipher(k);
+      if (mode === 'ECB' && msg.length % 16 !== 0) throw hem(400, 'ECB input must be 16-aligned');
+      // The device picks a random 16-byte IV/nonce itself (notes §4); the core accepts 16-byte GCM IVs.
+      const iv = mode === 'ECB' ? undefined : randomBytes(16);
+      const r = await this.svc.keys.encrypt(k.call.ctx(), k.uuid, { alg: `AES-${mode}`, plaintext: msg, iv, aad });
+      if (mode === 'GCM') return { ciphertext: b64(r.ciphertext), iv: b64(r.iv), tag: b64(r.tag) };
+      return mode === 'CBC' ? { ciphertext: b64(r.ciphertext), iv: b64(r.iv) } : { ciphertext: b64(r.ciphertext) };
+    });
+  }
+
+  @Post('cipher/decrypt')
+  @HttpCode(200)
+  decrypt(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_DECRYPT', 'decrypt', async (k) => {
+      const { mode, msg, aad } = this.cipher(k);
+      const iv = mode === 'ECB' ? Buffer.alloc(0) : decodeB64(k.body.iv, 'iv', { min: 16, max: 16 });
+      const tag = mode === 'GCM' ? decodeB64(k.body.tag, 'tag', { min: 16, max: 16 }) : Buffer.alloc(0);
+      if (mode !== 'GCM' && (msg.length === 0 || msg.length % 16 !== 0)) throw hem(400, 'ciphertext must be whole blocks');
+      const plaintext = await this.svc.keys.decrypt(k.call.ctx(), k.uuid, { alg: `AES-${mode}`, ciphertext: msg, iv, tag, aad });
+      return { plaintext: b64(plaintext) };
+    });
+  }
+
+  /** `alg` must name the key's own width (AES256-GCM on an AES256 key). */
+  private cipher(k: UseKey) {
+    const alg = cipherAlg(k.body.alg);
+    if (!alg) throw hem(400, 'alg');
+    const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
+    // The spec says aad ≤ 16 bytes; TESTER sends 32 (notes §10), so any size up to msg's limit.
+    const aad = alg.mode === 'GCM' ? optionalB64(k.body.aad, 'aad', { max: LIMITS.msg }) : undefined;
+    if (k.type.kind !== 'aes') throw hem(406, 'not an AES key');
+    if (`AES${alg.bits}` !== k.type.type) throw hem(406, 'alg width differs from the key');
+    return { mode: alg.mode, msg, aad };
+  }
+
+  @Post('cipher/wrap')
+  @HttpCode(200)
+  wrap(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_WRAP', 'wrap', async (k) => {
+      const msg = this.wrapArgs(k);
+      return { wrapped: b64(await this.svc.keys.wrap(k.call.ctx(), k.uuid, 'AES-KW', msg)) };
+    });
+  }
+
+  @Post('cipher/unwrap')
+  @HttpCode(200)
+  unwrap(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_UNWRAP', 'unwrap', async (k) => {
+      const msg = this.wrapArgs(k);
+      return { unwrapped: b64(await this.svc.keys.unwrap(k.call.ctx(), k.uuid, 'AES-KW', msg)) };
+    });
+  }
+
+  /** RFC 3394 with the default IV; `alg` (default AES256) must be the key's type; `msg` is required (S). */
+  private wrapArgs(k: UseKey): Buffer {
+    const alg = k.body.alg ?? 'AES256';
+    if (!['AES128', 'AES192', 'AES256'].includes(alg as string)) throw hem(400, 'alg');
+    const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg });
+    if (msg.length % 8 !== 0) throw hem(400, 'msg must be a multiple of 8 bytes');
+    const iv = optionalB64(k.body.iv, 'iv', { min: 8, max: 8 });
+    if (iv && !iv.equals(KW_DEFAULT_IV)) throw hem(406, 'alternative initial values are not supported');
+    if (k.type.kind !== 'aes' || alg !== k.type.type) throw hem(406, 'not an AES key of this width');
+    return msg;
+  }
+
+  @Post('pqc/mlkem/encaps')
+  @HttpCode(200)
+  encaps(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_PQC_MLKEM_ENCAPS', 'encapsulate', async (k) => {
+      if (k.type.kind !== 'mlkem') throw hem(406, 'not an ML-KEM key');
+      const r = await this.svc.keys.encapsulate(k.call.ctx(), k.uuid);
+      return { alg: k.type.type, ss: b64(r.sharedSecret), ct: b64(r.ciphertext) };
+    });
+  }
+
+  @Post('pqc/mlkem/decaps')
+  @HttpCode(200)
+  decaps(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_PQC_MLKEM_DECAPS', 'decapsulate', async (k) => {
+      const ct = decodeB64(k.body.ct, 'ct', { max: 1568 });
+      if (k.type.kind !== 'mlkem') throw hem(406, 'not an ML-KEM key');
+      // The device's decaps `alg` is garbage on 1.2.2 (notes §4); we name the type.
+      return { alg: k.type.type, ss: b64(await this.svc.keys.decapsulate(k.call.ctx(), k.uuid, ct)) };
+    });
+  }
+
+  @Post('pqc/mldsa/sign')
+  @HttpCode(200)
+  mldsaSign(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_PQC_MLDSA_SIGN', 'sign', async (k) => {
+      const { msg, context } = this.mldsa(k);
+      return { alg: k.type.type, sign: b64(await this.svc.keys.sign(k.call.ctx(), k.uuid, { scheme: 'ML-DSA', context }, msg)) };
+    });
+  }
+
+  /** A failed verify is 406 here (the device leaks a non-standard status; notes §8.13). */
+  @Post('pqc/mldsa/verify')
+  @HttpCode(200)
+  mldsaVerify(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
+    return this.use(authz, raw, 'CRYPTO_PQC_MLDSA_VERIFY', 'verify', async (k) => {
+      const { msg, context } = this.mldsa(k);
+      const sig = decodeB64(k.body.sign, 'sign', { max: 8192 });
+      if (!(await this.svc.keys.verify(k.call.ctx(), k.uuid, { scheme: 'ML-DSA', context }, msg, sig))) throw k.call.audited(406);
+      return '';
+    });
+  }
+
+  private mldsa(k: UseKey) {
+    const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
+    const context = optionalB64(k.body.ctx, 'ctx', { max: LIMITS.ctx });
+    if (k.type.kind !== 'mldsa') throw hem(406, 'not an ML-DSA key');
+    return { msg, context: context?.length ? context : undefined };
+  }
+}
+
+/** `alg` of ecdh/hmac: absent → null (raw); unknown → 400. */
+function hashOf(alg: unknown, required: boolean): HashAlg | null {
+  if (alg === undefined || alg === null) {
+    if (required) throw hem(400, 'alg');
+    return null;
+  }
+  const h = typeof alg === 'string' && Object.hasOwn(HEM_HASHES, alg) ? HEM_HASHES[alg] : undefined;
+  if (!h) throw hem(400, 'alg');
+  return h;
+}
+
+const digest = (hash: HashAlg, data: Buffer) => createHash(HASHES[hash].node).update(data).digest();
+
+const coordBytes = (t: HemTypeInfo) => ({ SECP256R1: 32, SECP256K1: 32, SECP384R1: 48, SECP521R1: 66 })[t.type as 'SECP256R1'] ?? 0;

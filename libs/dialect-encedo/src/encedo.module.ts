@@ -1,0 +1,36 @@
+import { type DynamicModule, Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { AuthController } from './auth.controller';
+import { CryptoController } from './crypto.controller';
+import { EncedoService } from './encedo.service';
+import { type HookHost, installHemHooks } from './http-hooks';
+import { KeymgmtController } from './keymgmt.controller';
+import { ENCEDO_OPTIONS, type EncedoDialectOptions } from './options';
+import { SystemController } from './system.controller';
+
+/**
+ * The Encedo HEM dialect: the device's REST API under /api/ (docs/encedo.md). It needs its
+ * options (the identity and token keys come from the master key), so it is imported through
+ * forRoot; imported bare, it serves nothing.
+ */
+@Module({})
+export class EncedoDialectModule implements OnModuleInit {
+  constructor(
+    private readonly adapter: HttpAdapterHost,
+    @Inject(ENCEDO_OPTIONS) private readonly options: EncedoDialectOptions,
+  ) {}
+
+  static forRoot(options: EncedoDialectOptions): DynamicModule {
+    return {
+      module: EncedoDialectModule,
+      controllers: [AuthController, SystemController, KeymgmtController, CryptoController],
+      providers: [{ provide: ENCEDO_OPTIONS, useValue: options }, EncedoService],
+    };
+  }
+
+  /** Routes are registered before this runs, and Fastify applies hooks added before listen to all of them. */
+  onModuleInit(): void {
+    const instance = this.adapter.httpAdapter?.getInstance?.() as HookHost | undefined;
+    if (instance) installHemHooks(instance, { requireTls: this.options.requireTls });
+  }
+}

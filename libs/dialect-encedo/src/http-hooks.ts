@@ -1,0 +1,81 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { LIMITS } from './wire';
+
+/** The HEM API lives under /api/; nothing else in the gateway does. */
+export const isHemPath = (url: string | undefined) => (url ?? '').startsWith('/api/');
+
+/** Routes that refuse plain HTTP on the device (notes §1): auth, status, version, check-in do not. */
+const TLS_ONLY = ['/api/keymgmt/', '/api/crypto/', '/api/logger/'];
+
+/** TLS on our socket, or a terminator in front saying so (first X-Forwarded-Proto hop). */
+export function arrivedOverTls(req: IncomingMessage): boolean {
+  if ((req.socket as TLSSocket).encrypted) return true;
+  const xfp = req.headers['x-forwarded-proto'];
+  const first = (Array.isArray(xfp) ? xfp[0] : xfp)?.split(',')[0]?.trim().toLowerCase();
+  return first === 'https';
+}
+
+/** Header names as the device spells them; TESTER reads `Content-Length`/`Content-Type` case-sensitively (notes §10). */
+const CANONICAL: Record<string, string> = { 'content-type': 'Content-Type', 'content-length': 'Content-Length' };
+
+function capitaliseHeaders(res: ServerResponse): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+    const i = rest.findIndex((a) => typeof a === 'object' && a !== null);
+    if (i >= 0) {
+      const out: OutgoingHttpHeaders = {};
+      for (const [k, v] of Object.entries(rest[i] as OutgoingHttpHeaders)) out[CANONICAL[k.toLowerCase()] ?? k] = v;
+      rest[i] = out;
+    }
+    return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...rest);
+  } as typeof res.writeHead;
+}
+
+interface HookReply {
+  statusCode: number;
+  raw: ServerResponse;
+  code(status: number): HookReply;
+  header(name: string, value: string): HookReply;
+  send(payload?: unknown): HookReply;
+}
+interface HookRequest {
+  url: string;
+  method: string;
+  raw: IncomingMessage;
+  headers: IncomingMessage['headers'];
+}
+export interface HookHost {
+  addHook(name: 'onRequest', fn: (req: HookRequest, reply: HookReply) => Promise<unknown>): unknown;
+  addHook(name: 'onSend', fn: (req: HookRequest, reply: HookReply, payload: unknown) => Promise<unknown>): unknown;
+}
+
+/**
+ * HEM transport rules (notes §1, §10) for /api/ paths, as Fastify hooks so that they also cover
+ * what never reaches a controller (unparseable JSON, unknown paths): every answer is
+ * `Content-Type: application/json` with a `Content-Length`; every error is the status alone with
+ * an empty body; 411 without a length, 413 above 7300 bytes, 418 for plain HTTP where TLS is
+ * required.
+ */
+export function installHemHooks(fastify: HookHost, opts: { requireTls: boolean }): void {
+  // Async hooks end the request by returning the reply they sent.
+  fastify.addHook('onRequest', async (req, reply) => {
+    if (!isHemPath(req.url)) return undefined;
+    capitaliseHeaders(reply.raw);
+    const path = req.url.split('?', 1)[0];
+    if (opts.requireTls && TLS_ONLY.some((p) => path.startsWith(p)) && !arrivedOverTls(req.raw)) {
+      return reply.code(418).send('');
+    }
+    if (req.method === 'POST' || req.method === 'PUT') {
+      const len = req.headers['content-length'];
+      if (len === undefined) return reply.code(411).send('');
+      if (Number(len) > LIMITS.body) return reply.code(413).send('');
+    }
+    return undefined;
+  });
+  fastify.addHook('onSend', async (req, reply, payload) => {
+    if (!isHemPath(req.url)) return payload;
+    reply.header('content-type', 'application/json');
+    return reply.statusCode >= 400 ? '' : (payload ?? '');
+  });
+}
