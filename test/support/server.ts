@@ -4,8 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
-export const MAIN = join(ROOT, 'dist/apps/gateway/src/main.js');
-export const CLI = join(ROOT, 'dist/apps/gateway/src/cli.js');
+/**
+ * The build under test: `dist/` (what `npm test` builds), or another build directory inside the
+ * repo named by KMS_TEST_DIST, so that parallel work does not rebuild under a running suite.
+ */
+const DIST = resolve(ROOT, process.env.KMS_TEST_DIST ?? 'dist');
+export const MAIN = join(DIST, 'apps/gateway/src/main.js');
+export const CLI = join(DIST, 'apps/gateway/src/cli.js');
 
 export interface Gateway {
   url: string;
