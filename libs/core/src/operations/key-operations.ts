@@ -178,6 +178,19 @@ export class KeyOperations {
     });
   }
 
+  /**
+   * A fresh random data key of `length` bytes sealed under the key: the envelope-encryption
+   * primitive (eHSM GenerateDataKey, KMS-style data keys). One operation, one audit row.
+   */
+  generateDataKey(ctx: OpContext, keyId: string, p: Omit<EncryptParams, 'plaintext'> & { length: number }): Promise<{ dataKey: Buffer; sealed: EncryptResult }> {
+    return this.withKey(ctx, 'generate-data-key', keyId, 'encrypt', async (k) => {
+      if (!Number.isInteger(p.length) || p.length < 1 || p.length > 65536) throw invalidArgument('length must be 1..65536', 'length');
+      checkAead(k.info, p.alg, p.iv);
+      const dataKey = randomBytes(p.length);
+      return { dataKey, sealed: await k.backend.encrypt(k.loaded, { alg: p.alg, iv: p.iv, aad: p.aad, plaintext: dataKey }) };
+    });
+  }
+
   decrypt(ctx: OpContext, keyId: string, p: DecryptParams): Promise<Buffer> {
     return this.withKey(ctx, 'decrypt', keyId, 'decrypt', (k) => {
       checkAead(k.info, p.alg, p.iv, p.ciphertext);

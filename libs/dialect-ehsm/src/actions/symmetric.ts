@@ -51,10 +51,11 @@ const generateDataKey =
   (withPlaintext: boolean): ActionHandler =>
   async (c) => {
     const k = await useKey(c, c.payload.keyid);
-    cipherOf(k);
-    const dataKey = await c.keys.random(c.op, c.payload.keylen as number);
+    const alg = cipherOf(k);
+    const aad = b64(c.payload.aad);
+    const { dataKey, sealed } = await c.keys.generateDataKey(c.op, k.record.id, { alg, length: c.payload.keylen as number, ...(alg === 'AES-GCM' ? { aad } : {}) });
     try {
-      const ciphertext = (await seal(c, k, dataKey, b64(c.payload.aad))).toString('base64');
+      const ciphertext = Buffer.concat([sealed.ciphertext, sealed.iv, sealed.tag]).toString('base64');
       return ok(withPlaintext ? { plaintext: dataKey.toString('base64'), ciphertext } : { ciphertext });
     } finally {
       dataKey.fill(0);
