@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { OpContext } from '@kms/core';
 import { loadConfig } from '../apps/gateway/src/config';
 import { createKernel } from '../apps/gateway/src/kernel';
-import { cli, runGatewayExpectingExit, startGateway, tempDir } from './support/server';
+import { TEST_BACKEND, backendEnv, cli, runGatewayExpectingExit, startGateway, tempDir } from './support/server';
 
 /**
  * The foundation through its real surface: the built server on loopback, its SQLite file and
@@ -47,10 +47,10 @@ describe('gateway start, operations surface and restart', () => {
     expect((await cli(dir, ['tenant', 'create', 'acme'])).code).toBe(0);
     const aes = (await cli(dir, ['key', 'create', 'acme', 'aes-256'])).json;
     const ec = (await cli(dir, ['key', 'create', 'acme', 'ec-p256'])).json;
-    expect(aes).toMatchObject({ spec: 'aes-256', state: 'enabled', backend: 'soft' });
+    expect(aes).toMatchObject({ spec: 'aes-256', state: 'enabled', backend: TEST_BACKEND });
     expect(ec.publicKey).toEqual(expect.any(String));
 
-    const config = loadConfig({ KMS_DATA_DIR: dir, KMS_LOG_LEVEL: 'silent' });
+    const config = loadConfig({ ...backendEnv(), KMS_DATA_DIR: dir, KMS_LOG_LEVEL: 'silent' });
     let kernel = await createKernel(config);
     const ctx: OpContext = { tenantId: aes.tenantId, dialect: 'test' };
     const plaintext = Buffer.from('survives a restart');

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createSoftHsmToken, type SoftHsmToken } from './softhsm';
+import { dbEnv, dropDatabaseFor } from './test-db';
 
 export const ROOT = resolve(__dirname, '../..');
 /**
@@ -11,6 +13,27 @@ export const ROOT = resolve(__dirname, '../..');
 const DIST = resolve(ROOT, process.env.KMS_TEST_DIST ?? 'dist');
 export const MAIN = join(DIST, 'apps/gateway/src/main.js');
 export const CLI = join(DIST, 'apps/gateway/src/cli.js');
+
+/**
+ * The backend every end-to-end suite runs on: `soft` (default) or `pkcs11` when KMS_TEST_BACKEND
+ * is `pkcs11` (`npm test` runs the dialect suites once each way). In the pkcs11 run the gateway
+ * and the admin CLI get a private SoftHSM2 token (one per test file, so a restarted gateway finds
+ * its keys) and KMS_DEFAULT_BACKEND=pkcs11 with no fallback: every key of a spec the token can
+ * hold is made on it, and any other spec is refused (see test/support/backend.ts).
+ */
+export const TEST_BACKEND: 'soft' | 'pkcs11' = process.env.KMS_TEST_BACKEND === 'pkcs11' ? 'pkcs11' : 'soft';
+let testToken: SoftHsmToken | undefined;
+
+/** Settings that put the gateway (and the CLI) on the test backend; explicit settings win. */
+export function backendEnv(): Record<string, string> {
+  if (TEST_BACKEND !== 'pkcs11') return {};
+  if (!testToken) {
+    const token = createSoftHsmToken('kms-e2e');
+    testToken = token;
+    process.once('exit', () => token.cleanup());
+  }
+  return { ...testToken.env, SOFTHSM2_CONF: join(testToken.dir, 'softhsm2.conf'), KMS_DEFAULT_BACKEND: 'pkcs11' };
+}
 
 export interface Gateway {
   url: string;
@@ -36,7 +59,7 @@ export function tempDir(prefix = 'kms-e2e-'): string {
  */
 export function startGateway(env: Record<string, string> = {}, dataDir = tempDir()): Promise<Gateway> {
   const proc = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, KMS_DATA_DIR: dataDir, KMS_PORT: '0', KMS_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, KMS_DATA_DIR: dataDir, KMS_PORT: '0', KMS_LOG_LEVEL: 'warn', ...backendEnv(), ...dbEnv(dataDir), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -64,7 +87,10 @@ export function startGateway(env: Record<string, string> = {}, dataDir = tempDir
             if (proc.exitCode === null) proc.kill('SIGKILL');
             await exited;
           },
-          cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+          cleanup: () => {
+            rmSync(dataDir, { recursive: true, force: true });
+            dropDatabaseFor(dataDir);
+          },
         });
       }
     };
@@ -80,7 +106,7 @@ export function startGateway(env: Record<string, string> = {}, dataDir = tempDir
 /** Runs the built admin CLI on a data dir and parses its JSON output. */
 export function cli(dataDir: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; json: any; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
-    const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, KMS_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, KMS_DATA_DIR: dataDir, ...backendEnv(), ...dbEnv(dataDir), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -1,13 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
-import { EhsmBodyErrorFilter, EhsmDialectModule, isEhsmPath } from '@kms/dialect-ehsm';
-import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, EncedoExceptionFilter, isEncedoPath, type EncedoDialectOptions } from '@kms/dialect-encedo';
+import { EhsmBodyErrorFilter, EhsmDialectModule, SharedReplayGuard, isEhsmPath } from '@kms/dialect-ehsm';
+import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, EncedoExceptionFilter, SharedChallengeStore, isEncedoPath, type EncedoDialectOptions } from '@kms/dialect-encedo';
 import { JoseDialectModule, JoseExceptionFilter, isJosePath } from '@kms/dialect-jose';
 import { CoreModule } from './core.module';
 import { ExceptionRouter } from './exception-router';
 import type { GatewayConfig } from './config';
 import type { Kernel } from './kernel';
 import { OpsController } from './ops.controller';
+import { AdminController } from './admin.controller';
 
 @Module({})
 export class AppModule {
@@ -16,11 +17,16 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forKernel(kernel),
-        EhsmDialectModule.forRoot({ enroll: kernel.config.ehsmEnroll, legacyPath: kernel.config.ehsmLegacyPath }),
+        EhsmDialectModule.forRoot({
+          enroll: kernel.config.ehsmEnroll,
+          legacyPath: kernel.config.ehsmLegacyPath,
+          // Replicas (KMS_SHARED_STATE): a request accepted by any gateway on the store is a replay for all.
+          replayGuard: kernel.sharedState ? new SharedReplayGuard(kernel.once) : undefined,
+        }),
         JoseDialectModule.forRoot(joseOptions(kernel.config)),
         EncedoDialectModule.forRoot(encedoOptions(kernel)),
       ],
-      controllers: [OpsController],
+      controllers: [OpsController, AdminController],
       providers: [
         {
           provide: APP_FILTER,
@@ -56,8 +62,12 @@ function encedoOptions(kernel: Kernel): EncedoDialectOptions {
     requireTls: kernel.config.encedoRequireTls,
     tokenLifetimeS: kernel.config.encedoTokenLifetimeS,
     tokenMaxLifetimeS: kernel.config.encedoTokenMaxLifetimeS,
+    keysearchTenant: kernel.config.encedoKeysearchTenant,
     identitySeed: kernel.sealer.derive(ENCEDO_DERIVE_LABELS.identity),
     tokenKey: kernel.sealer.derive(ENCEDO_DERIVE_LABELS.token),
+    // Replicas (KMS_SHARED_STATE): one spk for all, and challenges in the store, so a challenge
+    // fetched from one replica logs in through any other, once.
+    ...(kernel.sharedState ? { sessionKey: kernel.sealer.derive(ENCEDO_DERIVE_LABELS.session), challenges: new SharedChallengeStore(kernel.once) } : {}),
   };
 }
 

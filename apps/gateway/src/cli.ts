@@ -22,6 +22,7 @@ const USAGE = `usage: npm run cli -- <command>
   key create <tenant> <spec> [--usage a,b] [--label L] [--exportable]
   key list <tenant>                          list a tenant's keys
   key show <key-id>                          show one key's metadata
+  key rehome <key-id> --to <backend>         move an exportable key to another backend (e.g. pkcs11), same id
   audit [--tenant T] [--key K] [--limit N]   print the audit trail, newest first`;
 
 class UsageError extends Error {}
@@ -119,6 +120,14 @@ async function run(k: Kernel, argv: string[]): Promise<unknown> {
       const t = await k.tenants.requireTenant(need(a1, 'tenant'));
       const { keys, total } = await k.keys.list(admin(t.id));
       return { total, keys: keys.map(showKey) };
+    }
+    case 'key rehome': {
+      const found = await k.keyStore.find(need(a1, 'key id'));
+      if (!found) throw new KmsError('NOT_FOUND', 'no such key');
+      const to = flag(flags, 'to');
+      if (!to) throw new UsageError('--to <backend> is required (e.g. --to pkcs11)');
+      if (!k.backends.has(to)) throw new UsageError(`backend '${to}' is not configured (configured: ${[...k.backends.keys()].join(', ')})`);
+      return showKey(await k.keys.rehome(admin(found.tenantId), found.id, to));
     }
     case 'key show': {
       const rec = await k.keyStore.find(need(a1, 'key id'));

@@ -16,9 +16,13 @@ export interface GatewayConfig {
   dbUrl: string;
   masterKeyFile: string;
   masterKey: Buffer | null;
+  masterKeySource: 'file' | 'pkcs11';
+  masterKeyLabel: string;
+  adminToken: string | null;
   logLevel: string;
   keyCacheSize: number;
   cacheTtlMs: number;
+  sharedState: 'auto' | 'memory' | 'database';
   auditMaxBatch: number;
   bodyLimit: number;
   defaultBackend: string;
@@ -34,6 +38,7 @@ export interface GatewayConfig {
   encedoRequireTls: boolean;
   encedoTokenLifetimeS: number;
   encedoTokenMaxLifetimeS: number;
+  encedoKeysearchTenant: string | null;
   joseAuth: 'token' | 'none';
   joseDefaultTenant: string;
   joseJwtKeys: string | null;
@@ -81,6 +86,11 @@ const masterKey = (v: Raw) => {
   if (b.length !== 32 || b.toString('base64') !== String(v).trim()) throw new Error('must be 32 bytes in base64');
   return b;
 };
+const adminToken = (v: Raw) => {
+  const t = str(v);
+  if (t.length < 16 || /\s/.test(t)) throw new Error('must be at least 16 characters without spaces');
+  return t;
+};
 const urlPath = (v: Raw) => {
   const p = str(v);
   if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(p)) throw new Error('must be a URL path such as /legacy/ehsm');
@@ -106,9 +116,13 @@ export const SETTINGS: Setting[] = [
   { key: 'dbUrl', env: 'KMS_DB_URL', yaml: 'db.url', doc: '`sqlite:<path>` or `postgres://user:pass@host:port/db`', def: (c) => `sqlite:${c.dataDir}/kms.sqlite`, parse: str },
   { key: 'masterKeyFile', env: 'KMS_MASTER_KEY_FILE', yaml: 'masterKey.file', doc: 'Master key file, created (mode 0600) on first start', def: (c) => `${c.dataDir}/master.key`, parse: str },
   { key: 'masterKey', env: 'KMS_MASTER_KEY', yaml: 'masterKey.value', doc: 'Master key itself (32 bytes, base64); overrides the file', def: () => null, parse: masterKey },
+  { key: 'masterKeySource', env: 'KMS_MASTER_KEY_SOURCE', yaml: 'masterKey.source', doc: '`file` (the file or value above) or `pkcs11` (wrapped under an AES key on the PKCS#11 token; no master key file)', def: () => 'file', parse: oneOf(['file', 'pkcs11']) },
+  { key: 'masterKeyLabel', env: 'KMS_MASTER_KEY_LABEL', yaml: 'masterKey.label', doc: 'Label of the AES-256 token key that wraps the master key (source `pkcs11`); made on first start', def: () => 'kms-gateway-master', parse: str },
+  { key: 'adminToken', env: 'KMS_ADMIN_TOKEN', yaml: 'admin.token', doc: 'Bearer token of the admin HTTP routes (`GET /backends`); unset = those routes answer 404', def: () => null, parse: adminToken },
   { key: 'logLevel', env: 'KMS_LOG_LEVEL', yaml: 'log.level', doc: LOG_LEVELS.join(' / '), def: () => 'info', parse: oneOf(LOG_LEVELS) },
   { key: 'keyCacheSize', env: 'KMS_KEY_CACHE_SIZE', yaml: 'cache.keys', doc: 'Keys kept ready in memory (LRU)', def: () => 10000, parse: int(1, 10_000_000) },
   { key: 'cacheTtlMs', env: 'KMS_CACHE_TTL_MS', yaml: 'cache.ttlMs', doc: 'How stale a cached key or credential may be when another process changed it', def: () => 5000, parse: int(0, 3_600_000) },
+  { key: 'sharedState', env: 'KMS_SHARED_STATE', yaml: 'sharedState', doc: 'Where eHSM replay protection and Encedo login challenges live: `memory` (this process), `database` (the store, shared by replicas) or `auto` (database on PostgreSQL, memory on SQLite)', def: () => 'auto', parse: oneOf(['auto', 'memory', 'database']) },
   { key: 'auditMaxBatch', env: 'KMS_AUDIT_MAX_BATCH', yaml: 'audit.maxBatch', doc: 'Most audit rows committed in one transaction', def: () => 1000, parse: int(1, 100000) },
   { key: 'defaultBackend', env: 'KMS_DEFAULT_BACKEND', yaml: 'backends.default', doc: 'Backend for new keys when no rule matches', def: () => 'soft', parse: oneOf(['soft', 'pkcs11']) },
   { key: 'routing', env: 'KMS_ROUTING_RULES', yaml: 'backends.rules', doc: 'Routing rules (JSON list in the env): {tenant?, dialect?, spec?, backend, fallback?}', def: () => [], parse: rules },
@@ -123,6 +137,7 @@ export const SETTINGS: Setting[] = [
   { key: 'encedoRequireTls', env: 'KMS_ENCEDO_REQUIRE_TLS', yaml: 'encedo.requireTls', doc: 'Encedo: answer 418 to keymgmt/crypto requests not made over TLS (`X-Forwarded-Proto: https` counts), as the device does (on/off)', def: () => false, parse: bool },
   { key: 'encedoTokenLifetimeS', env: 'KMS_ENCEDO_TOKEN_LIFETIME_S', yaml: 'encedo.tokenLifetimeS', doc: 'Encedo: token lifetime in seconds when the login asks for `exp: 0`', def: () => 28800, parse: int(60, 604800) },
   { key: 'encedoTokenMaxLifetimeS', env: 'KMS_ENCEDO_TOKEN_MAX_LIFETIME_S', yaml: 'encedo.tokenMaxLifetimeS', doc: 'Encedo: longest token lifetime a login may ask for, seconds', def: () => 86400, parse: int(60, 2592000) },
+  { key: 'encedoKeysearchTenant', env: 'KMS_ENCEDO_KEYSEARCH_TENANT', yaml: 'encedo.keysearchTenant', doc: 'Encedo: the device\'s `allow_keysearch`: tenant (name or id) whose keys a token-less `^` search (6+ bytes) lists; unset = off', def: () => null, parse: str },
   { key: 'joseAuth', env: 'KMS_JOSE_AUTH', yaml: 'jose.auth', doc: 'JOSE: `token` (bearer tokens / issuer JWTs) or `none` (every request is the default tenant; local development only)', def: () => 'token', parse: oneOf(['token', 'none']) },
   { key: 'joseDefaultTenant', env: 'KMS_JOSE_DEFAULT_TENANT', yaml: 'jose.defaultTenant', doc: 'JOSE: tenant used when auth is none', def: () => 'default', parse: str },
   { key: 'joseJwtKeys', env: 'KMS_JOSE_JWT_KEYS', yaml: 'jose.jwt.keys', doc: 'JOSE: JWKS or PEM file of a JWT issuer whose tokens are accepted', def: () => null, parse: str },

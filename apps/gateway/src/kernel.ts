@@ -8,17 +8,21 @@ import {
   KeyOperations,
   KeyStore,
   KmsMetrics,
+  NoChangeFeed,
+  OnceStore,
+  PgChangeFeed,
   QuotePolicyService,
   Sealer,
   SecretService,
   TenantService,
   openDataSource,
+  type ChangeFeed,
   type CryptoBackend,
 } from '@kms/core';
 import { SoftBackend } from '@kms/backend-soft';
 import { Pkcs11Backend } from '@kms/backend-pkcs11';
-import type { GatewayConfig } from './config';
-import { loadMasterKey } from './master-key';
+import { ConfigError, type GatewayConfig } from './config';
+import { loadMasterKey, loadMasterKeyFromToken } from './master-key';
 
 /**
  * Everything the gateway is, without HTTP: the store, the sealer, the backends, the router, the
@@ -40,11 +44,19 @@ export interface Kernel {
   quotePolicies: QuotePolicyService;
   router: BackendRouter;
   backends: Map<string, CryptoBackend>;
+  /** Single-use tokens in the store (shared eHSM replay guard and Encedo challenges). */
+  once: OnceStore;
+  /** Whether dialect state that replicas must share lives in the store (KMS_SHARED_STATE). */
+  sharedState: boolean;
+  /** Cache invalidations to and from the other processes on the store (PostgreSQL LISTEN/NOTIFY). */
+  changes: ChangeFeed;
   close(): Promise<void>;
 }
 
 /** How often planned secret deletions are carried out for all tenants. */
 const SECRET_SWEEP_MS = 60 * 60 * 1000;
+/** How often expired single-use tokens (replay entries, challenges) are deleted from the store. */
+const ONCE_SWEEP_MS = 60 * 1000;
 
 export function createLogger(config: GatewayConfig, fd: 1 | 2 = 1): Logger {
   return pino(
@@ -52,33 +64,54 @@ export function createLogger(config: GatewayConfig, fd: 1 | 2 = 1): Logger {
     level: config.logLevel,
     base: { service: 'kms-gateway' },
     // Defence in depth: these fields are never logged on purpose; redact them if one slips in.
-    redact: { paths: ['apikey', 'token', 'secret', 'masterKey', '*.apikey', '*.token', '*.secret', 'req.headers.authorization'], censor: '[redacted]' },
+    redact: { paths: ['apikey', 'token', 'secret', 'masterKey', 'adminToken', '*.apikey', '*.token', '*.secret', '*.adminToken', 'req.headers.authorization'], censor: '[redacted]' },
     },
     pino.destination(fd),
   );
 }
 
 export async function createKernel(config: GatewayConfig, log = createLogger(config)): Promise<Kernel> {
-  const sealer = new Sealer(loadMasterKey(config, log));
-  const ds = await openDataSource(config.dbUrl);
+  const pkcs11 = config.pkcs11Module
+    ? new Pkcs11Backend({
+        module: config.pkcs11Module,
+        tokenLabel: config.pkcs11TokenLabel,
+        slot: config.pkcs11Slot,
+        pin: config.pkcs11Pin,
+        pinFile: config.pkcs11PinFile,
+        poolSize: config.pkcs11PoolSize,
+      })
+    : null;
+  // KMS_MASTER_KEY_SOURCE=pkcs11: the master key is unwrapped through the token, so the pkcs11
+  // backend starts before the sealer exists; the clear master key lives only in this buffer,
+  // which is wiped once the sealer has derived its keys.
+  const masterOnToken = config.masterKeySource === 'pkcs11';
+  let masterKey: Buffer;
+  if (masterOnToken) {
+    if (!pkcs11) throw new ConfigError('KMS_MASTER_KEY_SOURCE: `pkcs11` needs the PKCS#11 backend (set KMS_PKCS11_MODULE)');
+    await pkcs11.init();
+    try {
+      masterKey = await loadMasterKeyFromToken(config, pkcs11, log);
+    } catch (err) {
+      await pkcs11.close().catch(() => {});
+      throw err;
+    }
+  } else {
+    masterKey = loadMasterKey(config, log);
+  }
+  const sealer = new Sealer(masterKey);
+  if (masterOnToken) masterKey.fill(0);
+  const ds = await openDataSource(config.dbUrl).catch(async (err) => {
+    if (masterOnToken) await pkcs11?.close().catch(() => {});
+    throw err;
+  });
   const backends = new Map<string, CryptoBackend>();
   const soft = new SoftBackend(sealer);
   backends.set(soft.name, soft);
-  if (config.pkcs11Module) {
-    const pkcs11 = new Pkcs11Backend({
-      module: config.pkcs11Module,
-      tokenLabel: config.pkcs11TokenLabel,
-      slot: config.pkcs11Slot,
-      pin: config.pkcs11Pin,
-      pinFile: config.pkcs11PinFile,
-      poolSize: config.pkcs11PoolSize,
-    });
-    backends.set(pkcs11.name, pkcs11);
-  }
+  if (pkcs11) backends.set(pkcs11.name, pkcs11);
   const started: CryptoBackend[] = [];
   try {
     for (const b of backends.values()) {
-      await b.init();
+      if (!(masterOnToken && b === pkcs11)) await b.init();
       started.push(b);
     }
   } catch (err) {
@@ -91,7 +124,8 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
   const metrics = new KmsMetrics();
   const audit = new AuditWriter(ds, config.auditMaxBatch);
   const keyStore = new KeyStore(ds);
-  const keys = new KeyOperations(keyStore, new KeyCache(config.keyCacheSize, config.cacheTtlMs), router, audit, metrics, (err, op) =>
+  const keyCache = new KeyCache(config.keyCacheSize, config.cacheTtlMs);
+  const keys = new KeyOperations(keyStore, keyCache, router, audit, metrics, (err, op) =>
     log.error({ op, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'internal error in key operation'),
   );
   const tenants = new TenantService(ds, sealer, config.cacheTtlMs);
@@ -103,6 +137,31 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
     secrets.purgeDue().catch((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'secret purge failed'));
   }, SECRET_SWEEP_MS);
   sweep.unref();
+  // Several replicas (issue 8): shared single-use state, and cache invalidation across processes.
+  const postgres = ds.options.type === 'postgres';
+  const sharedState = config.sharedState === 'database' || (config.sharedState === 'auto' && postgres);
+  const once = new OnceStore(ds);
+  const onceSweep = setInterval(() => {
+    if (sharedState) once.sweep().catch((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'single-use token sweep failed'));
+  }, ONCE_SWEEP_MS);
+  onceSweep.unref();
+  const changes: ChangeFeed = postgres
+    ? new PgChangeFeed(ds, config.dbUrl, (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'change feed: falling back to the cache TTL'))
+    : new NoChangeFeed();
+  keyStore.onChanged = (id) => void changes.publish({ kind: 'key', id });
+  tenants.onRevoked = (kind, lookup) => void changes.publish({ kind: 'credential', credentialKind: kind, lookup });
+  try {
+    await changes.start(
+      (c) => (c.kind === 'key' ? keyCache.evict(c.id) : tenants.forget(c.credentialKind, c.lookup)),
+      () => {
+        keyCache.clear();
+        tenants.forget();
+      },
+    );
+  } catch (err) {
+    // Not fatal: other replicas' changes then show within KMS_CACHE_TTL_MS, the documented bound.
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'change feed unavailable: relying on the cache TTL');
+  }
   return {
     config,
     log,
@@ -118,8 +177,13 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
     quotePolicies,
     router,
     backends,
+    once,
+    sharedState,
+    changes,
     async close() {
       clearInterval(sweep);
+      clearInterval(onceSweep);
+      await changes.close();
       await audit.close();
       for (const b of backends.values()) await b.close();
       await ds.destroy();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, type GatewayConfig } from './config';
 
@@ -33,4 +33,52 @@ export function loadMasterKey(config: GatewayConfig, log: Logger): Buffer {
   const mode = statSync(file).mode & 0o777;
   if (mode & 0o077) log.warn({ file, mode: mode.toString(8) }, 'the master key file is readable by other users; chmod 600 it');
   return key;
+}
+
+/** What the token needs to give the master key (the PKCS#11 backend's masterSecret). */
+export interface MasterKeyToken {
+  masterSecret(label: string, wrapped: Buffer | null): Promise<{ secret: Buffer; wrapped: Buffer; created: boolean }>;
+}
+
+/** Where the wrapped master key lives when it comes from the token (KMS_MASTER_KEY_SOURCE=pkcs11). */
+export function wrappedMasterKeyFile(config: GatewayConfig): string {
+  return join(config.dataDir, 'master.key.wrapped.json');
+}
+
+/**
+ * KMS_MASTER_KEY_SOURCE=pkcs11: the master key is a random 32-byte secret made on the token and
+ * stored only wrapped (RFC 3394) under a non-extractable AES-256 token key labelled
+ * KMS_MASTER_KEY_LABEL, in `<dataDir>/master.key.wrapped.json`; every start unwraps it through the
+ * token. No master key exists in clear outside process memory. A master key given as a value or a
+ * master key file in the data directory is refused here: the software keys would be sealed under
+ * two different keys.
+ */
+export async function loadMasterKeyFromToken(config: GatewayConfig, token: MasterKeyToken, log: Logger): Promise<Buffer> {
+  if (config.masterKey) throw new ConfigError('KMS_MASTER_KEY: a master key value cannot be combined with KMS_MASTER_KEY_SOURCE=pkcs11');
+  const file = wrappedMasterKeyFile(config);
+  if (existsSync(config.masterKeyFile)) {
+    throw new ConfigError(
+      `KMS_MASTER_KEY_SOURCE: a master key file exists at ${config.masterKeyFile}; software keys are sealed under it, so the gateway will not replace it with a key from the token (keep source 'file' for this data directory)`,
+    );
+  }
+  let wrapped: Buffer | null = null;
+  if (existsSync(file)) {
+    try {
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as { v?: number; label?: string; wrapped?: string };
+      if (doc.v !== 1 || typeof doc.wrapped !== 'string') throw new Error('bad format');
+      if (doc.label !== config.masterKeyLabel) throw new ConfigError(`KMS_MASTER_KEY_LABEL: ${file} was wrapped under the token key '${doc.label}', not '${config.masterKeyLabel}'`);
+      wrapped = Buffer.from(doc.wrapped, 'base64');
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw new ConfigError(`KMS_MASTER_KEY_SOURCE: ${file} is not a wrapped master key file`);
+    }
+  }
+  const got = await token.masterSecret(config.masterKeyLabel, wrapped);
+  if (got.created) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const doc = { v: 1, label: config.masterKeyLabel, mechanism: 'CKM_AES_KEY_WRAP', wrapped: got.wrapped.toString('base64') };
+    writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    log.warn({ file, label: config.masterKeyLabel }, 'created a new master key on the PKCS#11 token: back up the token key and the wrapped master key file, every software key depends on both');
+  }
+  return got.secret;
 }

@@ -304,6 +304,136 @@ export class Pkcs11Backend implements CryptoBackend {
     });
   }
 
+  /**
+   * Imports key material without it ever crossing the PKCS#11 interface in clear (re-homing a
+   * software key): a one-off AES-256 key is made as a session object on the token (CKA_UNWRAP only,
+   * sensitive, not extractable), the material is wrapped under it here with AES key wrap with
+   * padding (RFC 5649; secret keys as raw bytes, private keys as PKCS#8), and the token unwraps it
+   * into a token object with C_UnwrapKey (CKA_ID = the key id). The one-off key is destroyed at
+   * once. Key pairs get their public object from the public key.
+   */
+  async importWrapped(id: string, spec: SpecInfo, material: KeyMaterial, opts: { exportable: boolean }): Promise<StoredKey> {
+    this.mustHold(spec);
+    const misfit = () => invalidArgument(`the key material is not a valid ${spec.spec} key`, 'material');
+    if (spec.symmetric ? material.kind !== 'secret' : material.kind !== 'pkcs8') throw misfit();
+    if (!offers(this.mechs, 'AES-KWP', 256)) throw unsupported('re-homing needs AES key wrap with padding (CKM_AES_KEY_WRAP_PAD) on the token');
+    const clear = material.kind === 'secret' ? material.bytes : (material as { der: Buffer }).der;
+    if (material.kind === 'secret' && clear.length * 8 !== spec.bits) throw misfit();
+    let pubKey: KeyObject | null = null;
+    if (!spec.symmetric) {
+      try {
+        pubKey = createPublicKey(createPrivateKey({ key: clear, format: 'der', type: 'pkcs8' }));
+      } catch {
+        throw misfit();
+      }
+    }
+    const ident = identity(id);
+    const kekValue = randomBytes(32);
+    const cipher = createCipheriv('id-aes256-wrap-pad', kekValue, Buffer.from('a65959a6', 'hex'));
+    const wrapped = Buffer.concat([cipher.update(clear), cipher.final()]);
+    const p11 = this.module;
+    const { pub, priv } = spec.symmetric ? { pub: null, priv: secretKeyTemplate(spec, ident, opts.exportable).filter((a) => a.type !== F.CKA_VALUE_LEN) } : keyPairTemplates(spec, ident, opts.exportable);
+    try {
+      await this.pool!.use(async (s) => {
+        const kek = p11.C_CreateObject(s, [
+          { type: F.CKA_CLASS, value: F.CKO_SECRET_KEY },
+          { type: F.CKA_KEY_TYPE, value: F.CKK_AES },
+          { type: F.CKA_TOKEN, value: false },
+          { type: F.CKA_PRIVATE, value: true },
+          { type: F.CKA_SENSITIVE, value: true },
+          { type: F.CKA_EXTRACTABLE, value: false },
+          { type: F.CKA_UNWRAP, value: true },
+          { type: F.CKA_VALUE, value: kekValue },
+        ]);
+        try {
+          const own = await p11.C_UnwrapKeyAsync(s, { mechanism: F.CKM_AES_KEY_WRAP_PAD }, kek, wrapped, priv);
+          if (pub && pubKey) {
+            try {
+              p11.C_CreateObject(s, [...pub, ...publicValueTemplate(spec, pubKey)]);
+            } catch (err) {
+              destroyQuietly(p11, s, own);
+              throw err;
+            }
+          }
+        } finally {
+          destroyQuietly(p11, s, kek);
+        }
+      });
+    } catch (err) {
+      // E.g. SoftHSM2 2.6 cannot unwrap an Ed25519 PKCS#8 key (CKR_FUNCTION_FAILED).
+      if (ckr(err)) throw unsupported(`the token cannot unwrap a ${spec.spec} key (${ckr(err)})`);
+      throw err;
+    } finally {
+      kekValue.fill(0);
+    }
+    return { backendRef: ident.ckaId.toString('hex'), publicKey: pubKey ? pubKey.export({ format: 'der', type: 'spki' }) : null };
+  }
+
+  /**
+   * The software engine's master secret, kept wrapped (AES key wrap, RFC 3394) under an AES-256 key
+   * on the token labelled `label`, which is sensitive and never extractable. `wrapped` is the blob
+   * stored at a previous start; without it (first start) the token key and a fresh 32-byte secret
+   * are generated on the token and the new blob is returned for the caller to store. The secret is
+   * unwrapped into a short-lived session object, read into memory and the object destroyed; it is
+   * never written anywhere in clear.
+   */
+  async masterSecret(label: string, wrapped: Buffer | null): Promise<{ secret: Buffer; wrapped: Buffer; created: boolean }> {
+    if (!offers(this.mechs, 'AES-KW', 256) || !offers(this.mechs, 'AES-KEYGEN', 256)) {
+      throw new Error('the PKCS#11 token offers no AES-256 key wrap (CKM_AES_KEY_WRAP): it cannot hold the master key');
+    }
+    const p11 = this.module;
+    const where = `on the PKCS#11 token ${tokenName(this.config)}`;
+    const readValue = (s: Handle, h: Handle) => Buffer.from(p11.C_GetAttributeValue(s, h, [{ type: F.CKA_VALUE }])[0]!.value);
+    return this.pool!.use(async (s) => {
+      const keks = findObjects(p11, s, [{ type: F.CKA_CLASS, value: F.CKO_SECRET_KEY }, { type: F.CKA_LABEL, value: label }]);
+      if (keks.length > 1) throw new Error(`${keks.length} keys are labelled '${label}' ${where}: the master-key KEK must be unique`);
+      const kek = keks[0];
+      if (wrapped) {
+        if (!kek) throw new Error(`no master-key KEK labelled '${label}' ${where}: the wrapped master key cannot be opened`);
+        let tmp: Handle;
+        try {
+          tmp = await p11.C_UnwrapKeyAsync(s, { mechanism: F.CKM_AES_KEY_WRAP }, kek, wrapped, scratchSecretTemplate());
+        } catch (err) {
+          throw new Error(`the token key '${label}' cannot unwrap the stored master key (${ckr(err) ?? (err as Error).message}): wrong token, key or file`);
+        }
+        try {
+          const secret = readValue(s, tmp);
+          if (secret.length !== 32) throw new Error('the unwrapped master key is not 32 bytes');
+          return { secret, wrapped, created: false };
+        } finally {
+          destroyQuietly(p11, s, tmp);
+        }
+      }
+      if (kek) {
+        throw new Error(`the master-key KEK '${label}' exists ${where}, but the wrapped master key is missing: restore it from backup (every software key is sealed under it)`);
+      }
+      const newKek = await p11.C_GenerateKeyAsync(s, { mechanism: F.CKM_AES_KEY_GEN }, [
+        { type: F.CKA_CLASS, value: F.CKO_SECRET_KEY },
+        { type: F.CKA_KEY_TYPE, value: F.CKK_AES },
+        { type: F.CKA_TOKEN, value: true },
+        { type: F.CKA_PRIVATE, value: true },
+        { type: F.CKA_SENSITIVE, value: true },
+        { type: F.CKA_EXTRACTABLE, value: false },
+        { type: F.CKA_LABEL, value: label },
+        { type: F.CKA_VALUE_LEN, value: 32 },
+        { type: F.CKA_WRAP, value: true },
+        { type: F.CKA_UNWRAP, value: true },
+        { type: F.CKA_ENCRYPT, value: false },
+        { type: F.CKA_DECRYPT, value: false },
+      ]);
+      const tmp = await p11.C_GenerateKeyAsync(s, { mechanism: F.CKM_GENERIC_SECRET_KEY_GEN }, [...scratchSecretTemplate(), { type: F.CKA_VALUE_LEN, value: 32 }]);
+      try {
+        const blob = Buffer.from(await p11.C_WrapKeyAsync(s, { mechanism: F.CKM_AES_KEY_WRAP }, newKek, tmp, Buffer.alloc(64)));
+        return { secret: readValue(s, tmp), wrapped: blob, created: true };
+      } catch (err) {
+        destroyQuietly(p11, s, newKek);
+        throw err;
+      } finally {
+        destroyQuietly(p11, s, tmp);
+      }
+    });
+  }
+
   // ---- symmetric -----------------------------------------------------------------------------
 
   async encrypt(loaded: LoadedKey, p: EncryptParams): Promise<EncryptResult> {
@@ -314,7 +444,7 @@ export class Pkcs11Backend implements CryptoBackend {
     const p11 = this.module;
     const out = await this.onKey(key, async (s) => {
       p11.C_EncryptInit(s, gcm(iv, p.aad), key.handle);
-      return p11.C_EncryptAsync(s, p.plaintext, Buffer.alloc(p.plaintext.length + GCM_TAG));
+      return p11.C_EncryptAsync(s, nonNull(p.plaintext), Buffer.alloc(p.plaintext.length + GCM_TAG));
     }).catch((err) => refusedAsUnsupported(err, 'AES-GCM'));
     return { ciphertext: Buffer.from(out.subarray(0, out.length - GCM_TAG)), iv, tag: Buffer.from(out.subarray(out.length - GCM_TAG)) };
   }
@@ -341,7 +471,7 @@ export class Pkcs11Backend implements CryptoBackend {
     const p11 = this.module;
     return this.onKey(key, async (s) => {
       p11.C_SignInit(s, { mechanism: ckm }, key.handle);
-      return Buffer.from(await p11.C_SignAsync(s, data, Buffer.alloc(64)));
+      return Buffer.from(await p11.C_SignAsync(s, nonNull(data), Buffer.alloc(64)));
     }).catch((err) => refusedAsUnsupported(err, `HMAC-${hash}`));
   }
 
@@ -444,7 +574,7 @@ export class Pkcs11Backend implements CryptoBackend {
     const p11 = this.module;
     const raw = await this.onKey(key, async (s) => {
       p11.C_SignInit(s, mech, key.handle);
-      return Buffer.from(await p11.C_SignAsync(s, input, Buffer.alloc(size)));
+      return Buffer.from(await p11.C_SignAsync(s, nonNull(input), Buffer.alloc(size)));
     }).catch((err) => refusedAsUnsupported(err, p.scheme));
     return p.scheme === 'ECDSA' && p.encoding !== 'raw' ? rawToDer(raw) : raw;
   }
@@ -466,7 +596,7 @@ export class Pkcs11Backend implements CryptoBackend {
     try {
       return await this.onKey(key, async (s) => {
         p11.C_VerifyInit(s, mech, key.pubHandle!);
-        return p11.C_VerifyAsync(s, input, sig);
+        return p11.C_VerifyAsync(s, nonNull(input), sig);
       });
     } catch (err) {
       if (isDeadSession(err) || isStaleHandle(err) || !ckr(err)) throw err;
@@ -671,6 +801,27 @@ function identity(id: string): KeyIdentity {
   const hex = id.replace(/-/g, '');
   const ckaId = /^[0-9a-f]{32}$/i.test(hex) ? Buffer.from(hex, 'hex') : createHash('sha256').update(id).digest().subarray(0, 16);
   return { ckaId, label: `kms:${id}` };
+}
+
+/**
+ * An empty Buffer may carry a NULL data pointer, which modules refuse (SoftHSM2: CKR_ARGUMENTS_BAD
+ * for an empty GCM plaintext or HMAC message); a zero-length view of a real allocation does not.
+ */
+function nonNull(b: Buffer): Buffer {
+  return b.length ? b : Buffer.alloc(1).subarray(0, 0);
+}
+
+/** The public values of a key pair's public object (CKA_MODULUS / CKA_EC_POINT), from its public key. */
+function publicValueTemplate(spec: SpecInfo, pub: KeyObject): pkcs11js.Template {
+  if (spec.family === 'rsa') {
+    const j = pub.export({ format: 'jwk' });
+    return [
+      { type: F.CKA_MODULUS, value: Buffer.from(j.n!, 'base64url') },
+      { type: F.CKA_PUBLIC_EXPONENT, value: Buffer.from(j.e!, 'base64url') },
+    ];
+  }
+  if (spec.family === 'ed25519') return [{ type: F.CKA_EC_POINT, value: octets(Buffer.from(pub.export({ format: 'jwk' }).x!, 'base64url')) }];
+  return [{ type: F.CKA_EC_POINT, value: octets(pointOf(spec, pub)) }];
 }
 
 function gcm(iv: Buffer, aad?: Buffer): pkcs11js.Mechanism {

@@ -64,6 +64,11 @@ export interface CryptoBackend {
   destroy(ref: BackendKeyRef): Promise<void>;
   /** Material of an exportable key, for moving it to another backend. */
   exportMaterial(key: LoadedKey): Promise<KeyMaterial>;
+  /**
+   * Optional: imports material that never crosses into the backend in clear (it is wrapped on the
+   * way, e.g. C_UnwrapKey on a token). Re-homing uses it when the target backend has it.
+   */
+  importWrapped?(id: string, spec: SpecInfo, material: KeyMaterial, opts: { exportable: boolean }): Promise<StoredKey>;
 
   encrypt(key: LoadedKey, p: EncryptParams): Promise<EncryptResult>;
   decrypt(key: LoadedKey, p: DecryptParams): Promise<Buffer>;

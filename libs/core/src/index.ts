@@ -22,3 +22,7 @@ export * from './crypto/aead';
 export * from './store/entities/quote-policy.entity';
 export * from './secrets/secret-service';
 export * from './attestation/quote-policy-service';
+export * from './store/entities/once-token.entity';
+export * from './store/db-errors';
+export * from './shared/once-store';
+export * from './shared/change-feed';

@@ -3,7 +3,7 @@ import type { TenantService } from '@kms/core';
 import { checkPayload } from './checker';
 import { EhsmFailure, MSG, badRequest } from './envelope';
 import { type ReplayGuard, ReplayGuardFull, replayKey } from './replay-guard';
-import { signString } from './sign-string';
+import { acceptedSignStrings } from './sign-string';
 
 /** ±10 minutes (`MAX_TIME_STAMP_DIFF`); the vendor docs' 30 minutes is not what the server does. */
 export const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
@@ -60,9 +60,14 @@ export class EhsmAuthenticator {
       throw badRequest(MSG.databaseError);
     }
     if (!cred || !cred.secret) throw badRequest(MSG.unknownAppid);
-    const expected = createHmac('sha256', cred.secret).update(signString({ appid, nonce, timestamp, payload }), 'utf8').digest('base64');
-    // The upper-cased form is what the vendor docs tell clients to send (a 2022 leftover).
-    if (!sameText(sign, expected) && !sameText(sign, expected.toUpperCase())) throw badRequest(MSG.signError);
+    // The server's string, or the vendor SDKs' variant that keeps empty strings (sign-string.ts).
+    const secret = cred.secret;
+    const signed = acceptedSignStrings({ appid, nonce, timestamp, payload }).some((text) => {
+      const expected = createHmac('sha256', secret).update(text, 'utf8').digest('base64');
+      // The upper-cased form is what the vendor docs tell clients to send (a 2022 leftover).
+      return sameText(sign, expected) || sameText(sign, expected.toUpperCase());
+    });
+    if (!signed) throw badRequest(MSG.signError);
     try {
       if (!(await this.replay.claim(key))) throw badRequest(MSG.replay);
     } catch (err) {

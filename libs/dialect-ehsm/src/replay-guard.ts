@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Remembers which signed requests were already accepted, so that a captured request cannot be
  * played again inside the timestamp window. Behind an interface so that a shared store
@@ -59,3 +61,36 @@ export class MemoryReplayGuard implements ReplayGuard {
     }
   }
 }
+
+/** What a shared guard needs from the store: insert-or-fail and a lookup (core's OnceStore). */
+export interface SharedTokenStore {
+  claim(scope: string, token: string, expiresAt: number): Promise<boolean>;
+  exists(scope: string, token: string): Promise<boolean>;
+}
+
+/** Scope of the guard's rows in the store. */
+export const REPLAY_SCOPE = 'ehsm-replay';
+
+/**
+ * A guard every replica shares: accepted requests are rows of the store, keyed on SHA-256 of the
+ * (appid, nonce, timestamp) key, so a request accepted by one gateway is refused by all the
+ * others, and two replicas receiving the same request at once accept it once (the row's primary
+ * key decides). Rows live as long as the memory guard's entries and are swept by the gateway.
+ */
+export class SharedReplayGuard implements ReplayGuard {
+  constructor(
+    private readonly store: SharedTokenStore,
+    private readonly ttlMs = 20 * 60 * 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async seen(key: string): Promise<boolean> {
+    return this.store.exists(REPLAY_SCOPE, digest(key));
+  }
+
+  async claim(key: string): Promise<boolean> {
+    return this.store.claim(REPLAY_SCOPE, digest(key), this.now() + this.ttlMs);
+  }
+}
+
+const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');

@@ -3,14 +3,33 @@
  * default sort order, values that are loosely `== ''` skipped, objects flattened recursively, no
  * escaping. We run in JavaScript too, so String() and Array#sort give the server's exact text.
  */
-export function signString(params: Record<string, unknown>): string {
+export function signString(params: Record<string, unknown>, opts: SignStringOptions = {}): string {
   const parts: string[] = [];
   for (const key of Object.keys(params).sort()) {
     const value = params[key];
-    if (looselyEmpty(value)) continue;
-    parts.push(`${key}=${typeof value === 'object' ? signString(value as Record<string, unknown>) : String(value)}`);
+    if (looselyEmpty(value) && !(opts.keepEmptyStrings && value === '')) continue;
+    parts.push(`${key}=${typeof value === 'object' ? signString(value as Record<string, unknown>, opts) : String(value)}`);
   }
   return parts.join('&');
+}
+
+export interface SignStringOptions {
+  /**
+   * Emit `key=` for an empty string instead of skipping it. The vendor's own clients do this: the
+   * Python SDK (`unquote_plus(urlencode(...))`, whose CLI sends `--aad ""` by default) and the Rust
+   * SDK (serde_json Display) sign `aad=&keyid=...`, which the vendor's server never verifies.
+   */
+  keepEmptyStrings?: boolean;
+}
+
+/**
+ * Every string a client may have signed for these params: the server's own, then (only when the
+ * params hold an empty string somewhere) the vendor clients' variant that keeps empty strings.
+ */
+export function acceptedSignStrings(params: Record<string, unknown>): string[] {
+  const canonical = signString(params);
+  const kept = signString(params, { keepEmptyStrings: true });
+  return kept === canonical ? [canonical] : [canonical, kept];
 }
 
 /** `v == ''` or `v == null` in JavaScript, for the values JSON can carry. */

@@ -14,8 +14,8 @@ export class AuthController {
   constructor(private readonly svc: EncedoService) {}
 
   @Get('token')
-  challenge() {
-    const { jti, exp } = this.svc.challenges.issue(nowS());
+  async challenge() {
+    const { jti, exp } = await this.svc.challenges.issue(nowS());
     return { exp, spk: this.svc.identity.spk, jti, lbl: 'kms-gateway', eid: this.svc.identity.eid };
   }
 
@@ -26,7 +26,7 @@ export class AuthController {
     const now = nowS();
     // Nonce known, unexpired, unused; `aud` the current spk (a client replaying a login made for
     // another process's session key gets 401, not a token).
-    if (!this.svc.challenges.consume(claims.jti, now) || claims.aud !== this.svc.identity.spk) throw hem(401, 'nonce');
+    if (!(await this.svc.challenges.consume(claims.jti, now)) || claims.aud !== this.svc.identity.spk) throw hem(401, 'nonce');
     const user = await this.svc.tenants.resolve('encedo-user', claims.iss);
     if (!user) throw hem(401, 'unknown user key');
     const { tokenLifetimeS, tokenMaxLifetimeS } = this.svc.options;

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type CipherGCM, type DecipherGCM, createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { HASHES, hexToUuid, type HashAlg, type KeyRecord } from '@kms/core';
 import { EXDSA_ALGS, HEM_HASHES, cipherAlg } from './algorithms';
@@ -146,11 +146,13 @@ export class CryptoController {
   @HttpCode(200)
   encrypt(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
     return this.use(authz, raw, 'CRYPTO_ENCRYPT', 'encrypt', async (k) => {
-      const { mode, msg, aad } = this.cipher(k);
+      const { mode, msg, aad, ecdhKey } = await this.cipher(k);
       if (mode === 'ECB' && msg.length % 16 !== 0) throw hem(400, 'ECB input must be 16-aligned');
       // The device picks a random 16-byte IV/nonce itself (notes §4); the core accepts 16-byte GCM IVs.
       const iv = mode === 'ECB' ? undefined : randomBytes(16);
-      const r = await this.svc.keys.encrypt(k.call.ctx(), k.uuid, { alg: `AES-${mode}`, plaintext: msg, iv, aad });
+      const r = ecdhKey
+        ? aesLocal('encrypt', ecdhKey, mode, msg, iv, aad)
+        : await this.svc.keys.encrypt(k.call.ctx(), k.uuid, { alg: `AES-${mode}`, plaintext: msg, iv, aad });
       if (mode === 'GCM') return { ciphertext: b64(r.ciphertext), iv: b64(r.iv), tag: b64(r.tag) };
       return mode === 'CBC' ? { ciphertext: b64(r.ciphertext), iv: b64(r.iv) } : { ciphertext: b64(r.ciphertext) };
     });
@@ -160,33 +162,51 @@ export class CryptoController {
   @HttpCode(200)
   decrypt(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
     return this.use(authz, raw, 'CRYPTO_DECRYPT', 'decrypt', async (k) => {
-      const { mode, msg, aad } = this.cipher(k);
+      const { mode, msg, aad, ecdhKey } = await this.cipher(k);
       const iv = mode === 'ECB' ? Buffer.alloc(0) : decodeB64(k.body.iv, 'iv', { min: 16, max: 16 });
       const tag = mode === 'GCM' ? decodeB64(k.body.tag, 'tag', { min: 16, max: 16 }) : Buffer.alloc(0);
       if (mode !== 'GCM' && (msg.length === 0 || msg.length % 16 !== 0)) throw hem(400, 'ciphertext must be whole blocks');
-      const plaintext = await this.svc.keys.decrypt(k.call.ctx(), k.uuid, { alg: `AES-${mode}`, ciphertext: msg, iv, tag, aad });
+      const plaintext = ecdhKey
+        ? aesLocal('decrypt', ecdhKey, mode, msg, iv, aad, tag).ciphertext
+        : await this.svc.keys.decrypt(k.call.ctx(), k.uuid, { alg: `AES-${mode}`, ciphertext: msg, iv, tag, aad });
       return { plaintext: b64(plaintext) };
     });
   }
 
-  /** `alg` must name the key's own width (AES256-GCM on an AES256 key). */
-  private cipher(k: UseKey) {
+  /**
+   * A stored AES key: `alg` must name the key's own width (AES256-GCM on an AES256 key). An ECDH key
+   * with `ext_kid` or `pubkey` (ECDH mode, TESTER T-11.5): the AES key of `alg`'s width is
+   * HKDF-SHA256(ECDH secret, salt none, info "encedo-aes" ‖ ctx) (notes §4), used here.
+   */
+  private async cipher(k: UseKey) {
     const alg = cipherAlg(k.body.alg);
     if (!alg) throw hem(400, 'alg');
     const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
     // The spec says aad ≤ 16 bytes; TESTER sends 32 (notes §10), so any size up to msg's limit.
     const aad = alg.mode === 'GCM' ? optionalB64(k.body.aad, 'aad', { max: LIMITS.msg }) : undefined;
+    const ecdhKey = await this.ecdhModeKey(k, 'encedo-aes', alg.bits);
+    if (ecdhKey) return { mode: alg.mode, msg, aad, ecdhKey };
     if (k.type.kind !== 'aes') throw hem(406, 'not an AES key');
     if (`AES${alg.bits}` !== k.type.type) throw hem(406, 'alg width differs from the key');
-    return { mode: alg.mode, msg, aad };
+    return { mode: alg.mode, msg, aad, ecdhKey: null };
+  }
+
+  /** ECDH mode of cipher/wrap: an ECDH key and a peer → HKDF-SHA256(secret, info ‖ ctx); else null. */
+  private async ecdhModeKey(k: UseKey, info: string, bits: number): Promise<Buffer | null> {
+    if (!ECDH_KINDS.has(k.type.kind)) return null;
+    const peer = await this.peer(k, false);
+    if (!peer) return null;
+    const ctx = optionalB64(k.body.ctx, 'ctx', { max: LIMITS.ctx }) ?? Buffer.alloc(0);
+    const secret = await this.ecdhSecret(k, peer);
+    return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), Buffer.concat([Buffer.from(info), ctx]), bits / 8));
   }
 
   @Post('cipher/wrap')
   @HttpCode(200)
   wrap(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
     return this.use(authz, raw, 'CRYPTO_WRAP', 'wrap', async (k) => {
-      const msg = this.wrapArgs(k);
-      return { wrapped: b64(await this.svc.keys.wrap(k.call.ctx(), k.uuid, 'AES-KW', msg)) };
+      const { msg, kek } = await this.wrapArgs(k);
+      return { wrapped: b64(kek ? aesKw('wrap', kek, msg) : await this.svc.keys.wrap(k.call.ctx(), k.uuid, 'AES-KW', msg)) };
     });
   }
 
@@ -194,21 +214,26 @@ export class CryptoController {
   @HttpCode(200)
   unwrap(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
     return this.use(authz, raw, 'CRYPTO_UNWRAP', 'unwrap', async (k) => {
-      const msg = this.wrapArgs(k);
-      return { unwrapped: b64(await this.svc.keys.unwrap(k.call.ctx(), k.uuid, 'AES-KW', msg)) };
+      const { msg, kek } = await this.wrapArgs(k);
+      return { unwrapped: b64(kek ? aesKw('unwrap', kek, msg) : await this.svc.keys.unwrap(k.call.ctx(), k.uuid, 'AES-KW', msg)) };
     });
   }
 
-  /** RFC 3394 with the default IV; `alg` (default AES256) must be the key's type; `msg` is required (S). */
-  private wrapArgs(k: UseKey): Buffer {
+  /**
+   * RFC 3394 with the default IV; `alg` (default AES256) must be the key's type; `msg` is required (S).
+   * ECDH mode (an ECDH key with `ext_kid`/`pubkey`): KEK = HKDF-SHA256(secret, "encedo-kek" ‖ ctx).
+   */
+  private async wrapArgs(k: UseKey): Promise<{ msg: Buffer; kek: Buffer | null }> {
     const alg = k.body.alg ?? 'AES256';
     if (!['AES128', 'AES192', 'AES256'].includes(alg as string)) throw hem(400, 'alg');
     const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg });
     if (msg.length % 8 !== 0) throw hem(400, 'msg must be a multiple of 8 bytes');
     const iv = optionalB64(k.body.iv, 'iv', { min: 8, max: 8 });
     if (iv && !iv.equals(KW_DEFAULT_IV)) throw hem(406, 'alternative initial values are not supported');
+    const kek = await this.ecdhModeKey(k, 'encedo-kek', Number((alg as string).slice(3)));
+    if (kek) return { msg, kek };
     if (k.type.kind !== 'aes' || alg !== k.type.type) throw hem(406, 'not an AES key of this width');
-    return msg;
+    return { msg, kek: null };
   }
 
   @Post('pqc/mlkem/encaps')
@@ -275,3 +300,41 @@ function hashOf(alg: unknown, required: boolean): HashAlg | null {
 const digest = (hash: HashAlg, data: Buffer) => createHash(HASHES[hash].node).update(data).digest();
 
 const coordBytes = (t: HemTypeInfo) => ({ SECP256R1: 32, SECP256K1: 32, SECP384R1: 48, SECP521R1: 66 })[t.type as 'SECP256R1'] ?? 0;
+
+/**
+ * AES with an ECDH-mode key (a transient key derived per request, never stored). Authentication
+ * or padding failures are 406, as the device's.
+ */
+function aesLocal(dir: 'encrypt' | 'decrypt', key: Buffer, mode: 'ECB' | 'CBC' | 'GCM', input: Buffer, iv?: Buffer, aad?: Buffer, tag?: Buffer) {
+  const name = `aes-${key.length * 8}-${mode.toLowerCase()}`;
+  const ivArg = mode === 'ECB' ? null : iv!;
+  try {
+    if (dir === 'encrypt') {
+      const c = mode === 'GCM' ? createCipheriv(name as 'aes-256-gcm', key, ivArg!, { authTagLength: 16 }) : createCipheriv(name, key, ivArg);
+      if (mode === 'ECB') c.setAutoPadding(false);
+      if (mode === 'GCM' && aad) (c as CipherGCM).setAAD(aad);
+      const ciphertext = Buffer.concat([c.update(input), c.final()]);
+      return { ciphertext, iv: iv ?? Buffer.alloc(0), tag: mode === 'GCM' ? (c as CipherGCM).getAuthTag() : Buffer.alloc(0) };
+    }
+    const d = mode === 'GCM' ? createDecipheriv(name as 'aes-256-gcm', key, ivArg!, { authTagLength: 16 }) : createDecipheriv(name, key, ivArg);
+    if (mode === 'ECB') d.setAutoPadding(false);
+    if (mode === 'GCM') {
+      if (aad) (d as DecipherGCM).setAAD(aad);
+      (d as DecipherGCM).setAuthTag(tag!);
+    }
+    return { ciphertext: Buffer.concat([d.update(input), d.final()]), iv: iv ?? Buffer.alloc(0), tag: Buffer.alloc(0) };
+  } catch {
+    throw hem(406, `${dir} failed`);
+  }
+}
+
+/** RFC 3394 with the default IV under an ECDH-mode KEK; an integrity failure is 406. */
+function aesKw(dir: 'wrap' | 'unwrap', kek: Buffer, msg: Buffer): Buffer {
+  const name = `id-aes${kek.length * 8}-wrap`;
+  try {
+    const c = dir === 'wrap' ? createCipheriv(name, kek, KW_DEFAULT_IV) : createDecipheriv(name, kek, KW_DEFAULT_IV);
+    return Buffer.concat([c.update(msg), c.final()]);
+  } catch {
+    throw hem(406, `${dir} failed`);
+  }
+}

@@ -18,6 +18,7 @@ export class EncedoDialectModule implements OnModuleInit {
   constructor(
     private readonly adapter: HttpAdapterHost,
     @Inject(ENCEDO_OPTIONS) private readonly options: EncedoDialectOptions,
+    private readonly svc: EncedoService,
   ) {}
 
   static forRoot(options: EncedoDialectOptions): DynamicModule {
@@ -31,6 +32,6 @@ export class EncedoDialectModule implements OnModuleInit {
   /** Routes are registered before this runs, and Fastify applies hooks added before listen to all of them. */
   onModuleInit(): void {
     const instance = this.adapter.httpAdapter?.getInstance?.() as HookHost | undefined;
-    if (instance) installHemHooks(instance, { requireTls: this.options.requireTls });
+    if (instance) installHemHooks(instance, { requireTls: this.options.requireTls, bearerValid: (authz) => this.svc.bearerValid(authz) });
   }
 }

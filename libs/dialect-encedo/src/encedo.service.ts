@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditWriter, KeyOperations, TenantService } from '@kms/core';
 import { Authenticator } from './auth/authenticator';
-import { ChallengeStore } from './auth/challenges';
+import { ChallengeStore, type Challenges } from './auth/challenges';
 import { DeviceIdentity } from './auth/identity';
 import { TokenIssuer } from './auth/token';
 import { HemCall } from './hem-call';
+import { HemStatus } from './hem-status';
 import type { LogType } from './log-events';
 import { ENCEDO_OPTIONS, type EncedoDialectOptions } from './options';
 
@@ -12,7 +13,7 @@ import { ENCEDO_OPTIONS, type EncedoDialectOptions } from './options';
 @Injectable()
 export class EncedoService {
   readonly identity: DeviceIdentity;
-  readonly challenges = new ChallengeStore();
+  readonly challenges: Challenges;
   readonly tokens: TokenIssuer;
   readonly startedAt = Date.now();
   private readonly auth: Authenticator;
@@ -23,9 +24,33 @@ export class EncedoService {
     readonly audit: AuditWriter,
     @Inject(ENCEDO_OPTIONS) readonly options: EncedoDialectOptions,
   ) {
-    this.identity = new DeviceIdentity(options.identitySeed);
+    this.identity = new DeviceIdentity(options.identitySeed, options.sessionKey);
+    this.challenges = options.challenges ?? new ChallengeStore();
     this.tokens = new TokenIssuer(options.tokenKey);
     this.auth = new Authenticator(this.tokens, tenants);
+  }
+
+  /**
+   * A token-less search (`allow_keysearch`), as the configured tenant; null when that is off (401).
+   * It holds no scope: only the search route accepts it.
+   */
+  async keysearchCall(op: string): Promise<HemCall | null> {
+    const name = this.options.keysearchTenant;
+    if (!name) return null;
+    const tenant = await this.tenants.findTenant(name);
+    if (!tenant) return null;
+    return new HemCall({ tenantId: tenant.id, principal: 'allow_keysearch', scope: '' }, this.audit, null, op);
+  }
+
+  /** Whether a presented Authorization header carries a valid token of a known user. */
+  async bearerValid(authorization: string): Promise<boolean> {
+    try {
+      await this.auth.caller(authorization);
+      return true;
+    } catch (err) {
+      if (err instanceof HemStatus) return false;
+      throw err;
+    }
   }
 
   /** Authenticates (401) and opens the audit context of one request. */

@@ -55,9 +55,9 @@ export interface HookHost {
  * what never reaches a controller (unparseable JSON, unknown paths): every answer is
  * `Content-Type: application/json` with a `Content-Length`; every error is the status alone with
  * an empty body; 411 without a length, 413 above 7300 bytes, 418 for plain HTTP where TLS is
- * required.
+ * required, 401 for a presented bearer token that is not valid (on any route).
  */
-export function installHemHooks(fastify: HookHost, opts: { requireTls: boolean }): void {
+export function installHemHooks(fastify: HookHost, opts: { requireTls: boolean; bearerValid?: (authorization: string) => Promise<boolean> }): void {
   // Async hooks end the request by returning the reply they sent.
   fastify.addHook('onRequest', async (req, reply) => {
     if (!isHemPath(req.url)) return undefined;
@@ -70,7 +70,15 @@ export function installHemHooks(fastify: HookHost, opts: { requireTls: boolean }
       const len = req.headers['content-length'];
       if (len === undefined) return reply.code(411).send('');
       if (Number(len) > LIMITS.body) return reply.code(413).send('');
+    } else if (req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0') {
+      // A bodiless DELETE/GET that still says `Content-Type: application/json` (hem-sdk-js sends
+      // every request so) must not be parsed as an empty JSON document (Fastify's 400).
+      delete req.raw.headers['content-type'];
     }
+    // The device checks a presented token before routing: a bad or expired one is 401 on every
+    // route, open ones included (TESTER T-1.4 sends a foreign token to /api/system/status).
+    const authz = req.headers.authorization;
+    if (authz !== undefined && opts.bearerValid && !(await opts.bearerValid(authz))) return reply.code(401).send('');
     return undefined;
   });
   fastify.addHook('onSend', async (req, reply, payload) => {

@@ -56,4 +56,6 @@ export const LIMITS = {
   /** JSON body larger than this is refused with 413 before parsing. */
   body: 7300,
   searchNeedle: 64,
+  /** Shortest `^` needle a token-less (allow_keysearch) search may use. */
+  keysearchMin: 6,
 } as const;

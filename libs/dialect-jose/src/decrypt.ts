@@ -7,7 +7,7 @@ import { decryptContent, jweAad } from './content';
 import { concatKdf, epkToSpki } from './ecdh-es';
 import { badRequest, cryptoFail, decryptionFailed, notFound, unsupportedAlg } from './errors';
 import { headerString, parseProtected } from './header';
-import { lookup, type Found } from './lookup';
+import { checkMadeFor, lookup, type Found } from './lookup';
 
 /**
  * `POST /v1/crypto/decrypt` (notes §2.5), checks in the vendor's order. Every path that unwraps a
@@ -62,6 +62,7 @@ export async function decrypt(keys: KeyOperations, ctx: OpContext, b: Body) {
     const additional = aad();
     const key = await lookup(keys, ctx, kid);
     if (!key.info.symmetric || key.publicOnly) throw notFound();
+    checkMadeFor(key, enc.core, `dir with ${encName}`, JWE_ENC);
     if (key.info.bits / 8 !== enc.keyBytes) throw cryptoFail(`The key is ${key.info.bits} bits; ${encName} needs ${enc.keyBytes * 8}`);
     return answer(await keys.decrypt(ctx, key.id, { alg: enc.core, ciphertext, iv, tag, aad: additional }));
   }
@@ -80,6 +81,7 @@ export async function decrypt(keys: KeyOperations, ctx: OpContext, b: Body) {
       cek = await implicitCek(enc, () => keys.asymDecrypt(ctx, key.id, { scheme: mode.scheme, hash: mode.hash }, encryptedKey));
       break;
     case 'kw':
+      checkMadeFor(key, 'AES-KW', alg, JWE_ENC);
       if (key.info.family !== 'aes' || key.info.bits / 8 !== mode.kekBytes) throw cryptoFail(`${alg} needs a ${mode.kekBytes * 8}-bit AES key`);
       cek = await implicitCek(enc, () => keys.unwrap(ctx, key.id, 'AES-KW', encryptedKey));
       break;

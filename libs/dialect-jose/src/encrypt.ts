@@ -6,7 +6,7 @@ import { type Body, optionalString, requireString } from './body';
 import { encryptContent, jweAad } from './content';
 import { concatKdf, ephemeralAgreement } from './ecdh-es';
 import { badRequest, cryptoFail, notFound, unsupportedAlg } from './errors';
-import { lookup } from './lookup';
+import { checkMadeFor, lookup } from './lookup';
 
 /**
  * `POST /v1/crypto/encrypt` → flattened JWE (notes §2.4). The header is built in the vendor's
@@ -48,6 +48,7 @@ export async function encrypt(keys: KeyOperations, ctx: OpContext, b: Body) {
     case 'dir': {
       // The vendor's KMIP layer refuses a non-symmetric key for dir as not found.
       if (!info.symmetric || key.publicOnly) throw notFound();
+      checkMadeFor(key, enc.core, `dir with ${encName}`, JWE_ENC);
       if (info.bits / 8 !== enc.keyBytes) throw cryptoFail(`The key is ${info.bits} bits; ${encName} needs ${enc.keyBytes * 8}`);
       return finish({ alg, enc: encName, kid }, Buffer.alloc(0), null);
     }
@@ -59,6 +60,7 @@ export async function encrypt(keys: KeyOperations, ctx: OpContext, b: Body) {
       return finish({ alg, enc: encName, kid: key.id }, encryptedKey, cek);
     }
     case 'kw': {
+      checkMadeFor(key, 'AES-KW', alg, JWE_ENC);
       if (info.family !== 'aes' || info.bits / 8 !== mode.kekBytes) throw cryptoFail(`${alg} needs a ${mode.kekBytes * 8}-bit AES key`);
       const cek = randomBytes(enc.keyBytes);
       const encryptedKey = await keys.wrap(ctx, key.id, 'AES-KW', cek);

@@ -7,6 +7,11 @@ import { KeyEntity } from '../store/entities/key.entity';
 /** The keys table, spoken in KeyRecords. The only place that maps rows to the canonical model. */
 export class KeyStore {
   private readonly repo: Repository<KeyEntity>;
+  /**
+   * Called after a change to a key's record is committed (the kernel publishes it to the other
+   * replicas, which drop their cached copy at once rather than after the cache TTL).
+   */
+  onChanged: ((id: string) => void) | null = null;
 
   constructor(ds: DataSource) {
     this.repo = ds.getRepository(KeyEntity);
@@ -35,7 +40,7 @@ export class KeyStore {
 
   /** Applies a change and bumps the version; returns the new record, or null if the key is gone. */
   async update(id: string, patch: Partial<Omit<KeyRecord, 'id' | 'tenantId' | 'version'>>): Promise<KeyRecord | null> {
-    return this.repo.manager.transaction(async (em) => {
+    const next = await this.repo.manager.transaction(async (em) => {
       const row = await em.findOneBy(KeyEntity, { id });
       if (!row) return null;
       const next: KeyRecord = { ...toRecord(row), ...patch, updatedAt: Date.now(), version: row.version + 1 };
@@ -43,6 +48,8 @@ export class KeyStore {
       if (res.affected === 0) throw wrongKeyState('the key was changed concurrently; retry');
       return next;
     });
+    if (next) this.onChanged?.(id);
+    return next;
   }
 
   async count(): Promise<number> {

@@ -21,6 +21,7 @@ import type { KeyCache } from '../keys/key-cache';
 import type { KeyStore } from '../keys/key-store';
 import type { KmsMetrics } from '../metrics';
 import type { BackendRouter } from '../router';
+import { isUniqueViolation } from '../store/db-errors';
 import { type KeyClass, type KeyUsage, type SpecInfo, checkUsages, specInfo } from '../specs';
 
 export interface CreateKeyRequest {
@@ -165,6 +166,53 @@ export class KeyOperations {
       await this.change(record.id, { state: 'destroyed', backendRef: null });
       if (record.backendRef !== null) {
         await backend.destroy({ id: record.id, spec: specInfo(record.spec), keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
+      }
+    });
+  }
+
+  /**
+   * Re-homing: moves an exportable key to another backend under the same id, so every dialect
+   * keeps finding it. The material leaves its backend through exportMaterial() and enters the
+   * target wrapped where the target can take it so (`importWrapped`: C_UnwrapKey on a token);
+   * then one row update switches backend and reference (the sealed copy goes with the old
+   * reference) and bumps the version, which evicts the key from this process's cache at once and
+   * from other processes' caches through the change feed or within the cache TTL. If the update
+   * fails, the new copy is destroyed again.
+   */
+  async rehome(ctx: OpContext, keyId: string, target: string): Promise<KeyRecord> {
+    return this.run(ctx, 'rehome', keyId, async (meta) => {
+      const record = await this.lookup(ctx, keyId);
+      const from = this.router.forKey(record);
+      meta.backend = from.name;
+      const to = this.router.byName(target);
+      const info = specInfo(record.spec);
+      if (record.keyClass === 'public') throw invalidArgument('a public key holds nothing secret: it stays in the software engine', 'key');
+      if (to.name === from.name) throw invalidArgument(`the key is already on backend '${to.name}'`, 'backend');
+      if (record.state !== 'enabled' && record.state !== 'disabled') throw wrongKeyState(`the key is ${record.state.replace('_', ' ')}`);
+      if (!record.exportable) throw forbidden(`the key is not exportable: its material may not leave backend '${from.name}', so it cannot be re-homed (create a new key on '${to.name}' instead)`);
+      if (!to.canHold(info, record.keyClass)) throw unsupported(`key spec ${record.spec} is not supported by backend '${to.name}'`);
+      const loaded = await from.load({ id: record.id, spec: info, keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
+      const material = await from.exportMaterial(loaded);
+      let stored;
+      try {
+        stored = to.importWrapped ? await to.importWrapped(record.id, info, material, { exportable: record.exportable }) : await to.import(record.id, info, material, { exportable: record.exportable });
+      } finally {
+        if (material.kind === 'secret' || material.kind === 'raw-private') material.bytes.fill(0);
+      }
+      const ref = { id: record.id, spec: info, keyClass: record.keyClass, backendRef: stored.backendRef, publicKey: stored.publicKey };
+      if (record.publicKey && stored.publicKey && !record.publicKey.equals(stored.publicKey)) {
+        await to.destroy(ref).catch(() => {});
+        throw new KmsError('INTERNAL', 'the re-homed key does not have the same public key');
+      }
+      try {
+        const current = await this.store.find(record.id);
+        if (!current || current.version !== record.version) throw wrongKeyState('the key was changed concurrently; retry');
+        const next = await this.change(record.id, { backend: to.name, backendRef: stored.backendRef, publicKey: record.publicKey ?? stored.publicKey });
+        meta.backend = to.name;
+        return next;
+      } catch (err) {
+        await to.destroy(ref).catch(() => {});
+        throw err;
       }
     });
   }
@@ -348,7 +396,8 @@ export class KeyOperations {
 
   /** The record of a live key of this tenant; another tenant's key is reported as not found. */
   private async lookup(ctx: OpContext, keyId: string): Promise<KeyRecord> {
-    if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > 64) throw notFound();
+    // NUL never appears in an id, and PostgreSQL refuses it in text: not found, not a 500.
+    if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > 64 || keyId.includes('\u0000')) throw notFound();
     const now = Date.now();
     let entry = this.cache.get(keyId);
     if (!entry || !this.cache.isFresh(entry, now)) {
@@ -426,6 +475,9 @@ export class KeyOperations {
   /** Acknowledge after commit: the record is reported only once its row is written. */
   private async persist(record: KeyRecord, backend: CryptoBackend): Promise<KeyRecord> {
     try {
+      // PostgreSQL refuses NUL in text; refused alike on every store.
+      if (record.id.includes('\u0000')) throw invalidArgument('a key id may not contain NUL', 'id');
+      if (record.label?.includes('\u0000')) throw invalidArgument('a label may not contain NUL', 'label');
       await this.store.insert(record);
     } catch (err) {
       // Leave nothing behind on the backend for a key the store never knew.
@@ -434,7 +486,7 @@ export class KeyOperations {
           .destroy({ id: record.id, spec: specInfo(record.spec), keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey })
           .catch(() => {});
       }
-      if (/unique|duplicate|constraint/i.test(String((err as Error)?.message))) {
+      if (isUniqueViolation(err)) {
         throw new KmsError('ALREADY_EXISTS', 'a key with this id already exists');
       }
       throw err;

@@ -5,6 +5,7 @@ import type { Sealer } from '../crypto/sealer';
 import { KmsError, invalidArgument, notFound, wrongKeyState } from '../errors';
 import type { KeyRecord, OpContext } from '../key';
 import type { KeyOperations } from '../operations/key-operations';
+import { isUniqueViolation } from '../store/db-errors';
 import { SecretEntity, SecretVersionEntity } from '../store/entities/secret.entity';
 
 /** A secret's metadata; values are only ever returned by getValue. */
@@ -97,6 +98,8 @@ export class SecretService {
 
   async create(ctx: OpContext, req: CreateSecretRequest): Promise<SecretRecord> {
     await this.purgeTenant(ctx.tenantId);
+    noNul(req.name, 'name');
+    noNul(req.description ?? '', 'description');
     if (req.encryptionKeyId) await this.checkCmk(ctx, req.encryptionKeyId);
     const now = this.now();
     const row: SecretEntity = {
@@ -132,6 +135,8 @@ export class SecretService {
   /** The secret by name, soft-deleted or not; null when there is none. */
   async find(ctx: OpContext, name: string): Promise<SecretRecord | null> {
     await this.purgeTenant(ctx.tenantId);
+    // PostgreSQL refuses NUL in text; no stored name has one.
+    if (name.includes('\u0000')) return null;
     return this.secrets.findOneBy({ tenantId: ctx.tenantId, name });
   }
 
@@ -143,35 +148,42 @@ export class SecretService {
 
   /** NOT_FOUND for an unknown name; WRONG_KEY_STATE for a soft-deleted secret. */
   async setDescription(ctx: OpContext, name: string, description: string | null): Promise<SecretRecord> {
+    noNul(description ?? '', 'description');
     const s = await this.live(ctx, name);
     await this.secrets.update({ id: s.id }, { description });
     await this.record(ctx, 'secret-update', s);
     return { ...s, description };
   }
 
-  /** Stores a new version, which becomes current; older versions stay readable. */
+  /**
+   * Stores a new version, which becomes current; older versions stay readable. Safe under
+   * concurrency in one process and across replicas: each call first takes its own version number
+   * from the secret's counter (one atomic UPDATE), seals the value under that number, then writes
+   * the version row and moves `currentVersion` forward unless a higher version got there first.
+   * No two calls get the same number and none is lost; no call retries.
+   */
   async putValue(ctx: OpContext, name: string, value: Buffer): Promise<{ secret: SecretRecord; version: number }> {
-    for (let attempt = 0; ; attempt++) {
-      const s = await this.live(ctx, name);
-      const version = s.currentVersion + 1;
-      const ciphertext = await this.seal(ctx, s, version, value);
-      try {
-        const done = await this.ds.transaction(async (em) => {
-          const res = await em.update(SecretEntity, { id: s.id, currentVersion: s.currentVersion, deletedAt: IsNull() }, { currentVersion: version });
-          if (!res.affected) return false;
-          await em.insert(SecretVersionEntity, { secretId: s.id, version, ciphertext, createdAt: this.now() });
-          return true;
-        });
-        if (done) {
-          await this.record(ctx, 'secret-put-value', s);
-          return { secret: { ...s, currentVersion: version }, version };
-        }
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-      }
-      // Another writer took this version number (or deleted the secret) meanwhile: look again.
-      if (attempt >= 5) throw new KmsError('WRONG_KEY_STATE', 'the secret was changed concurrently; retry');
-    }
+    const s = await this.live(ctx, name);
+    const version = await this.nextVersion(s.id);
+    if (version === null) throw wrongKeyState('the secret is deleted');
+    const ciphertext = await this.seal(ctx, s, version, value);
+    const current = await this.ds.transaction(async (em) => {
+      await em.insert(SecretVersionEntity, { secretId: s.id, version, ciphertext, createdAt: this.now() });
+      const res = await em
+        .createQueryBuilder()
+        .update(SecretEntity)
+        .set({ currentVersion: version })
+        .where('id = :id AND deleted_at IS NULL AND current_version < :version', { id: s.id, version })
+        .execute();
+      if (res.affected) return version;
+      // Not moved: a higher version was stored meanwhile (ours stays, as an older one), or the
+      // secret was deleted since we took the number (then nothing is kept).
+      const row = await em.findOne(SecretEntity, { where: { id: s.id, deletedAt: IsNull() }, select: { id: true, currentVersion: true } });
+      if (!row) throw wrongKeyState('the secret was deleted meanwhile');
+      return row.currentVersion;
+    });
+    await this.record(ctx, 'secret-put-value', s);
+    return { secret: { ...s, currentVersion: current }, version };
   }
 
   /** Versions of a live secret, newest first; empty for an unknown or soft-deleted secret. */
@@ -241,6 +253,26 @@ export class SecretService {
     if (!due.length) return;
     await this.ds.transaction((em) => this.hardDelete(em, due.map((d) => d.id)));
     for (const d of due) await this.audit.record(this.auditRow(tenantId, 'secret-purge', null, d.id, 'gateway', 'ok'));
+  }
+
+  /**
+   * Takes the next version number of a live secret; null when it is gone or deleted. The UPDATE
+   * locks the row until the transaction ends (PostgreSQL) or holds SQLite's write lock, so the
+   * number read back is this call's own (openDataSource queues SQLite's transactions, which share
+   * one connection).
+   */
+  private nextVersion(id: string): Promise<number | null> {
+    return this.ds.transaction(async (em) => {
+      const res = await em
+        .createQueryBuilder()
+        .update(SecretEntity)
+        .set({ versionSeq: () => 'COALESCE(version_seq, current_version) + 1' })
+        .where('id = :id AND deleted_at IS NULL', { id })
+        .execute();
+      if (!res.affected) return null;
+      const row = await em.createQueryBuilder(SecretEntity, 's').select('s.version_seq', 'v').where('s.id = :id', { id }).getRawOne<{ v: number | string }>();
+      return row ? Number(row.v) : null;
+    });
   }
 
   private async hardDelete(em: EntityManager, ids: string[]): Promise<void> {
@@ -322,5 +354,9 @@ export class SecretService {
   }
 }
 
+/** PostgreSQL refuses NUL in text, so no store keeps it: refused alike on every store. */
+function noNul(value: string, field: string): void {
+  if (value.includes('\u0000')) throw invalidArgument(`the ${field} may not contain NUL`, field);
+}
+
 const alreadyExists = () => new KmsError('ALREADY_EXISTS', 'a secret with this name already exists');
-const isUniqueViolation = (err: unknown) => /unique|duplicate|constraint/i.test(String((err as Error)?.message));

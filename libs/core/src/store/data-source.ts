@@ -4,14 +4,21 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { AuditEntity } from './entities/audit.entity';
 import { CredentialEntity } from './entities/credential.entity';
 import { KeyEntity } from './entities/key.entity';
+import { OnceTokenEntity } from './entities/once-token.entity';
 import { QuotePolicyEntity } from './entities/quote-policy.entity';
 import { SecretEntity, SecretVersionEntity } from './entities/secret.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { InitialSchema1764669600000 } from './migrations/1764669600000-initial-schema';
 import { QuotePolicies1764756000000 } from './migrations/1764756000000-quote-policies';
+import { Replicas1764900000000 } from './migrations/1764900000000-replicas';
 
-export const ENTITIES = [TenantEntity, KeyEntity, CredentialEntity, SecretEntity, SecretVersionEntity, AuditEntity, QuotePolicyEntity];
-export const MIGRATIONS = [InitialSchema1764669600000, QuotePolicies1764756000000];
+export const ENTITIES = [TenantEntity, KeyEntity, CredentialEntity, SecretEntity, SecretVersionEntity, AuditEntity, QuotePolicyEntity, OnceTokenEntity];
+export const MIGRATIONS = [InitialSchema1764669600000, QuotePolicies1764756000000, Replicas1764900000000];
+
+/** Key of the PostgreSQL advisory lock that serialises migrations of replicas starting together. */
+const MIGRATION_LOCK = 7_146_031_508;
+
+export const isPostgresUrl = (url: string) => url.startsWith('postgres://') || url.startsWith('postgresql://');
 
 /**
  * `sqlite:<path>` (default) or `postgres://...`. The schema is only ever changed by migrations,
@@ -19,7 +26,7 @@ export const MIGRATIONS = [InitialSchema1764669600000, QuotePolicies176475600000
  */
 export function dataSourceOptions(url: string): DataSourceOptions {
   const common = { entities: ENTITIES, migrations: MIGRATIONS, synchronize: false, migrationsRun: false, logging: false } as const;
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+  if (isPostgresUrl(url)) {
     return { ...common, type: 'postgres', url, extra: { max: 10 } };
   }
   const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
@@ -36,7 +43,46 @@ export async function openDataSource(url: string): Promise<DataSource> {
     await ds.query('PRAGMA journal_mode = WAL');
     await ds.query('PRAGMA synchronous = FULL');
     await ds.query('PRAGMA foreign_keys = ON');
+    serializeTransactions(ds);
+  }
+  if (ds.options.type === 'postgres') {
+    // Replicas started together on an empty database would otherwise all create the same tables:
+    // one migrates under a session lock, the others wait, then find nothing left to do.
+    const lock = ds.createQueryRunner();
+    try {
+      await lock.connect();
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+      try {
+        await ds.runMigrations({ transaction: 'each' });
+      } finally {
+        await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+      }
+    } catch (err) {
+      await lock.release().catch(() => {});
+      await ds.destroy().catch(() => {});
+      throw err;
+    }
+    await lock.release();
+    return ds;
   }
   await ds.runMigrations({ transaction: 'each' });
   return ds;
+}
+
+/**
+ * TypeORM drives SQLite through one connection, so two transactions running at once would
+ * interleave on it (the second becomes a savepoint inside the first, and the first's COMMIT or
+ * ROLLBACK takes the other's work with it). Queue them: each transaction callback only uses its
+ * own EntityManager, so none waits on another. (PostgreSQL gives each transaction a pooled
+ * connection of its own.)
+ */
+function serializeTransactions(ds: DataSource): void {
+  const manager = ds.manager;
+  const original = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
+  let tail: Promise<unknown> = Promise.resolve();
+  (manager as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = (...args: unknown[]) => {
+    const run = tail.then(() => original(...args));
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
 import type { Sealer } from '../crypto/sealer';
 import { KmsError, invalidArgument, notFound } from '../errors';
+import { isUniqueViolation } from '../store/db-errors';
 import { CredentialEntity } from '../store/entities/credential.entity';
 import { TenantEntity } from '../store/entities/tenant.entity';
 
@@ -42,6 +43,8 @@ export class TenantService {
   private readonly tenants: Repository<TenantEntity>;
   private readonly creds: Repository<CredentialEntity>;
   private readonly cache = new Map<string, CacheEntry>();
+  /** Called after a credential is revoked (the kernel tells the other replicas; see forget). */
+  onRevoked: ((kind: CredentialKind, lookup: string) => void) | null = null;
 
   constructor(
     ds: DataSource,
@@ -58,7 +61,7 @@ export class TenantService {
     try {
       await this.tenants.insert(row);
     } catch (err) {
-      if (/unique|duplicate|constraint/i.test(String((err as Error).message))) throw new KmsError('ALREADY_EXISTS', `tenant '${name}' already exists`);
+      if (isUniqueViolation(err)) throw new KmsError('ALREADY_EXISTS', `tenant '${name}' already exists`);
       throw err;
     }
     return row;
@@ -111,6 +114,8 @@ export class TenantService {
 
   /** Finds a live credential by what the request presented; null when unknown or revoked. */
   async resolve(kind: CredentialKind, lookup: string): Promise<ResolvedCredential | null> {
+    // NUL is never part of a lookup, and PostgreSQL refuses it in text.
+    if (lookup.includes('\u0000')) return null;
     const key = `${kind}\u0000${lookup}`;
     const now = Date.now();
     const hit = this.cache.get(key);
@@ -134,7 +139,14 @@ export class TenantService {
   async revoke(kind: CredentialKind, lookup: string): Promise<boolean> {
     const res = await this.creds.update({ kind, lookup }, { revokedAt: Date.now() });
     this.cache.delete(`${kind}\u0000${lookup}`);
+    this.onRevoked?.(kind, lookup);
     return (res.affected ?? 0) > 0;
+  }
+
+  /** Drops a cached resolution (another replica revoked it), or every one when called bare. */
+  forget(kind?: string, lookup?: string): void {
+    if (kind === undefined || lookup === undefined) this.cache.clear();
+    else this.cache.delete(`${kind}\u0000${lookup}`);
   }
 
   async listCredentials(tenantId: string): Promise<Array<{ id: string; kind: string; lookup: string; label: string | null; createdAt: number; revokedAt: number | null }>> {
@@ -165,7 +177,7 @@ export class TenantService {
         revokedAt: null,
       });
     } catch (err) {
-      if (/unique|duplicate|constraint/i.test(String((err as Error).message))) throw new KmsError('ALREADY_EXISTS', 'this credential already exists');
+      if (isUniqueViolation(err)) throw new KmsError('ALREADY_EXISTS', 'this credential already exists');
       throw err;
     }
     return id;

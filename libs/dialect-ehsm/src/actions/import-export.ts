@@ -60,16 +60,22 @@ interface ImportToken {
 
 const fail500 = (message: string) => new EhsmFailure(500, message);
 
-/** `base64url(json) "." base64url(HMAC-SHA256)`: opaque to clients, authenticated for us. */
+/**
+ * `base64(base64url(json) "." base64url(HMAC-SHA256))`: opaque to clients, authenticated for us.
+ * The outer standard base64 is for the vendor's Rust SDK, which refuses to send an importToken that
+ * is not standard base64 (upstream's token is `base64(JSON)`).
+ */
 function mintToken(c: ActionContext, t: ImportToken): string {
   const body = Buffer.from(JSON.stringify(t), 'utf8').toString('base64url');
-  return `${body}.${tokenMac(c, body).toString('base64url')}`;
+  return Buffer.from(`${body}.${tokenMac(c, body).toString('base64url')}`, 'utf8').toString('base64');
 }
 
 const tokenMac = (c: ActionContext, body: string) => createHmac('sha256', c.importTokenKey).update(`ehsm-import-token/v1:${body}`, 'utf8').digest();
 
 function readToken(c: ActionContext, token: string): ImportToken {
-  const [body, mac, extra] = token.split('.');
+  // A token with a '.' is the unwrapped form earlier builds handed out (still valid for 24 h).
+  const inner = token.includes('.') ? token : Buffer.from(token, 'base64').toString('utf8');
+  const [body, mac, extra] = inner.split('.');
   if (!body || !mac || extra !== undefined) throw fail500(TOKEN_FAILED);
   const given = Buffer.from(mac, 'base64url');
   const expected = tokenMac(c, body);

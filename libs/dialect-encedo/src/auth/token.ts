@@ -17,6 +17,16 @@ export interface TokenClaims {
  * clients decode the payload to read `exp`/`sub` (notes §2.3). Checked with `jose`.
  */
 export class TokenIssuer {
+  /**
+   * Tokens already verified, until their `exp`: every HEM request presents its token twice (the
+   * transport hook, then the route) and clients reuse one token per scope for hours, so the HS256
+   * check ran twice per request for the same string (bench/ profile). A hit is the same string
+   * whose signature and claims were checked; expiry is checked again on every use. Revocation is
+   * unaffected: the user is resolved again per request (Authenticator).
+   */
+  private readonly verified = new Map<string, TokenClaims>();
+  private static readonly MAX_VERIFIED = 10000;
+
   constructor(private readonly key: Buffer) {}
 
   issue(c: { scope: string; usr: string; iat: number; exp: number; ctx?: string }): Promise<string> {
@@ -33,6 +43,21 @@ export class TokenIssuer {
 
   /** The claims of a valid, unexpired token of ours; null for anything else. */
   async verify(token: string): Promise<TokenClaims | null> {
+    const hit = this.verified.get(token);
+    if (hit) {
+      // jose's rule: expired once `exp` <= now, in whole seconds.
+      if (hit.exp > Math.floor(Date.now() / 1000)) return hit;
+      this.verified.delete(token);
+    }
+    const claims = await this.check(token);
+    if (claims) {
+      if (this.verified.size >= TokenIssuer.MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, claims);
+    }
+    return claims;
+  }
+
+  private async check(token: string): Promise<TokenClaims | null> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], audience: TOKEN_AUDIENCE, requiredClaims: ['exp', 'scope', 'sub', 'usr'] });
       const { scope, sub, usr, exp } = payload as Record<string, unknown>;

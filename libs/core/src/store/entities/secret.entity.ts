@@ -18,6 +18,8 @@ export class SecretEntity {
   @Column({ name: 'next_rotation_at', type: 'bigint', nullable: true, transformer: msTransformer }) nextRotationAt!: number | null;
   @Column({ name: 'deleted_at', type: 'bigint', nullable: true, transformer: msTransformer }) deletedAt!: number | null;
   @Column({ name: 'planned_delete_at', type: 'bigint', nullable: true, transformer: msTransformer }) plannedDeleteAt!: number | null;
+  /** The last version number handed out (null: `currentVersion`); not read with the record. */
+  @Column({ name: 'version_seq', type: 'integer', nullable: true, select: false }) versionSeq?: number | null;
 }
 
 @Entity('secret_versions')

@@ -1,0 +1,67 @@
+import { TEST_BACKEND } from './server';
+
+/**
+ * What the backend under test (KMS_TEST_BACKEND, see server.ts) can do, for the dialect suites.
+ * In the pkcs11 run every new key goes to SoftHSM2 with no fallback, so a spec the token cannot
+ * hold, or an operation the backend cannot do on a key it holds, must answer the dialect's own
+ * "unsupported" error. The suites assert that answer instead of success (never skip), record it
+ * with noteRefusal(), and end with a test stating exactly which refusals they met.
+ */
+export const ON_PKCS11 = TEST_BACKEND === 'pkcs11';
+
+/**
+ * Canonical specs SoftHSM2 2.6 cannot hold, and why: the complement of the capability matrix the
+ * gateway computes from the token (test/pkcs11/admin.e2e.ts checks GET /backends agrees).
+ */
+export const NOT_ON_SOFTHSM: Readonly<Record<string, string>> = {
+  'sm4-128': 'no SM4 mechanism',
+  'ec-sm2': 'no SM2 mechanism',
+  'okp-x25519': 'no EC-Montgomery key generation or derive',
+  'okp-x448': 'no EC-Montgomery key generation or derive',
+  'okp-ed448': 'Ed448 is not in the backend mechanism table',
+  'ml-dsa-44': 'no ML-DSA mechanism',
+  'ml-dsa-65': 'no ML-DSA mechanism',
+  'ml-dsa-87': 'no ML-DSA mechanism',
+  'ml-kem-512': 'no ML-KEM mechanism',
+  'ml-kem-768': 'no ML-KEM mechanism',
+  'ml-kem-1024': 'no ML-KEM mechanism',
+};
+
+/** True when keys of `spec` are made on the backend under test; false when it must refuse them. */
+export function backendHolds(spec: string): boolean {
+  return !ON_PKCS11 || !(spec in NOT_ON_SOFTHSM);
+}
+
+/**
+ * Why the pkcs11 backend refuses `op` on a key of `spec` it holds (null: it does not refuse).
+ * Operations are named as in the canonical algorithms (`AES-CBC`, `HMAC-SHA3-256`, ...).
+ */
+export function refusedOperation(spec: string, op: string): string | null {
+  if (!ON_PKCS11) return null;
+  if (spec.startsWith('aes-') && /^AES-(CBC|ECB|CTR)/.test(op)) return 'the backend does AES-GCM only (no CBC/ECB/CTR data encryption)';
+  if (op.startsWith('AES-CBC-HMAC')) return 'composite AES-CBC-HMAC keys are not split on a token';
+  if (op.startsWith('HMAC-SHA3')) return 'no SHA-3 HMAC mechanism';
+  if (op === 'EdDSA-ph' || op === 'EdDSA-ctx') return 'Ed25519ph / Ed25519ctx are not offered (CKM_EDDSA without parameters only)';
+  return null;
+}
+
+const seen = new Map<string, string>();
+
+/** Records a refusal the suite asserted (`what` in the dialect's words), with the reason. */
+export function noteRefusal(what: string, why: string): void {
+  seen.set(what, why);
+}
+
+/** The refusals recorded so far in this test file, sorted. */
+export function refusalsSeen(): string[] {
+  return [...seen.keys()].sort();
+}
+
+/** A suite's closing check: on pkcs11 exactly `expected` were refused (sorted compare), on soft none. */
+export function describeRefusals(expected: string[]): void {
+  describe(`backend under test: ${TEST_BACKEND}`, () => {
+    it(ON_PKCS11 ? `refused as unsupported (SoftHSM2): ${[...expected].sort().join(', ')}` : 'refused nothing', () => {
+      expect(refusalsSeen()).toEqual(ON_PKCS11 ? [...expected].sort() : []);
+    });
+  });
+}
