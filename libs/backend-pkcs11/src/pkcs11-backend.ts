@@ -1,8 +1,11 @@
 import { constants, createCipheriv, createHash, createPrivateKey, createPublicKey, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import * as pkcs11js from 'pkcs11js';
 import {
+  DIGEST_INFO,
   HASHES,
   cryptoFailure,
+  oaepUnpad,
+  pkcs1v15ImplicitUnpad,
   invalidArgument,
   listedSpecs,
   specInfo,
@@ -46,7 +49,6 @@ import {
 } from './mechanisms';
 import { acquireModule, releaseModule } from './module-registry';
 import { pointOf, readSpki } from './public-key';
-import { DIGEST_INFO, oaepUnpad, pkcs1v15ImplicitUnpad } from './rsa-padding';
 import { SessionPool } from './session-pool';
 import { generationExtras, keyPairTemplates, scratchSecretTemplate, secretKeyTemplate, type KeyIdentity } from './templates';
 

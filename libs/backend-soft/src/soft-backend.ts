@@ -17,6 +17,9 @@ import {
 import { promisify } from 'node:util';
 import {
   HASHES,
+  pkcs1Encode,
+  pssEncode,
+  pssVerify,
   aesGcmDecrypt,
   aesGcmEncrypt,
   aesCbcDecrypt,
@@ -66,7 +69,7 @@ import {
   sm2Verify,
   sm2VerifyDigest,
 } from './primitives/sm2';
-import { pkcs1Encode, pssEncode, pssVerify, rawRsaPrivate, rawRsaPublic } from './rsa-prehashed';
+import { rawRsaPrivate, rawRsaPublic } from './rsa-prehashed';
 
 const generateKeyPairAsync = promisify(generateKeyPair) as (type: string, opts: object) => Promise<{ privateKey: KeyObject; publicKey: KeyObject }>;
 /** node's callback form of sign/verify runs on the libuv thread pool: RSA and ECDSA leave the event loop. */

@@ -26,3 +26,4 @@ export * from './store/entities/once-token.entity';
 export * from './store/db-errors';
 export * from './shared/once-store';
 export * from './shared/change-feed';
+export * from './crypto/rsa-padding';

@@ -1,12 +1,13 @@
-import { createHash, createHmac } from 'node:crypto';
-import { HASHES, type HashAlg } from '@kms/core';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { HASHES, type HashAlg } from '../algorithms';
 
 /**
- * RSA paddings done beside the token, on the output of its raw RSA (CKM_RSA_X_509) private
- * operation: PKCS#1 v1.5 decryption with implicit rejection (draft-irtf-cfrg-rsa-guidance), which
- * no PKCS#11 token offers and without which CKM_RSA_PKCS decryption is a padding oracle; and OAEP
- * with hashes the token refuses (SoftHSM2 2.6 takes SHA-1 only). Both decide with masks, not
- * branches on secret bytes; JavaScript gives no hard constant-time guarantee.
+ * RSA encodings done around a raw RSA operation, shared by every backend: PKCS#1 v1.5 decryption
+ * with implicit rejection (draft-irtf-cfrg-rsa-guidance: node refuses PKCS#1 v1.5 private
+ * decryption, and a token's CKM_RSA_PKCS decryption is a padding oracle), OAEP decoding for hashes
+ * a token refuses, and the EMSA-PKCS1-v1_5 / EMSA-PSS encodings for signing a client's digest
+ * (node:crypto only signs what it hashed itself). Secret-dependent decisions use masks, not
+ * branches; JavaScript gives no hard constant-time guarantee.
  */
 
 const isZero = (x: number): number => (((x | -x) >>> 31) ^ 1) & 1;
@@ -126,3 +127,60 @@ export const DIGEST_INFO: Partial<Record<HashAlg, Buffer>> = {
   'SHA3-384': Buffer.from('3041300d060960864801650304020905000430', 'hex'),
   'SHA3-512': Buffer.from('3051300d060960864801650304020a05000440', 'hex'),
 };
+
+/** EMSA-PKCS1-v1_5 (RFC 8017 §9.2) of a digest, `k` bytes long. */
+export function pkcs1Encode(hash: HashAlg, digest: Buffer, k: number): Buffer {
+  const prefix = DIGEST_INFO[hash];
+  if (!prefix) throw new Error(`no DigestInfo for ${hash}`);
+  const t = Buffer.concat([prefix, digest]);
+  if (k < t.length + 11) throw new Error('modulus too short');
+  const em = Buffer.alloc(k, 0xff);
+  em[0] = 0;
+  em[1] = 1;
+  em[k - t.length - 1] = 0;
+  t.copy(em, k - t.length);
+  return em;
+}
+
+
+export function pssEncode(hash: HashAlg, digest: Buffer, modBits: number, saltLen: number): Buffer {
+  const h = HASHES[hash].node;
+  const emBits = modBits - 1;
+  const emLen = Math.ceil(emBits / 8);
+  if (emLen < digest.length + saltLen + 2) throw new Error('modulus too short');
+  const salt = randomBytes(saltLen);
+  const mHash = createHash(h).update(Buffer.alloc(8)).update(digest).update(salt).digest();
+  const db = Buffer.alloc(emLen - mHash.length - 1);
+  db[db.length - saltLen - 1] = 0x01;
+  salt.copy(db, db.length - saltLen);
+  const mask = mgf1(h, mHash, db.length);
+  for (let i = 0; i < db.length; i++) db[i] ^= mask[i];
+  db[0] &= 0xff >> (8 * emLen - emBits);
+  const em = Buffer.concat([db, mHash, Buffer.of(0xbc)]);
+  return em;
+}
+
+export function pssVerify(hash: HashAlg, digest: Buffer, em: Buffer, modBits: number, saltLen: number): boolean {
+  const h = HASHES[hash].node;
+  const hLen = HASHES[hash].size;
+  const emBits = modBits - 1;
+  const emLen = Math.ceil(emBits / 8);
+  // The raw RSA output has the modulus length; EM is its last emLen bytes.
+  if (em.length > emLen) {
+    if (em.subarray(0, em.length - emLen).some((b) => b !== 0)) return false;
+    em = em.subarray(em.length - emLen);
+  }
+  if (emLen < hLen + saltLen + 2 || em[emLen - 1] !== 0xbc) return false;
+  const db = Buffer.from(em.subarray(0, emLen - hLen - 1));
+  const mHash = em.subarray(emLen - hLen - 1, emLen - 1);
+  if ((db[0] & ~(0xff >> (8 * emLen - emBits))) !== 0) return false;
+  const mask = mgf1(h, mHash, db.length);
+  for (let i = 0; i < db.length; i++) db[i] ^= mask[i];
+  db[0] &= 0xff >> (8 * emLen - emBits);
+  const psLen = emLen - hLen - saltLen - 2;
+  for (let i = 0; i < psLen; i++) if (db[i] !== 0) return false;
+  if (db[psLen] !== 0x01) return false;
+  const salt = db.subarray(db.length - saltLen);
+  const expected = createHash(h).update(Buffer.alloc(8)).update(digest).update(salt).digest();
+  return expected.equals(mHash);
+}
