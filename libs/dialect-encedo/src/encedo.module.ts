@@ -5,6 +5,7 @@ import { CryptoController } from './crypto.controller';
 import { EncedoService } from './encedo.service';
 import { type HookHost, installHemHooks } from './http-hooks';
 import { KeymgmtController } from './keymgmt.controller';
+import { LoggerController } from './logger.controller';
 import { ENCEDO_OPTIONS, type EncedoDialectOptions } from './options';
 import { SystemController } from './system.controller';
 
@@ -24,7 +25,7 @@ export class EncedoDialectModule implements OnModuleInit {
   static forRoot(options: EncedoDialectOptions): DynamicModule {
     return {
       module: EncedoDialectModule,
-      controllers: [AuthController, SystemController, KeymgmtController, CryptoController],
+      controllers: [AuthController, SystemController, KeymgmtController, CryptoController, LoggerController],
       providers: [{ provide: ENCEDO_OPTIONS, useValue: options }, EncedoService],
     };
   }

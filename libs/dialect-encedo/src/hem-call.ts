@@ -53,6 +53,11 @@ export class HemCall {
     return err;
   }
 
+  /** The audit row of a route that ran no core operation (logger reads). */
+  succeeded(): Promise<void> {
+    return this.record('ok', this.type === null ? null : eventName(this.type, 'OK'));
+  }
+
   setKey(keyId: string): void {
     this.keyId = keyId;
   }

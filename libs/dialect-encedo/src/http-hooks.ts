@@ -83,7 +83,9 @@ export function installHemHooks(fastify: HookHost, opts: { requireTls: boolean; 
   });
   fastify.addHook('onSend', async (req, reply, payload) => {
     if (!isHemPath(req.url)) return payload;
-    reply.header('content-type', 'application/json');
+    // A log file is the one text answer of the API (notes §5); everything else is JSON.
+    const logFile = reply.statusCode < 400 && /^\/api\/logger\/[0-9a-f]{8}$/i.test(req.url.split('?', 1)[0]);
+    reply.header('content-type', logFile ? 'text/plain' : 'application/json');
     return reply.statusCode >= 400 ? '' : (payload ?? '');
   });
 }

@@ -3,6 +3,9 @@
  * `<type>/<result>` into the audit row's `event` column, e.g. `LOG_TYPE_CRYPTO_ECDH/LOG_RESULT_OK`.
  */
 export const LOG_TYPES = {
+  KEY_INIT: 0,
+  LOGGER_LIST_LOG: 9,
+  LOGGER_READ_LOG: 11,
   FAILED_SCOPE_CHECK: 12,
   AUTH_SUCCESS_INTERNAL: 13,
   KEY_GENERATION: 20,
@@ -36,4 +39,13 @@ export function resultOfStatus(status: number): LogResult {
   if (status < 300) return 'OK';
   if (status === 400 || status >= 500) return 'ERROR';
   return 'FAILED';
+}
+
+export const LOG_RESULTS: Record<LogResult, number> = { OK: 0, FAILED: 1, ERROR: 2 };
+
+/** `LOG_TYPE_<type>/LOG_RESULT_<result>` → the numbers of the HEM log line; null for other text. */
+export function parseEventName(event: string): { type: number; result: number } | null {
+  const m = /^LOG_TYPE_([A-Z0-9_]+)\/LOG_RESULT_(OK|FAILED|ERROR)$/.exec(event);
+  const type = m ? LOG_TYPES[m[1] as LogType] : undefined;
+  return m && type !== undefined ? { type, result: LOG_RESULTS[m[2] as LogResult] } : null;
 }
