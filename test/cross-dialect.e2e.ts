@@ -131,6 +131,29 @@ it('an Encedo key is used through JOSE and eHSM by its UUID, and every dialect l
   expect(hemKids.map(uuid).sort()).toEqual([...ehsmIds].sort());
 });
 
+it('RFC 4231 test case 6 (131-byte key) imported through JOSE gives the RFC HMACs through Encedo', async () => {
+  const key = Buffer.alloc(131, 0xaa);
+  const data = Buffer.from('Test Using Larger Than Block-Size Key - Hash Key First');
+  const rfc: Record<string, string> = {
+    HS256: '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54',
+    HS384: '4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c60c2ef6ab4030fe8296248df163f44952',
+    HS512: '80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598',
+  };
+  for (const [alg, mac] of Object.entries(rfc)) {
+    const { json: made } = await jose('keys', { kty: 'oct', alg, k: b64u(key) });
+    const kid = hex(made.kid);
+    const hashed = await hem.use(kid, '/api/crypto/hmac/hash', { msg: b64(data) });
+    expect([alg, hashed.status]).toEqual([alg, 200]);
+    expect(Buffer.from(hashed.body.mac, 'base64').toString('hex')).toBe(mac);
+    expect((await hem.use(kid, '/api/crypto/hmac/verify', { msg: b64(data), mac: hashed.body.mac })).status).toBe(200);
+    const wrong = Buffer.from(mac, 'hex');
+    wrong[0] ^= 1;
+    expect((await hem.use(kid, '/api/crypto/hmac/verify', { msg: b64(data), mac: b64(wrong) })).status).toBe(406);
+    // The same key through JOSE's MAC agrees.
+    expect((await jose('mac', { kid: made.kid, alg, data: b64u(data) })).json.mac).toBe(Buffer.from(mac, 'hex').toString('base64url'));
+  }
+});
+
 it('another tenant sees none of these keys through any dialect', async () => {
   const created = await ehsm('CreateKey', { keyspec: 'EH_AES_GCM_128', origin: 'EH_INTERNAL_KEY', keyusage: 'EH_KEYUSAGE_ENCRYPT_DECRYPT' });
   const r = await jose('encrypt', { kid: created.result.keyid, alg: 'dir', enc: 'A128GCM', data: 'YQ' }, otherToken);

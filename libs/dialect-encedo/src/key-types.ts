@@ -83,10 +83,16 @@ export interface EncedoAttributes {
 }
 export const encedoAttrs = (r: KeyRecord): EncedoAttributes => (r.attributes?.encedo as EncedoAttributes | undefined) ?? {};
 
+/** JOSE HMAC keys of any length (e.g. an imported 131-byte RFC 4231 key) read as their SHA2 type. */
+const JOSE_HMAC_TYPES: Record<string, HemType> = { HS256: 'SHA2-256', HS384: 'SHA2-384', HS512: 'SHA2-512' };
+
 export function typeOfRecord(r: KeyRecord): HemTypeInfo | undefined {
   const stored = encedoAttrs(r).type;
   const t = stored ? BY_TYPE.get(stored) : undefined;
-  return t && t.spec === r.spec ? t : DEFAULT_FOR_SPEC.get(r.spec);
+  if (t && t.spec === r.spec) return t;
+  const joseAlg = (r.attributes?.jose as { alg?: string } | undefined)?.alg;
+  const hmac = joseAlg && r.spec.startsWith('secret-') ? BY_TYPE.get(JOSE_HMAC_TYPES[joseAlg]) : undefined;
+  return hmac ? { ...hmac, spec: r.spec } : DEFAULT_FOR_SPEC.get(r.spec);
 }
 
 /** `mode` (notes §3) matters only for SECP keys; missing means ECDH only, as on the device. */
