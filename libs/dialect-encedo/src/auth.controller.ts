@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { verifyEjwt } from './auth/ejwt';
+import { LoginThrottle } from './auth/throttle';
 import { EncedoService } from './encedo.service';
 import { DIALECT } from './hem-call';
 import { hem } from './hem-status';
@@ -11,6 +12,8 @@ const nowS = () => Math.floor(Date.now() / 1000);
 /** Local login (notes §2.2): a challenge, then an eJWT signed with K = X25519(user, spk). */
 @Controller('api/auth')
 export class AuthController {
+  private readonly throttle = new LoginThrottle();
+
   constructor(private readonly svc: EncedoService) {}
 
   @Get('token')
@@ -22,6 +25,18 @@ export class AuthController {
   @Post('token')
   @HttpCode(200)
   async login(@Body() raw: unknown) {
+    const startedAt = Date.now();
+    try {
+      const token = await this.issue(raw);
+      this.throttle.succeeded();
+      return { token };
+    } catch (err) {
+      await this.throttle.failed(startedAt);
+      throw err;
+    }
+  }
+
+  private async issue(raw: unknown): Promise<string> {
     const claims = verifyEjwt(bodyOf(raw).auth, this.svc.identity.session);
     const now = nowS();
     // Nonce known, unexpired, unused; `aud` the current spk (a client replaying a login made for
@@ -46,6 +61,6 @@ export class AuthController {
       principal: claims.iss,
       event: eventName('AUTH_SUCCESS_INTERNAL', 'OK'),
     });
-    return { token };
+    return token;
   }
 }
