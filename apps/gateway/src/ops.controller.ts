@@ -48,6 +48,6 @@ export class OpsController {
 
   @Get('version')
   version() {
-    return VERSION;
+    return { ...VERSION, backends: [...this.kernel.backends.keys()] };
   }
 }

@@ -18,5 +18,4 @@ export const VERSION = {
   version: packageVersion(),
   node: process.version,
   dialects: ['ehsm', 'jose', 'encedo'],
-  backends: ['soft'],
 };
