@@ -122,6 +122,8 @@ it('an Encedo key is used through JOSE and eHSM by its UUID, and every dialect l
   const e = await ehsm('Sign', { keyid: id, message: b64(createHash('sha256').update('d').digest()), message_type: 'EH_DIGEST', digest_mode: 'EH_SHA_256', padding_mode: 'EH_RSA_PKCS1' });
   expect(e.code).toBe(200);
 
+  // A secret makes the tenant's default secret key: the gateway's own, so no dialect lists it.
+  expect((await ehsm('CreateSecret', { secretName: 'cross', secretData: 'value' })).code).toBe(200);
   const listed = await hem.call('GET', '/api/keymgmt/list/0/15', undefined, await hem.token('keymgmt:list'));
   const hemKids = listed.body.list.map((k: { kid: string }) => k.kid);
   const ehsmIds = (await ehsm('ListKey', {})).result.list.map((k: { keyid: string }) => k.keyid);
@@ -129,6 +131,8 @@ it('an Encedo key is used through JOSE and eHSM by its UUID, and every dialect l
   expect(ehsmIds).toContain(id);
   expect(listed.body.total).toBe(ehsmIds.length);
   expect(hemKids.map(uuid).sort()).toEqual([...ehsmIds].sort());
+  const jwks = await fetch(`${gw.url}/.well-known/jwks.json`, { headers: { authorization: `Bearer ${token}` } });
+  expect(((await jwks.json()) as { keys: unknown[] }).keys.length).toBeLessThanOrEqual(ehsmIds.length);
 });
 
 it('RFC 4231 test case 6 (131-byte key) imported through JOSE gives the RFC HMACs through Encedo', async () => {

@@ -118,7 +118,7 @@ async function run(k: Kernel, argv: string[]): Promise<unknown> {
     }
     case 'key list': {
       const t = await k.tenants.requireTenant(need(a1, 'tenant'));
-      const { keys, total } = await k.keys.list(admin(t.id));
+      const { keys, total } = await k.keys.list(admin(t.id), 0, 10000, { includeInternal: true });
       return { total, keys: keys.map(showKey) };
     }
     case 'key rehome': {

@@ -22,14 +22,20 @@ export class KeyStore {
     return row ? toRecord(row) : null;
   }
 
-  /** Live keys of a tenant (not destroyed), oldest first. */
-  async list(tenantId: string, offset = 0, limit = 10000): Promise<{ keys: KeyRecord[]; total: number }> {
+  /**
+   * Live keys of a tenant (not destroyed), oldest first. Keys the gateway keeps for itself (a
+   * tenant's default secret key, BYOK wrapping keys: attribute `internal`) are left out unless
+   * asked for, so no dialect lists what its client never made.
+   */
+  async list(tenantId: string, offset = 0, limit = 10000, includeInternal = false): Promise<{ keys: KeyRecord[]; total: number }> {
     const qb = this.repo
       .createQueryBuilder('k')
       .where('k.tenant_id = :tenantId', { tenantId })
       .andWhere("k.state <> 'destroyed'")
       .orderBy('k.created_at', 'ASC')
       .addOrderBy('k.id', 'ASC');
+    // The bag is JSON text written by JSON.stringify, so the member appears exactly like this.
+    if (!includeInternal) qb.andWhere('k.attributes NOT LIKE :internal', { internal: '%"internal":"%' });
     const [rows, total] = await qb.skip(offset).take(limit).getManyAndCount();
     return { keys: rows.map(toRecord), total };
   }

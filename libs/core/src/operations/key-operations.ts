@@ -127,8 +127,8 @@ export class KeyOperations {
     return this.lookup(ctx, keyId);
   }
 
-  async list(ctx: OpContext, offset = 0, limit = 10000): Promise<{ keys: KeyRecord[]; total: number }> {
-    return this.run(ctx, 'list', null, () => this.store.list(ctx.tenantId, offset, limit));
+  async list(ctx: OpContext, offset = 0, limit = 10000, opts: { includeInternal?: boolean } = {}): Promise<{ keys: KeyRecord[]; total: number }> {
+    return this.run(ctx, 'list', null, () => this.store.list(ctx.tenantId, offset, limit, opts.includeInternal));
   }
 
   async getPublicKey(ctx: OpContext, keyId: string): Promise<{ record: KeyRecord; spki: Buffer }> {

@@ -64,7 +64,7 @@ const deleteKey: ActionHandler = async (c) => {
 
 /** Every CMK of the app, and pending BYOK wrapping keys; not the default secret key (as upstream). */
 const deleteAllKey: ActionHandler = async (c) => {
-  const { keys } = await c.keys.list(c.op);
+  const { keys } = await c.keys.list(c.op, 0, 10000, { includeInternal: true });
   for (const k of keys) if (k.attributes?.[INTERNAL_KEY_ATTRIBUTE] !== 'secret-default') await destroyQuietly(c, k.id);
   return ok({}, MSG.nodeOk);
 };
