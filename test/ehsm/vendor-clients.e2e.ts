@@ -1,8 +1,6 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { constants, createHash, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { startGateway, type Gateway } from '../support/server';
+import { type App, PyClient, type PyRequest, type Reply } from './py-client';
 import { backendHolds, describeRefusals, noteRefusal, NOT_ON_SOFTHSM } from '../support/backend';
 
 /**
@@ -14,58 +12,7 @@ import { backendHolds, describeRefusals, noteRefusal, NOT_ON_SOFTHSM } from '../
  * vendor code itself is not needed (CI cannot fetch it).
  */
 
-interface Reply {
-  code: number;
-  message: string;
-  result: any;
-}
-type Style = 'python-sdk' | 'go' | 'rust';
-interface PyRequest {
-  action: string;
-  method?: 'GET' | 'POST';
-  path?: string;
-  style?: Style;
-  appid?: string;
-  apikey?: string;
-  payload?: unknown;
-  nonce?: unknown;
-  override?: Record<string, unknown>;
-}
-interface App {
-  appid: string;
-  apikey: string;
-}
-
-class PyClient {
-  private readonly proc: ChildProcessWithoutNullStreams;
-  private readonly waiting: Array<(line: string) => void> = [];
-  private stderr = '';
-
-  constructor(private readonly base: string) {
-    this.proc = spawn('python3', [join(__dirname, 'client.py'), '--serve'], { stdio: 'pipe' });
-    createInterface({ input: this.proc.stdout }).on('line', (line) => this.waiting.shift()?.(line));
-    this.proc.stderr.on('data', (c: Buffer) => (this.stderr += c.toString()));
-  }
-
-  async call(req: PyRequest): Promise<Reply> {
-    const line = await new Promise<string>((resolve) => {
-      this.waiting.push(resolve);
-      this.proc.stdin.write(`${JSON.stringify({ base: this.base, ...req })}\n`);
-    });
-    const out = JSON.parse(line);
-    if (out.status === 0) throw new Error(`${out.text}\n${this.stderr}`);
-    // Every vendor client reads the body whatever the status; the server never says other than 200.
-    expect(out.status).toBe(200);
-    return out.body;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.proc.once('exit', () => resolve());
-      this.proc.stdin.end();
-    });
-  }
-}
+type Style = NonNullable<PyRequest['style']>;
 
 const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64');
