@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { createECDH, createHmac, createPublicKey, verify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, startGateway, type Gateway } from '../support/server';
@@ -27,12 +27,15 @@ afterAll(async () => {
 });
 
 it('returns a verifiable log of the operations, including refusals', async () => {
-  const made = await hem.call('POST', '/api/keymgmt/create', { label: 'logged', type: 'CURVE25519' }, await hem.token('keymgmt:gen'));
+  // A P-256 key: every backend holds it (also the SoftHSM2 pass).
+  const made = await hem.call('POST', '/api/keymgmt/create', { label: 'logged', type: 'SECP256R1', mode: 'ECDH' }, await hem.token('keymgmt:gen'));
   expect(made.status).toBe(200);
-  const peer = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x!;
-  expect((await hem.use(made.body.kid, '/api/crypto/ecdh', { pubkey: b64(Buffer.from(peer, 'base64url')) })).status).toBe(200);
+  const local = createECDH('prime256v1');
+  local.generateKeys();
+  const peer = b64(local.getPublicKey(undefined, 'compressed'));
+  expect((await hem.use(made.body.kid, '/api/crypto/ecdh', { pubkey: peer })).status).toBe(200);
   // A token for another scope: 403, logged as a failed scope check.
-  expect((await hem.call('POST', '/api/crypto/ecdh', { kid: made.body.kid, pubkey: b64(Buffer.from(peer, 'base64url')) }, await hem.token('keymgmt:list'))).status).toBe(403);
+  expect((await hem.call('POST', '/api/crypto/ecdh', { kid: made.body.kid, pubkey: peer }, await hem.token('keymgmt:list'))).status).toBe(403);
 
   const token = await hem.token('logger:get');
   expect((await hem.call('GET', '/api/logger/list', undefined, await hem.token('keymgmt:gen'))).status).toBe(403);
