@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The build this file belongs to (`dist-bench/` when run by `npm run bench`). */
+export const DIST = join(__dirname, '../..');
+export const MAIN = join(DIST, 'apps/gateway/src/main.js');
+
+/** The environment of a child: this one's without KMS_* settings (the bench sets its own). */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KMS_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** Runs a node script of bench/lib to completion and parses the JSON line it prints. */
+export function runJson<T>(script: string, args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [join(__dirname, script), ...args], {
+      env: childEnv(opts.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    proc.once('error', reject);
+    proc.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}:\n${err}${out}`));
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as T);
+      } catch {
+        reject(new Error(`${script} printed no JSON:\n${out}\n${err}`));
+      }
+    });
+    proc.stdin.end(opts.stdin ?? '');
+  });
+}
+
+export interface Server {
+  url: string;
+  pid: number;
+  proc: ChildProcess;
+  /** Milliseconds from spawn to the listening line. */
+  listeningMs: number;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Spawns a server process and resolves at its `listening on <url>` line. */
+export function startServer(args: string[], env: Record<string, string>, pattern: RegExp, timeoutMs = 60000): Promise<Server> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, args, { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`server did not start in ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${out}`));
+    };
+    proc.once('exit', onExit);
+    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = pattern.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.off('exit', onExit);
+      proc.stdout!.removeAllListeners('data');
+      proc.stdout!.on('data', (c2: Buffer) => (out += c2.toString()));
+      resolve({
+        url: m[1],
+        pid: proc.pid!,
+        proc,
+        listeningMs: performance.now() - t0,
+        output: () => out,
+        stop: async () => {
+          if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+  });
+}
+
+export function startGateway(env: Record<string, string>, nodeArgs: string[] = []): Promise<Server> {
+  return startServer([...nodeArgs, MAIN], { NODE_ENV: 'production', KMS_PORT: '0', KMS_HOST: '127.0.0.1', KMS_LOG_LEVEL: 'warn', ...env }, /kms-gateway listening on (http:\/\/[\d.]+:\d+)/);
+}
+
+export function startEcho(): Promise<Server> {
+  return startServer([join(__dirname, 'echo-server.js')], { NODE_ENV: 'production' }, /echo listening on (http:\/\/[\d.]+:\d+)/);
+}
+
+/** Resident set size of a process, in MB (Linux /proc). */
+export function rssMb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

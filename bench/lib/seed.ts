@@ -1,0 +1,105 @@
+import 'reflect-metadata';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { KeyEntity, specInfo, type KeyRecord } from '@kms/core';
+import { loadConfig } from '../../apps/gateway/src/config';
+import { createKernel, createLogger } from '../../apps/gateway/src/kernel';
+
+/**
+ * Prepares a bench data directory through the kernel, before the gateway starts: tenants, their
+ * credentials (as the admin CLI issues them) and, fast, many AES-256 keys with real sealed
+ * material (the soft backend generates and seals each one) inserted in large transactions.
+ * Run as its own process with KMS_DATA_DIR set and `BENCH_SEED = {tenants, aesKeys}`; prints the
+ * credentials and the first key ids as JSON.
+ */
+export interface SeedSpec {
+  tenants: string[];
+  /** AES-256 keys (encrypt, decrypt) created in the first tenant. */
+  aesKeys: number;
+  /** How many of their ids to print (the working set of the scenarios). */
+  hot: number;
+}
+
+export interface SeededTenant {
+  id: string;
+  joseToken: string;
+  ehsm: { appid: string; apikey: string };
+  /** The Encedo user's X25519 private key (PKCS#8 DER, base64); the gateway keeps the public half. */
+  encedoUser: string;
+}
+
+export interface SeedResult {
+  tenants: Record<string, SeededTenant>;
+  hotKeys: string[];
+  seconds: number;
+}
+
+const X25519_SPKI_PREFIX = 12;
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.env.BENCH_SEED ?? '{}') as SeedSpec;
+  const started = performance.now();
+  const config = loadConfig();
+  const kernel = await createKernel(config, createLogger({ ...config, logLevel: 'warn' }, 2));
+  try {
+    const tenants: Record<string, SeededTenant> = {};
+    for (const name of spec.tenants) {
+      const t = await kernel.tenants.createTenant(name);
+      const jose = await kernel.tenants.issueBearerToken(t.id, 'bench');
+      const ehsm = await kernel.tenants.issueEhsmApp(t.id, 'bench');
+      const pair = generateKeyPairSync('x25519');
+      const iss = pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI_PREFIX).toString('base64');
+      await kernel.tenants.addCredential(t.id, 'encedo-user', iss, { label: 'bench' });
+      tenants[name] = { id: t.id, joseToken: jose.token, ehsm, encedoUser: pair.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') };
+    }
+    const owner = tenants[spec.tenants[0]].id;
+    const soft = kernel.router.byName('soft');
+    const info = specInfo('aes-256');
+    const hotKeys: string[] = [];
+    const perTx = 10000;
+    const perInsert = 500;
+    for (let done = 0; done < spec.aesKeys; ) {
+      const n = Math.min(perTx, spec.aesKeys - done);
+      const rows: KeyEntity[] = [];
+      for (let i = 0; i < n; i++) {
+        const id = randomUUID();
+        const stored = await soft.generate(id, info, { exportable: false });
+        const now = Date.now();
+        const record: KeyRecord = {
+          id,
+          tenantId: owner,
+          spec: info.spec,
+          keyClass: 'secret',
+          usages: ['encrypt', 'decrypt'],
+          state: 'enabled',
+          origin: 'generated',
+          backend: soft.name,
+          backendRef: stored.backendRef,
+          publicKey: stored.publicKey,
+          label: null,
+          exportable: false,
+          createdAt: now,
+          updatedAt: now,
+          expiresAt: null,
+          deletionAt: null,
+          attributes: {},
+          version: 1,
+        };
+        rows.push(Object.assign(new KeyEntity(), record));
+        if (hotKeys.length < spec.hot) hotKeys.push(id);
+      }
+      await kernel.ds.transaction(async (em) => {
+        for (let i = 0; i < rows.length; i += perInsert) await em.createQueryBuilder().insert().into(KeyEntity).values(rows.slice(i, i + perInsert)).execute();
+      });
+      done += n;
+    }
+    const out: SeedResult = { tenants, hotKeys, seconds: (performance.now() - started) / 1000 };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } finally {
+    await kernel.close();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`seed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
