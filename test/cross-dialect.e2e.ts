@@ -1,7 +1,8 @@
-import { createHash, createHmac, createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HemClient } from './encedo/hem-client';
+import { signedEhsmBody } from './support/ehsm-sign';
 import { cli, startGateway, type Gateway } from './support/server';
 
 /**
@@ -21,18 +22,8 @@ let otherToken: string;
 let app: { appid: string; apikey: string };
 let hem: HemClient;
 
-/** eHSM request signing as the vendor's server checks it (sorted, flattened, empty values skipped). */
-function sortStr(o: Record<string, unknown>): string {
-  return Object.keys(o)
-    .sort()
-    .filter((k) => o[k] !== undefined && o[k] !== '' && o[k] !== null)
-    .map((k) => `${k}=${typeof o[k] === 'object' ? sortStr(o[k] as Record<string, unknown>) : String(o[k])}`)
-    .join('&');
-}
 async function ehsm(action: string, payload: Record<string, unknown>, who = app) {
-  const body: Record<string, unknown> = { appid: who.appid, timestamp: String(Date.now()), nonce: b64u(Math.random().toString()), payload };
-  body.sign = createHmac('sha256', who.apikey).update(sortStr(body)).digest('base64');
-  const res = await fetch(`${gw.url}/ehsm?Action=${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${gw.url}/ehsm?Action=${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: signedEhsmBody(who, payload) });
   expect(res.status).toBe(200);
   return (await res.json()) as { code: number; message: string; result: any };
 }

@@ -21,11 +21,7 @@ beforeAll(async () => {
 }, 30000);
 afterAll(() => c.close());
 
-async function ok(path: string, body: unknown) {
-  const res = await c.call(path, body);
-  if (res.status !== 200) throw new Error(`${path} answered ${res.status} ${res.text}`);
-  return res.json;
-}
+const ok = (path: string, body: unknown) => c.ok(path, body);
 const importKey = (jwk: Record<string, unknown>, alg?: string) => ok('/v1/crypto/keys', { ...jwk, ...(alg ? { alg } : {}) });
 const split = (compact: string) => compact.split('.');
 

@@ -6,6 +6,8 @@ export interface JoseClient {
   gw: Gateway;
   token: string;
   call(path: string, body?: unknown, opts?: { method?: string; token?: string | null; raw?: string }): Promise<{ status: number; json: any; text: string }>;
+  /** A POST that must answer 200; its JSON. */
+  ok(path: string, body: unknown): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -15,7 +17,7 @@ export async function joseGateway(env: Record<string, string> = {}, tenant = 'jo
   const made = await cli(gw.dataDir, ['tenant', 'create', tenant]);
   if (made.code !== 0) throw new Error(made.stderr);
   const { token } = (await cli(gw.dataDir, ['credential', 'jose', tenant])).json;
-  return {
+  const client: JoseClient = {
     gw,
     token,
     async call(path, body, opts = {}) {
@@ -35,11 +37,17 @@ export async function joseGateway(env: Record<string, string> = {}, tenant = 'jo
       }
       return { status: res.status, json, text };
     },
+    async ok(path, body) {
+      const res = await client.call(path, body);
+      if (res.status !== 200) throw new Error(`${path} answered ${res.status} ${res.text}`);
+      return res.json;
+    },
     async close() {
       await gw.stop();
       gw.cleanup();
     },
   };
+  return client;
 }
 
 export const b64u = (b: Buffer | string) => Buffer.from(b).toString('base64url');

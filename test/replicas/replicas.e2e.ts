@@ -1,7 +1,8 @@
-import { createHmac, createPublicKey, randomBytes, verify as nodeVerify } from 'node:crypto';
+import { createPublicKey, randomBytes, verify as nodeVerify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HemClient } from '../encedo/hem-client';
+import { signedEhsmBody } from '../support/ehsm-sign';
 import { cli, startGateway, type Gateway } from '../support/server';
 import { TEST_DB, dropDatabase, ensureDatabase } from '../support/test-db';
 
@@ -32,18 +33,7 @@ describe('two replicas on one PostgreSQL database', () => {
   let token: string;
   let app: { appid: string; apikey: string };
 
-  function sortStr(o: Record<string, unknown>): string {
-    return Object.keys(o)
-      .sort()
-      .filter((k) => o[k] !== undefined && o[k] !== '' && o[k] !== null)
-      .map((k) => `${k}=${typeof o[k] === 'object' ? sortStr(o[k] as Record<string, unknown>) : String(o[k])}`)
-      .join('&');
-  }
-  function signed(payload: Record<string, unknown>, who = app): string {
-    const body: Record<string, unknown> = { appid: who.appid, timestamp: String(Date.now()), nonce: b64u(randomBytes(12)), payload };
-    body.sign = createHmac('sha256', who.apikey).update(sortStr(body)).digest('base64');
-    return JSON.stringify(body);
-  }
+  const signed = (payload: Record<string, unknown>, who = app) => signedEhsmBody(who, payload);
   async function post(gw: Gateway, action: string, body: string): Promise<Reply> {
     const res = await fetch(`${gw.url}/ehsm?Action=${action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBe(200);

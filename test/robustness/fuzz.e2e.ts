@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HemClient } from '../encedo/hem-client';
+import { signedEhsmBody } from '../support/ehsm-sign';
 import { cli, startGateway, type Gateway } from '../support/server';
 
 /**
@@ -84,15 +84,10 @@ it('JOSE routes never answer 5xx to malformed bodies', async () => {
 
 it('eHSM actions answer their envelope, never the catch-all, to malformed signed requests', async () => {
   const actions = ['CreateKey', 'Encrypt', 'Decrypt', 'GenerateDataKey', 'Sign', 'Verify', 'AsymmetricEncrypt', 'AsymmetricDecrypt', 'GetPublicKey', 'ExportDataKey', 'CreateSecret', 'GetSecretValue', 'DeleteSecret', 'ImportKeyMaterial', 'UploadQuotePolicy'];
-  const sortStr = (o: Record<string, unknown>): string =>
-    Object.keys(o).sort().filter((k) => o[k] !== undefined && o[k] !== '' && o[k] !== null && o[k] !== 0 && o[k] !== false)
-      .map((k) => `${k}=${o[k] && typeof o[k] === 'object' && !Array.isArray(o[k]) ? sortStr(o[k] as Record<string, unknown>) : String(o[k])}`).join('&');
   for (const action of actions) {
     for (let i = 0; i < 30; i++) {
       const payload = object();
-      const req: Record<string, unknown> = { appid: app.appid, timestamp: String(Date.now()), nonce: `n${i}-${rand()}`, payload };
-      req.sign = createHmac('sha256', app.apikey).update(sortStr(req)).digest('base64');
-      const res = await send(`/ehsm?Action=${action}`, JSON.stringify(req), {});
+      const res = await send(`/ehsm?Action=${action}`, signedEhsmBody(app, payload, `n${i}-${rand()}`), {});
       expect(res.status).toBe(200);
       const json = (await res.json()) as { code: number; message: string };
       expect([action, JSON.stringify(payload).slice(0, 200), json.message]).not.toEqual([action, JSON.stringify(payload).slice(0, 200), 'Server internal error, please contact the administrator.']);
