@@ -6,8 +6,8 @@
  * `eval "$(bash .ci/pg-server.sh start)"` does the same. Without a URL the run is skipped, except
  * under CI=true, where a missing PostgreSQL is a failure.
  *
- * Not in this run: suites about the SQLite files themselves (foundation: the file and restart
- * through a bare KMS_DATA_DIR; no-clear-keys: scans the SQLite files), and store-free unit tests.
+ * Not in this run: the foundation suite (the SQLite file and a restart through a bare
+ * KMS_DATA_DIR) and store-free unit tests. no-clear-keys scans the tables here instead of the files.
  */
 const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
@@ -23,7 +23,7 @@ if (!process.env.KMS_TEST_PG_URL) {
 
 const root = join(__dirname, '../..');
 const suites = ['test/replicas', 'test/ehsm', 'test/jose', 'test/encedo', 'test/cross-dialect.e2e.ts', 'test/core'];
-const args = [join(root, 'node_modules/jest/bin/jest.js'), '--runInBand', '--testPathIgnorePatterns', 'no-clear-keys', 'auth\\.spec', 'known-answers', '--', ...suites];
+const args = [join(root, 'node_modules/jest/bin/jest.js'), '--runInBand', '--testPathIgnorePatterns', 'auth\\.spec', 'known-answers', '--', ...suites];
 const started = Date.now();
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, KMS_TEST_DB: 'pg' } });
 console.log(`test:pg: ${r.status === 0 ? 'passed' : 'FAILED'} in ${Math.round((Date.now() - started) / 1000)} s`);
