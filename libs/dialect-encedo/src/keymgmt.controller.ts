@@ -17,6 +17,16 @@ function descrOf(v: unknown): string | undefined {
   return v as string;
 }
 
+/** The fields create and import share, checked in the device's order (400 on each). */
+function newKeyFields(body: ReturnType<typeof bodyOf>) {
+  const label = stringOf(body.label, 'label', LIMITS.label);
+  const t = hemType(body.type);
+  if (!t) throw hem(400, 'type');
+  const mode = optionalString(body.mode, 'mode');
+  const descr = descrOf(body.descr);
+  return { label, t, mode, descr };
+}
+
 /** The HEM-visible keys of the caller's tenant, oldest first (keys of every dialect). */
 function visible(keys: KeyRecord[]): Array<{ r: KeyRecord; type: NonNullable<ReturnType<typeof typeOfRecord>> }> {
   return keys.flatMap((r) => {
@@ -45,11 +55,7 @@ export class KeymgmtController {
     return call.run(async () => {
       await call.requireScope(ROUTE_SCOPES.create);
       const body = bodyOf(raw);
-      const label = stringOf(body.label, 'label', LIMITS.label);
-      const t = hemType(body.type);
-      if (!t) throw hem(400, 'type');
-      const mode = optionalString(body.mode, 'mode');
-      const descr = descrOf(body.descr);
+      const { label, t, mode, descr } = newKeyFields(body);
       if (!isKnownSpec(t.spec)) throw hem(406, `${t.type} is not available`);
       const attrs: EncedoAttributes = { type: t.type, mode, label, descr };
       const rec = await this.svc.keys.create(call.ctx(), { spec: t.spec, usages: usagesFor(t, mode, false), label, attributes: { encedo: attrs } });
@@ -64,11 +70,7 @@ export class KeymgmtController {
     return call.run(async () => {
       await call.requireScope(ROUTE_SCOPES.import);
       const body = bodyOf(raw);
-      const label = stringOf(body.label, 'label', LIMITS.label);
-      const t = hemType(body.type);
-      if (!t) throw hem(400, 'type');
-      const mode = optionalString(body.mode, 'mode');
-      const descr = descrOf(body.descr);
+      const { label, t, mode, descr } = newKeyFields(body);
       const pub = decodeB64(body.pubkey, 'pubkey', { max: 4096 });
       if (!t.importable || !isKnownSpec(t.spec)) throw hem(406, `${t.type} cannot be imported`);
       const spki = spkiFromHem(t, pub);
