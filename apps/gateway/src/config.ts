@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { RoutingRule } from '@kms/core';
@@ -25,6 +26,7 @@ export interface GatewayConfig {
   sharedState: 'auto' | 'memory' | 'database';
   auditMaxBatch: number;
   bodyLimit: number;
+  workers: number;
   defaultBackend: string;
   routing: RoutingRule[];
   pkcs11Module: string | null;
@@ -96,6 +98,7 @@ const urlPath = (v: Raw) => {
   if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(p)) throw new Error('must be a URL path such as /legacy/ehsm');
   return p;
 };
+const workers = (v: Raw) => (String(v).trim() === 'auto' ? availableParallelism() : int(1, 64)(v));
 const rules = (v: Raw) => {
   const list = typeof v === 'string' ? JSON.parse(v) : v;
   if (!Array.isArray(list)) throw new Error('must be a list of rules');
@@ -112,6 +115,7 @@ export const SETTINGS: Setting[] = [
   { key: 'host', env: 'KMS_HOST', yaml: 'http.host', doc: 'Address to listen on', def: () => '127.0.0.1', parse: str },
   { key: 'port', env: 'KMS_PORT', yaml: 'http.port', doc: 'TCP port (0 picks a free one)', def: () => 8080, parse: int(0, 65535) },
   { key: 'bodyLimit', env: 'KMS_BODY_LIMIT', yaml: 'http.bodyLimit', doc: 'Largest request body, bytes', def: () => 4194304, parse: int(1024, 64 * 1048576) },
+  { key: 'workers', env: 'KMS_WORKERS', yaml: 'http.workers', doc: 'Gateway processes serving the port (`auto` = one per CPU); more than one share replay protection, login challenges and cache invalidations through the primary process', def: () => 1, parse: workers },
   { key: 'dataDir', env: 'KMS_DATA_DIR', yaml: 'dataDir', doc: 'Directory for the SQLite file and the master key file', def: () => resolve('./data'), parse: (v) => resolve(str(v)) },
   { key: 'dbUrl', env: 'KMS_DB_URL', yaml: 'db.url', doc: '`sqlite:<path>` or `postgres://user:pass@host:port/db`', def: (c) => `sqlite:${c.dataDir}/kms.sqlite`, parse: str },
   { key: 'masterKeyFile', env: 'KMS_MASTER_KEY_FILE', yaml: 'masterKey.file', doc: 'Master key file, created (mode 0600) on first start', def: (c) => `${c.dataDir}/master.key`, parse: str },

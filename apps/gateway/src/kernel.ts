@@ -3,6 +3,8 @@ import type { DataSource } from 'typeorm';
 import {
   AuditReader,
   AuditWriter,
+  IpcChangeFeed,
+  IpcOnceTokens,
   BackendRouter,
   KeyCache,
   KeyOperations,
@@ -18,6 +20,8 @@ import {
   openDataSource,
   type ChangeFeed,
   type CryptoBackend,
+  type IpcPort,
+  type OnceTokens,
 } from '@kms/core';
 import { SoftBackend } from '@kms/backend-soft';
 import { Pkcs11Backend } from '@kms/backend-pkcs11';
@@ -44,11 +48,11 @@ export interface Kernel {
   quotePolicies: QuotePolicyService;
   router: BackendRouter;
   backends: Map<string, CryptoBackend>;
-  /** Single-use tokens in the store (shared eHSM replay guard and Encedo challenges). */
-  once: OnceStore;
-  /** Whether dialect state that replicas must share lives in the store (KMS_SHARED_STATE). */
+  /** Single-use tokens shared by every process (eHSM replay guard, Encedo challenges): in the store, or in the primary's memory. */
+  once: OnceTokens;
+  /** Whether dialect state lives outside this process: in the store (KMS_SHARED_STATE) or with the primary (KMS_WORKERS > 1). */
   sharedState: boolean;
-  /** Cache invalidations to and from the other processes on the store (PostgreSQL LISTEN/NOTIFY). */
+  /** Cache invalidations to and from the other processes (PostgreSQL LISTEN/NOTIFY, or the primary's relay). */
   changes: ChangeFeed;
   close(): Promise<void>;
 }
@@ -70,7 +74,11 @@ export function createLogger(config: GatewayConfig, fd: 1 | 2 = 1): Logger {
   );
 }
 
-export async function createKernel(config: GatewayConfig, log = createLogger(config)): Promise<Kernel> {
+/**
+ * `ipc`: this process is one worker of a multi-process gateway (KMS_WORKERS), and this is its
+ * channel to the primary, which holds the single-use tokens of all workers and relays changes.
+ */
+export async function createKernel(config: GatewayConfig, log = createLogger(config), ipc: IpcPort | null = null): Promise<Kernel> {
   const pkcs11 = config.pkcs11Module
     ? new Pkcs11Backend({
         module: config.pkcs11Module,
@@ -137,17 +145,23 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
     secrets.purgeDue().catch((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'secret purge failed'));
   }, SECRET_SWEEP_MS);
   sweep.unref();
-  // Several replicas (issue 8): shared single-use state, and cache invalidation across processes.
+  // Several replicas (issue 8) or several workers: shared single-use state, and cache
+  // invalidation across processes. Replicas share through the store; the workers of one gateway
+  // on SQLite through their primary, which answers from memory without a write per request.
   const postgres = ds.options.type === 'postgres';
-  const sharedState = config.sharedState === 'database' || (config.sharedState === 'auto' && postgres);
-  const once = new OnceStore(ds);
+  const inStore = config.sharedState === 'database' || (config.sharedState === 'auto' && postgres);
+  const sharedState = inStore || ipc !== null;
+  const onceIpc = !inStore && ipc ? new IpcOnceTokens(ipc) : null;
+  const once: OnceTokens = onceIpc ?? new OnceStore(ds);
   const onceSweep = setInterval(() => {
-    if (sharedState) once.sweep().catch((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'single-use token sweep failed'));
+    if (inStore) once.sweep().catch((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'single-use token sweep failed'));
   }, ONCE_SWEEP_MS);
   onceSweep.unref();
   const changes: ChangeFeed = postgres
     ? new PgChangeFeed(ds, config.dbUrl, (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'change feed: falling back to the cache TTL'))
-    : new NoChangeFeed();
+    : ipc
+      ? new IpcChangeFeed(ipc)
+      : new NoChangeFeed();
   keyStore.onChanged = (id) => void changes.publish({ kind: 'key', id });
   tenants.onRevoked = (kind, lookup) => void changes.publish({ kind: 'credential', credentialKind: kind, lookup });
   try {
@@ -184,6 +198,7 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
       clearInterval(sweep);
       clearInterval(onceSweep);
       await changes.close();
+      onceIpc?.close();
       await audit.close();
       for (const b of backends.values()) await b.close();
       await ds.destroy();

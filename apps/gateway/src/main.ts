@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
+import { parentPort } from '@kms/core';
+import { runPrimary } from './cluster';
 import { ConfigError, loadConfig } from './config';
 import { createKernel, createLogger } from './kernel';
 import { startServer } from './server';
@@ -15,9 +18,12 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config);
+  if (cluster.isPrimary && config.workers > 1) return runPrimary(config, log);
+  // A worker of a multi-process gateway shares single-use state through its primary.
+  const ipc = cluster.isWorker ? parentPort() : null;
   let kernel;
   try {
-    kernel = await createKernel(config, log);
+    kernel = await createKernel(config, log, ipc);
   } catch (err) {
     const msg = err instanceof ConfigError ? `bad configuration: ${err.message}` : `cannot start: ${(err as Error).message}`;
     log.fatal(msg);
@@ -28,13 +34,17 @@ async function main(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const keys = await kernel.keyStore.count();
-  log.info({ url: `http://${config.host}:${port}`, store: config.dbUrl.replace(/\/\/[^@]*@/, '//***@'), keys }, 'kms-gateway listening');
-  // A parseable line for tests and scripts that start the gateway on port 0.
-  process.stdout.write(`kms-gateway listening on http://${config.host}:${port}\n`);
+  log.info({ url: `http://${config.host}:${port}`, store: config.dbUrl.replace(/\/\/[^@]*@/, '//***@'), keys, ...(ipc ? { worker: cluster.worker?.id } : {}) }, 'kms-gateway listening');
+  // A parseable line for tests and scripts that start the gateway on port 0 (the primary prints
+  // it for its workers once they all listen).
+  if (!ipc) process.stdout.write(`kms-gateway listening on http://${config.host}:${port}\n`);
   if ((await kernel.tenants.listTenants()).length === 0) {
     log.info('no tenants yet: create one and a credential with `npm run cli -- tenant create demo` then `npm run cli -- credential ehsm demo` (or `jose`)');
   }
+  let stopping = false;
   const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'shutting down');
     await app.close();
     await kernel.close();
@@ -42,6 +52,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  // The primary is gone: no connection can reach this worker any more.
+  if (ipc) process.once('disconnect', () => void stop('primary gone'));
 }
 
 void main().catch((err) => {

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { KmsMetrics } from '@kms/core';
@@ -13,9 +14,10 @@ export class OpsController {
     private readonly metrics: KmsMetrics,
   ) {}
 
+  /** With KMS_WORKERS > 1, which worker answered (connections are spread over them). */
   @Get('health/live')
   live() {
-    return { status: 'ok' };
+    return cluster.isWorker ? { status: 'ok', worker: cluster.worker!.id } : { status: 'ok' };
   }
 
   @Get('health/ready')

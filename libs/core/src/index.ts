@@ -25,5 +25,8 @@ export * from './attestation/quote-policy-service';
 export * from './store/entities/once-token.entity';
 export * from './store/db-errors';
 export * from './shared/once-store';
+export * from './shared/once-tokens';
+export * from './shared/memory-once';
+export * from './shared/ipc';
 export * from './shared/change-feed';
 export * from './crypto/rsa-padding';

@@ -1,6 +1,7 @@
 import { type DataSource, LessThanOrEqual, MoreThan, type Repository } from 'typeorm';
 import { isUniqueViolation } from '../store/db-errors';
 import { OnceTokenEntity } from '../store/entities/once-token.entity';
+import type { OnceTokens } from './once-tokens';
 
 /**
  * Single-use tokens in the shared store (`once_tokens`), for state that every replica must agree
@@ -9,7 +10,7 @@ import { OnceTokenEntity } from '../store/entities/once-token.entity';
  * same moment exactly one wins; a take is a DELETE, so a token is taken at most once. Expired rows
  * do not count and are swept by `sweep()` (the kernel runs it periodically).
  */
-export class OnceStore {
+export class OnceStore implements OnceTokens {
   private readonly repo: Repository<OnceTokenEntity>;
 
   constructor(

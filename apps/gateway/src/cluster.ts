@@ -1,0 +1,94 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { MemoryOnceTokens, answerOnce, childPort, type IpcPort } from '@kms/core';
+import type { GatewayConfig } from './config';
+
+/** How often the primary forgets expired single-use tokens. */
+const SWEEP_MS = 60 * 1000;
+/** A worker that dies after start-up is replaced after this pause (no tight crash loop). */
+const RESTART_MS = 1000;
+/** Workers still running this long after SIGTERM are killed. */
+const STOP_GRACE_MS = 10 * 1000;
+
+/**
+ * The primary of a multi-process gateway (KMS_WORKERS > 1). It serves no HTTP and holds no key:
+ * node:cluster hands each incoming connection to the next worker, and the primary keeps what
+ * the workers must agree on — the single-use tokens (eHSM replay protection, Encedo challenges)
+ * in memory, answering each worker's question in order — and relays every cache invalidation a
+ * worker publishes to the others. The first worker starts alone, so that it creates the master
+ * key and migrates the store before the others open them.
+ */
+export async function runPrimary(config: GatewayConfig, log: Logger): Promise<void> {
+  const tokens = new MemoryOnceTokens();
+  const sweep = setInterval(() => tokens.sweepNow(), SWEEP_MS);
+  sweep.unref();
+  const ports = new Map<Worker, IpcPort>();
+  let stopping = false;
+
+  const fork = () =>
+    new Promise<number>((resolve, reject) => {
+      const worker = cluster.fork();
+      const port = childPort(worker);
+      let listening = false;
+      // A message to a worker that just died must not take the primary down with it.
+      worker.on('error', (err) => log.warn({ worker: worker.id, err: err.message }, 'worker channel error'));
+      port.listen((m) => {
+        if (m.t === 'kms.once') answerOnce(tokens, port, m);
+        else if (m.t === 'kms.change') for (const [other, p] of ports) if (other !== worker && other.isConnected()) p.send(m);
+      });
+      ports.set(worker, port);
+      worker.once('listening', (address) => {
+        listening = true;
+        resolve(address.port);
+      });
+      worker.once('exit', (code, signal) => {
+        ports.delete(worker);
+        if (!listening) return reject(new WorkerFailed(code ?? 1));
+        if (stopping) return;
+        log.error({ worker: worker.id, code, signal }, 'worker died; starting another');
+        setTimeout(() => void fork().catch((err) => log.error({ err: (err as Error).message }, 'replacement worker failed to start')), RESTART_MS).unref();
+      });
+    });
+
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down the workers');
+    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
+    await Promise.all(
+      alive.map(
+        (w) =>
+          new Promise<void>((done) => {
+            const kill = setTimeout(() => w.process.kill('SIGKILL'), STOP_GRACE_MS);
+            w.once('exit', () => {
+              clearTimeout(kill);
+              done();
+            });
+            w.process.kill('SIGTERM');
+          }),
+      ),
+    );
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+
+  let port: number;
+  try {
+    port = await fork();
+    await Promise.all(Array.from({ length: config.workers - 1 }, () => fork()));
+  } catch (err) {
+    // The worker printed why it could not start; the others (if any) go with it.
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    process.exit(err instanceof WorkerFailed ? err.code : 1);
+  }
+  log.info({ url: `http://${config.host}:${port}`, workers: config.workers }, 'kms-gateway listening');
+  process.stdout.write(`kms-gateway listening on http://${config.host}:${port} (${config.workers} workers)\n`);
+}
+
+class WorkerFailed extends Error {
+  constructor(readonly code: number) {
+    super(`worker exited with ${code}`);
+  }
+}
