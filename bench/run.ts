@@ -2,19 +2,19 @@ import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AuditReader, openDataSource } from '@kms/core';
 import type { DataSource } from 'typeorm';
 import { Hem, ehsm, jose, ready } from './lib/clients';
-import { DIST, rssMb, runJson, sleep, startEcho, startGateway, type Server } from './lib/procs';
+import { DIST, cpuSeconds, rssMb, runJson, sleep, startEcho, startGateway, type Server } from './lib/procs';
 import type { RawOp } from './lib/raw-crypto';
 import type { SeedResult } from './lib/seed';
 import type { LoadItem, LoadResult, LoadSpec } from './lib/wire';
 
 /**
  * `npm run bench [-- --quick] [--connections N] [--duration S] [--warmup S] [--keys N]
- *  [--only id,id] [--no-hsm] [--profile DIR] [--verbose]`
+ *  [--only id,id] [--no-hsm] [--workers N|auto] [--profile DIR] [--verbose]`
  *
  * Starts the built gateway (production mode, logs at warn, fresh data dir, loopback port 0) and,
  * in the same run, the limits each scenario is compared with: a bare Fastify echo (HTTP), a
@@ -40,6 +40,8 @@ const BIG_STORE = Number(option('keys') ?? 100_000);
 const HOT_KEYS = 100;
 const ONLY = option('only')?.split(',');
 const PROFILE_DIR = option('profile');
+/** KMS_WORKERS of the gateway under test: one process per core by default, as deployed for speed. */
+const WORKERS = option('workers') ?? 'auto';
 
 type Limit = { kind: 'http' } | { kind: 'crypto'; op: RawOp } | { kind: 'pkcs11' };
 
@@ -72,6 +74,8 @@ interface Row {
   auditOk?: boolean;
   failures?: string[];
   note?: string;
+  /** Cores the gateway (all its processes) and the load generator used during the measured run. */
+  cores?: { gateway: number; load: number };
 }
 
 const rows: Row[] = [];
@@ -97,14 +101,16 @@ async function settledCount(reader: AuditReader): Promise<number> {
 }
 
 /** Warm-up for a while, then exactly `rate x MEASURE_S` requests, all answered. */
-async function measure(url: string, items: LoadItem[], opts: { checkEhsmBody?: boolean; reader?: AuditReader; rate?: number } = {}) {
+async function measure(url: string, items: LoadItem[], opts: { checkEhsmBody?: boolean; reader?: AuditReader; rate?: number; pid?: number } = {}) {
   const warm = await load({ url, items, durationS: WARM_S, checkEhsmBody: opts.checkEhsmBody, rate: opts.rate });
   const before = opts.reader ? await settledCount(opts.reader) : 0;
   const perSecond = opts.rate ?? Math.max(warm.rps, 1);
   const amount = Math.max(CONNECTIONS * 4, Math.round(perSecond * MEASURE_S));
+  const cpu0 = opts.pid ? cpuSeconds(opts.pid) : 0;
   const res = await load({ url, items, amount, checkEhsmBody: opts.checkEhsmBody, rate: opts.rate });
+  const serverCores = opts.pid ? (cpuSeconds(opts.pid) - cpu0) / res.seconds : NaN;
   const after = opts.reader ? await opts.reader.count() : 0;
-  return { res, auditRows: after - before };
+  return { res, auditRows: after - before, cores: { gateway: serverCores, load: res.loadCores } };
 }
 
 async function httpLimit(echo: Server, items: LoadItem[]): Promise<number> {
@@ -123,8 +129,9 @@ interface Hsm {
   dir: string;
 }
 
-/** Threads the gateway's PKCS#11 calls run on: libuv's pool, bounded by the session pool. */
-const HSM_THREADS = Math.min(Number(process.env.UV_THREADPOOL_SIZE ?? 4), 8);
+/** Threads the gateway's PKCS#11 calls run on: libuv's pool (bounded by the session pool) in each worker. */
+const WORKER_COUNT = WORKERS === 'auto' ? availableParallelism() : Number(WORKERS);
+const HSM_THREADS = Math.min(Number(process.env.UV_THREADPOOL_SIZE ?? 4), 8) * WORKER_COUNT;
 
 async function pkcs11Limit(hsm: Hsm): Promise<number> {
   const r = await runJson<{ rate: number }>('raw-pkcs11.js', [], {
@@ -160,7 +167,7 @@ async function runScenario(gw: Server, reader: AuditReader, echo: Server, hsm: H
   else if (sc.limit.kind === 'crypto') limitRps = await cryptoLimit(sc.limit.op);
   else limitRps = await pkcs11Limit(hsm!);
   log(`${sc.id}: gateway`);
-  const { res, auditRows } = await measure(gw.url, sc.items, { reader, checkEhsmBody: sc.checkEhsmBody });
+  const { res, auditRows, cores } = await measure(gw.url, sc.items, { reader, checkEhsmBody: sc.checkEhsmBody, pid: gw.pid });
   const expected = res.answered * sc.auditPerRequest;
   const failures: string[] = [];
   if (auditRows !== expected) failures.push(`audit rows ${auditRows} != ${expected} expected for ${res.answered} answered requests`);
@@ -186,8 +193,9 @@ async function runScenario(gw: Server, reader: AuditReader, echo: Server, hsm: H
     auditExpected: expected,
     auditOk: auditRows === expected,
     failures,
+    cores,
   };
-  log(`${sc.id}: ${res.rps.toFixed(0)} req/s (limit ${limitRps.toFixed(0)}), p99 ${res.p99} ms, audit ${auditRows}/${expected}${failures.length ? ` FAIL: ${failures.join('; ')}` : ''}`);
+  log(`${sc.id}: ${res.rps.toFixed(0)} req/s (limit ${limitRps.toFixed(0)}), p99 ${res.p99} ms, cores gateway ${cores.gateway.toFixed(2)} load ${cores.load.toFixed(2)}, audit ${auditRows}/${expected}${failures.length ? ` FAIL: ${failures.join('; ')}` : ''}`);
   return row;
 }
 
@@ -232,7 +240,7 @@ async function main(): Promise<void> {
       ? { SOFTHSM2_CONF: hsm.conf, KMS_PKCS11_MODULE: hsm.module, KMS_PKCS11_TOKEN_LABEL: hsm.label, KMS_PKCS11_PIN: hsm.pin, KMS_ROUTING_RULES: JSON.stringify([{ tenant: seed.tenants.hsm.id, backend: 'pkcs11' }]) }
       : {};
     const profArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : [];
-    const gw = await startGateway({ KMS_DATA_DIR: dataDir, ...p11Env }, profArgs);
+    const gw = await startGateway({ KMS_DATA_DIR: dataDir, KMS_WORKERS: WORKERS, ...p11Env }, profArgs);
     servers.push(gw);
     const echo = await startEcho();
     servers.push(echo);
@@ -343,7 +351,7 @@ async function main(): Promise<void> {
         // Latency at half of the maximum the gateway just reached.
         const rate = Math.max(1, Math.round(row.rps! / 2));
         log(`hsm-es256: p99 at ${rate} req/s`);
-        const { res, auditRows } = await measure(gw.url, sc.items, { reader, rate });
+        const { res, auditRows, cores } = await measure(gw.url, sc.items, { reader, rate, pid: gw.pid });
         const ok = auditRows === res.answered && !res.non2xx && !res.errors;
         if (!ok) failed = true;
         rows.push({
@@ -362,6 +370,7 @@ async function main(): Promise<void> {
           auditExpected: res.answered,
           auditOk: auditRows === res.answered,
           failures: ok ? [] : [`audit ${auditRows}/${res.answered}, non-2xx ${res.non2xx}, errors ${res.errors}`],
+          cores,
         });
       }
       if (sc === mixed) {
@@ -388,7 +397,7 @@ async function main(): Promise<void> {
       extra.seedSeconds = big.seconds;
       log(`seeded in ${big.seconds.toFixed(1)} s; starting the gateway on it`);
       const t0 = performance.now();
-      const bgw = await startGateway({ KMS_DATA_DIR: bigDir }, profArgs);
+      const bgw = await startGateway({ KMS_DATA_DIR: bigDir, KMS_WORKERS: WORKERS }, profArgs);
       servers.push(bgw);
       while (!(await ready(bgw.url))) await sleep(10);
       const readyMs = performance.now() - t0;
@@ -429,13 +438,13 @@ async function main(): Promise<void> {
   const table = formatTable(rows);
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${release()}, Node ${process.version}`;
   process.stdout.write(`\n${machine}; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}\n`);
-  process.stdout.write(`${CONNECTIONS} connections, ${MEASURE_S} s per scenario after ${WARM_S} s warm-up${QUICK ? ' (quick)' : ''}\n\n${table}\n`);
+  process.stdout.write(`gateway KMS_WORKERS=${WORKERS}; ${CONNECTIONS} connections, ${MEASURE_S} s per scenario after ${WARM_S} s warm-up${QUICK ? ' (quick)' : ''}\n\n${table}\n`);
   const result = {
     date: startedAt.toISOString(),
     quick: QUICK,
     machine,
     loadAverage: { before: loadBefore, after: loadAfter },
-    settings: { connections: CONNECTIONS, warmupS: WARM_S, measureS: MEASURE_S, rawS: RAW_S, hsmThreads: HSM_THREADS, bigStore: BIG_STORE, hotKeys: HOT_KEYS },
+    settings: { workers: WORKERS, connections: CONNECTIONS, warmupS: WARM_S, measureS: MEASURE_S, rawS: RAW_S, hsmThreads: HSM_THREADS, bigStore: BIG_STORE, hotKeys: HOT_KEYS },
     rows,
     extra,
   };
@@ -453,7 +462,7 @@ async function main(): Promise<void> {
 
 function formatTable(rs: Row[]): string {
   const fmt = (n: number | null | undefined, d = 0) => (n === null || n === undefined ? '' : n.toFixed(d));
-  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'limit', 'limit req/s', 'ratio', 'target', 'result', 'audit'];
+  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'limit', 'limit req/s', 'ratio', 'target', 'result', 'cores gw+load', 'audit'];
   const body = rs.map((r) => [
     r.title,
     r.note && r.rps === null ? r.note : fmt(r.rps),
@@ -464,6 +473,7 @@ function formatTable(rs: Row[]): string {
     r.ratio === null ? '' : r.limitKind.startsWith('node:crypto') ? `${r.ratio.toFixed(2)}x` : `${(r.ratio * 100).toFixed(0)}%`,
     r.target,
     r.pass === null ? '' : r.pass ? 'met' : 'MISSED',
+    r.cores ? `${r.cores.gateway.toFixed(2)}+${r.cores.load.toFixed(2)}` : '',
     r.auditRows === undefined ? '' : r.auditOk ? `${r.auditRows} = ${r.auditExpected}` : `${r.auditRows} != ${r.auditExpected}`,
   ]);
   const lines = [head, head.map(() => '---'), ...body].map((c) => `| ${c.join(' | ')} |`);

@@ -74,6 +74,7 @@ async function main(): Promise<void> {
       },
     ],
   };
+  const cpu0 = process.cpuUsage();
   const res = await new Promise<AutocannonResult>((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
   const seconds = (new Date(res.finish).getTime() - new Date(res.start).getTime()) / 1000;
   const statusCodes = Object.fromEntries(Object.entries(res.statusCodeStats).map(([k, v]) => [k, v.count]));
@@ -92,6 +93,10 @@ async function main(): Promise<void> {
     p99: res.latency.p99,
     max: res.latency.max,
     statusCodes,
+    loadCores: (() => {
+      const c = process.cpuUsage(cpu0);
+      return (c.user + c.system) / 1e6 / seconds;
+    })(),
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }

@@ -56,6 +56,8 @@ export interface LoadResult {
   p99: number;
   max: number;
   statusCodes: Record<string, number>;
+  /** Cores the load generator itself used meanwhile (it shares the machine with the server). */
+  loadCores: number;
 }
 
 /**

@@ -22,7 +22,7 @@ if (!process.env.KMS_TEST_PG_URL) {
 }
 
 const root = join(__dirname, '../..');
-const suites = ['test/replicas', 'test/ehsm', 'test/jose', 'test/encedo', 'test/cross-dialect.e2e.ts', 'test/core'];
+const suites = ['test/replicas', 'test/ehsm', 'test/jose', 'test/encedo', 'test/cross-dialect.e2e.ts', 'test/cluster.e2e.ts', 'test/core'];
 const args = [join(root, 'node_modules/jest/bin/jest.js'), '--runInBand', '--testPathIgnorePatterns', 'auth\\.spec', 'known-answers', '--', ...suites];
 const started = Date.now();
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, KMS_TEST_DB: 'pg' } });
