@@ -3,6 +3,7 @@ import * as pkcs11js from 'pkcs11js';
 import {
   DIGEST_INFO,
   HASHES,
+  randomIv,
   cryptoFailure,
   oaepUnpad,
   pkcs1v15ImplicitUnpad,
@@ -442,7 +443,7 @@ export class Pkcs11Backend implements CryptoBackend {
     const key = loaded as P11Key;
     if (p.alg !== 'AES-GCM') throw unsupported(`${p.alg} is not available on the pkcs11 backend`);
     this.need('AES-GCM', key.ref.spec.bits);
-    const iv = p.iv ?? randomBytes(12);
+    const iv = p.iv ?? randomIv(12);
     const p11 = this.module;
     const out = await this.onKey(key, async (s) => {
       p11.C_EncryptInit(s, gcm(iv, p.aad), key.handle);

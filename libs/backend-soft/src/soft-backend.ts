@@ -20,6 +20,7 @@ import {
   pkcs1Encode,
   pssEncode,
   pssVerify,
+  randomIv,
   aesGcmDecrypt,
   aesGcmEncrypt,
   aesCbcDecrypt,
@@ -170,21 +171,22 @@ export class SoftBackend implements CryptoBackend {
     const secret = secretOf(key);
     switch (p.alg) {
       case 'AES-GCM': {
-        const iv = p.iv ?? randomBytes(12);
-        return { iv, ...aesGcmEncrypt(secret, iv, p.plaintext, p.aad) };
+        const iv = p.iv ?? randomIv(12);
+        const { ciphertext, tag } = aesGcmEncrypt(secret, iv, p.plaintext, p.aad);
+        return { iv, ciphertext, tag };
       }
       case 'AES-CBC-HMAC-SHA2': {
-        const iv = p.iv ?? randomBytes(16);
+        const iv = p.iv ?? randomIv(16);
         return { iv, ...cbcHmacEncrypt(secret, iv, p.plaintext, p.aad) };
       }
       case 'SM4-CBC':
       case 'SM4-CTR': {
-        const iv = p.iv ?? randomBytes(16);
+        const iv = p.iv ?? randomIv(16);
         const c = createCipheriv(p.alg.toLowerCase(), secret, iv);
         return { ciphertext: Buffer.concat([c.update(p.plaintext), c.final()]), iv, tag: Buffer.alloc(0) };
       }
       case 'AES-CBC': {
-        const iv = p.iv ?? randomBytes(16);
+        const iv = p.iv ?? randomIv(16);
         return { ciphertext: aesCbcEncrypt(secret, iv, p.plaintext), iv, tag: Buffer.alloc(0) };
       }
       case 'AES-ECB':

@@ -28,8 +28,19 @@ export interface SignStringOptions {
  */
 export function acceptedSignStrings(params: Record<string, unknown>): string[] {
   const canonical = signString(params);
+  // The variant differs only where some value is '': most requests have none, and a scan is
+  // cheaper than building the string a second time on every signed request.
+  if (!hasEmptyString(params)) return [canonical];
   const kept = signString(params, { keepEmptyStrings: true });
   return kept === canonical ? [canonical] : [canonical, kept];
+}
+
+/** Whether an empty string appears anywhere in the value (objects and arrays searched). */
+function hasEmptyString(v: unknown): boolean {
+  if (v === '') return true;
+  if (v === null || typeof v !== 'object') return false;
+  for (const x of Object.values(v)) if (hasEmptyString(x)) return true;
+  return false;
 }
 
 /** `v == ''` or `v == null` in JavaScript, for the values JSON can carry. */

@@ -1,6 +1,6 @@
-import { type CipherGCM, type DecipherGCM, createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { type CipherGCM, type DecipherGCM, createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
-import { HASHES, hexToUuid, type HashAlg, type KeyRecord } from '@kms/core';
+import { HASHES, hexToUuid, randomIv, type HashAlg, type KeyRecord } from '@kms/core';
 import { EXDSA_ALGS, HEM_HASHES, cipherAlg } from './algorithms';
 import { useScope } from './auth/scopes';
 import { EncedoService } from './encedo.service';
@@ -149,7 +149,7 @@ export class CryptoController {
       const { mode, msg, aad, ecdhKey } = await this.cipher(k);
       if (mode === 'ECB' && msg.length % 16 !== 0) throw hem(400, 'ECB input must be 16-aligned');
       // The device picks a random 16-byte IV/nonce itself (notes §4); the core accepts 16-byte GCM IVs.
-      const iv = mode === 'ECB' ? undefined : randomBytes(16);
+      const iv = mode === 'ECB' ? undefined : randomIv(16);
       const r = ecdhKey
         ? aesLocal('encrypt', ecdhKey, mode, msg, iv, aad)
         : await this.svc.keys.encrypt(k.call.ctx(), k.uuid, { alg: `AES-${mode}`, plaintext: msg, iv, aad });

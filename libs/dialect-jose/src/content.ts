@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { aesGcmDecrypt, aesGcmEncrypt, cbcHmacDecrypt, cbcHmacEncrypt } from '@kms/core';
+import { aesGcmDecrypt, aesGcmEncrypt, cbcHmacDecrypt, cbcHmacEncrypt, randomIv } from '@kms/core';
 import type { JweEnc } from './algorithms';
 
 /**
@@ -7,7 +6,7 @@ import type { JweEnc } from './algorithms';
  * this request; stored keys go through the core instead (the `dir` path).
  */
 export function encryptContent(enc: JweEnc, cek: Buffer, plaintext: Buffer, aad: Buffer) {
-  const iv = randomBytes(enc.ivBytes);
+  const iv = randomIv(enc.ivBytes);
   const out = enc.core === 'AES-GCM' ? aesGcmEncrypt(cek, iv, plaintext, aad) : cbcHmacEncrypt(cek, iv, plaintext, aad);
   return { iv, ...out };
 }

@@ -34,14 +34,15 @@ export async function encrypt(keys: KeyOperations, ctx: OpContext, b: Body) {
     const out = cek
       ? encryptContent(enc, cek, data, aad)
       : await keys.encrypt(ctx, key.id, { alg: enc.core, plaintext: data, aad });
-    return {
+    const jwe: Record<string, string> = {
       protected: protectedB64,
       encrypted_key: b64url(encryptedKey),
       iv: b64url(out.iv),
       ciphertext: b64url(out.ciphertext),
       tag: b64url(out.tag),
-      ...(aadB64 !== undefined ? { aad: aadB64 } : {}),
     };
+    if (aadB64 !== undefined) jwe.aad = aadB64;
+    return jwe;
   };
 
   switch (mode.kind) {

@@ -78,20 +78,21 @@ export class AuditWriter {
   }
 
   /**
-   * The batch as plain multi-row INSERTs built once from the entity's metadata (column names,
-   * value transformers, the driver's placeholders). On SQLite they go through a connection of the
-   * audit's own with prepared statements (SqliteAuditSink); elsewhere through TypeORM in one
-   * transaction. The query builder and three statements per batch cost more CPU and event-loop
-   * round trips than the requests themselves under load (bench/ profile).
+   * The batch as plain INSERTs built once from the entity's metadata (column names, value
+   * transformers, the driver's placeholders). On SQLite it goes through a connection of the
+   * audit's own as one prepared statement taking the batch as JSON (SqliteAuditSink); elsewhere
+   * as multi-row INSERTs through TypeORM in one transaction. The query builder and three
+   * statements per batch cost more CPU and event-loop round trips than the requests themselves
+   * under load (bench/ profile).
    */
   private async insert(records: AuditRecord[]): Promise<void> {
     const { columns, sql, sqlite } = this.statement();
-    const params: unknown[] = [];
-    for (const r of records) {
+    const rows = records.map((r) => {
       const row = { ...r, principal: r.principal ?? null, event: r.event ?? null } as unknown as AuditEntity;
-      for (const c of columns) params.push(c.getEntityValue(row, true));
-    }
-    if (sqlite) return sqlite.insert(params, records.length);
+      return columns.map((c) => c.getEntityValue(row, true) as unknown);
+    });
+    if (sqlite) return sqlite.insert(rows);
+    const params = rows.flat();
     // Bound each statement's parameter count (11 per row) well below the drivers' limits.
     const chunk = 500;
     const width = columns.length;
@@ -111,14 +112,14 @@ export class AuditWriter {
     const columns = meta.columns.filter((c) => !c.isGenerated);
     const driver = this.ds.driver;
     const numbered = this.ds.options.type === 'postgres';
-    const head = `INSERT INTO ${driver.escape(meta.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES `;
+    const into = `INSERT INTO ${driver.escape(meta.tableName)} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')})`;
     const sql = (rows: number) => {
       const tuples: string[] = [];
       for (let r = 0, n = 0; r < rows; r++) tuples.push(`(${columns.map(() => (numbered ? `$${++n}` : '?')).join(', ')})`);
-      return head + tuples.join(', ');
+      return `${into} VALUES ${tuples.join(', ')}`;
     };
     const file = this.ds.options.type === 'sqlite' ? this.ds.options.database : null;
-    const sqlite = file && file !== ':memory:' ? new SqliteAuditSink(file, head, columns.length) : null;
+    const sqlite = file && file !== ':memory:' ? new SqliteAuditSink(file, into, columns.length) : null;
     this.prepared = { columns, sql, sqlite };
     return this.prepared;
   }

@@ -1,22 +1,28 @@
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual, type CipherGCMTypes } from 'node:crypto';
 import { cryptoFailure } from '../errors';
 
+/** Cipher names by key length, not built per call (the hot path encrypts with these). */
+const GCM: Record<number, CipherGCMTypes> = { 16: 'aes-128-gcm', 24: 'aes-192-gcm', 32: 'aes-256-gcm' };
+const gcmName = (key: Buffer) => GCM[key.length] ?? (`aes-${key.length * 8}-gcm` as CipherGCMTypes);
+
 /**
  * Content-encryption primitives on raw keys. Backends use them on stored keys; dialects use them
  * on transient keys that never enter the store (a JWE's one-time CEK). Every authentication
  * failure is the same CRYPTO_FAILURE, whichever check failed.
  */
 export function aesGcmEncrypt(key: Buffer, iv: Buffer, plaintext: Buffer, aad?: Buffer): { ciphertext: Buffer; tag: Buffer } {
-  const c = createCipheriv(`aes-${key.length * 8}-gcm` as CipherGCMTypes, key, iv, { authTagLength: 16 });
+  const c = createCipheriv(gcmName(key), key, iv, { authTagLength: 16 });
   if (aad?.length) c.setAAD(aad);
-  const ciphertext = Buffer.concat([c.update(plaintext), c.final()]);
-  return { ciphertext, tag: c.getAuthTag() };
+  const head = c.update(plaintext);
+  // GCM is a stream mode: final() adds nothing, so the update output is the ciphertext (no copy).
+  const rest = c.final();
+  return { ciphertext: rest.length ? Buffer.concat([head, rest]) : head, tag: c.getAuthTag() };
 }
 
 export function aesGcmDecrypt(key: Buffer, iv: Buffer, ciphertext: Buffer, tag: Buffer, aad?: Buffer): Buffer {
   if (tag.length !== 16) throw cryptoFailure('decryption failed');
   try {
-    const d = createDecipheriv(`aes-${key.length * 8}-gcm` as CipherGCMTypes, key, iv, { authTagLength: 16 });
+    const d = createDecipheriv(gcmName(key), key, iv, { authTagLength: 16 });
     if (aad?.length) d.setAAD(aad);
     d.setAuthTag(tag);
     return Buffer.concat([d.update(ciphertext), d.final()]);

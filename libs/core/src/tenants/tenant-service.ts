@@ -31,7 +31,29 @@ interface CacheEntry {
 const APIKEY_ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz';
 const APIKEY_LENGTH = 32;
 
-export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+const tokenHashes = new Map<string, string>();
+const TOKEN_MEMO_ENTRIES = 1024;
+/** Issued tokens are 47 characters (`kgw_` + 32 bytes base64url); longer ones are hashed each time. */
+const TOKEN_MEMO_MAX_LENGTH = 128;
+
+/**
+ * The SHA-256 (hex) a bearer token is stored and looked up by. Clients present the same token on
+ * every request, so recent results are memoised (2% of the gateway's CPU per JOSE request in the
+ * bench profile): the memo holds only token -> hash, a pure function, and resolution (revocation,
+ * expiry, the TTL cache) is untouched. Bounded in entries and in token length, oldest dropped
+ * first: a flood of made-up tokens cannot grow it, and each still costs one hash.
+ */
+export function hashToken(token: string): string {
+  let hash = tokenHashes.get(token);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(token, 'utf8').digest('hex');
+    if (token.length <= TOKEN_MEMO_MAX_LENGTH) {
+      if (tokenHashes.size >= TOKEN_MEMO_ENTRIES) tokenHashes.delete(tokenHashes.keys().next().value as string);
+      tokenHashes.set(token, hash);
+    }
+  }
+  return hash;
+}
 
 /**
  * Tenants and the credentials that resolve to them. Secrets are sealed (when the server must

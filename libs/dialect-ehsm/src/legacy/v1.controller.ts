@@ -1,7 +1,7 @@
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPair, publicEncrypt, privateDecrypt, randomBytes, sign as rsaSign, timingSafeEqual, verify as rsaVerify, constants, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Body, Controller, HttpCode, Inject, Logger, Post, Query, type Type } from '@nestjs/common';
-import { AuditWriter, Sealer, TenantService, aesGcmDecrypt, aesGcmEncrypt } from '@kms/core';
+import { AuditWriter, Sealer, TenantService, aesGcmDecrypt, aesGcmEncrypt, randomIv } from '@kms/core';
 import { type EhsmReply, EhsmFailure, MSG, fail, ok } from '../envelope';
 import { enroll } from '../enroll';
 import { EHSM_OPTIONS, type EhsmDialectOptions } from '../options';
@@ -98,7 +98,7 @@ function rsaKey(c: V1Call, field = 'cmk_base64'): KeyObject {
 
 /** AES-128-GCM, `ct ‖ iv(12) ‖ tag(16)`; plaintext and aad are the raw strings (v1). */
 function gcmSeal(key: Buffer, plaintext: Buffer, aadText: unknown): Buffer {
-  const iv = randomBytes(GCM_IV);
+  const iv = randomIv(GCM_IV);
   const r = aesGcmEncrypt(key, iv, plaintext, text(aadText));
   return Buffer.concat([r.ciphertext, iv, r.tag]);
 }
