@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { AuditReader, openDataSource } from '@kms/core';
 import type { DataSource } from 'typeorm';
 import { Hem, ehsm, jose, ready } from './lib/clients';
-import { DIST, cpuSeconds, rssMb, runJson, sleep, startEcho, startGateway, type Server } from './lib/procs';
+import { DIST, cpuSeconds, pssMb, rssMb, runJson, sleep, startEcho, startGateway, type Server } from './lib/procs';
 import type { RawOp } from './lib/raw-crypto';
 import type { SeedResult } from './lib/seed';
 import type { LoadItem, LoadResult, LoadSpec } from './lib/wire';
@@ -375,11 +375,15 @@ async function main(): Promise<void> {
       }
       if (sc === mixed) {
         const rss = rssMb(gw.pid);
+        const pss = pssMb(gw.pid);
         const heap = await heapMb(gw.url);
         extra.rssAfterMixedMb = rss;
+        extra.pssAfterMixedMb = pss;
         extra.heapAfterMixedMb = heap;
-        const note = rss === null ? 'n/a' : `${rss.toFixed(0)} MB (V8 heap used ${heap?.used.toFixed(0) ?? '?'} MB of ${heap?.total.toFixed(0) ?? '?'} MB)`;
-        rows.push({ id: 'rss', title: '  gateway RSS after the mixed run', rps: null, p50: null, p99: null, limitKind: '-', limitRps: null, ratio: null, target: '<= 300 MB', pass: rss === null ? null : rss <= 300, note });
+        // Several processes share the node binary and libraries: PSS counts those pages once.
+        const mem = pss ?? rss;
+        const note = mem === null ? 'n/a' : `${mem.toFixed(0)} MB ${pss === null ? 'RSS' : `PSS (RSS summed over the processes ${rss?.toFixed(0) ?? '?'} MB)`}; V8 heap used ${heap?.used.toFixed(0) ?? '?'} MB of ${heap?.total.toFixed(0) ?? '?'} MB in one worker`;
+        rows.push({ id: 'rss', title: '  gateway memory after the mixed run (all processes)', rps: null, p50: null, p99: null, limitKind: '-', limitRps: null, ratio: null, target: '<= 300 MB', pass: mem === null ? null : mem <= 300, note });
       }
     }
     await ds.destroy();

@@ -128,6 +128,24 @@ export function rssMb(pid: number): number | null {
   return kb ? kb / 1024 : null;
 }
 
+/**
+ * Proportional set size of a process and its descendants, in MB: each page shared by several of
+ * them (the node binary, libraries, a forked worker's untouched pages) is counted once across
+ * them, not once per process as summed RSS does. The memory the gateway as a whole costs.
+ */
+export function pssMb(pid: number): number | null {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // gone meanwhile, or no smaps_rollup (kernel < 4.14)
+    }
+  }
+  return kb ? kb / 1024 : null;
+}
+
 /** CPU seconds (user + system) used so far by a process and its descendants. */
 export function cpuSeconds(pid: number): number {
   let ticks = 0;

@@ -1,6 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import { MemoryOnceTokens, answerOnce, childPort, type IpcPort } from '@kms/core';
+// Deep imports: the barrel would load TypeORM and every engine into a process that needs neither.
+import { MemoryOnceTokens } from '@kms/core/shared/memory-once';
+import { answerOnce, childPort, type IpcPort } from '@kms/core/shared/ipc';
 import type { GatewayConfig } from './config';
 
 /** How often the primary forgets expired single-use tokens. */

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import {
   AuditReader,
@@ -26,7 +26,10 @@ import {
 import { SoftBackend } from '@kms/backend-soft';
 import { Pkcs11Backend } from '@kms/backend-pkcs11';
 import { ConfigError, type GatewayConfig } from './config';
+import { createLogger } from './logger';
 import { loadMasterKey, loadMasterKeyFromToken } from './master-key';
+
+export { createLogger };
 
 /**
  * Everything the gateway is, without HTTP: the store, the sealer, the backends, the router, the
@@ -62,17 +65,6 @@ const SECRET_SWEEP_MS = 60 * 60 * 1000;
 /** How often expired single-use tokens (replay entries, challenges) are deleted from the store. */
 const ONCE_SWEEP_MS = 60 * 1000;
 
-export function createLogger(config: GatewayConfig, fd: 1 | 2 = 1): Logger {
-  return pino(
-    {
-    level: config.logLevel,
-    base: { service: 'kms-gateway' },
-    // Defence in depth: these fields are never logged on purpose; redact them if one slips in.
-    redact: { paths: ['apikey', 'token', 'secret', 'masterKey', 'adminToken', '*.apikey', '*.token', '*.secret', '*.adminToken', 'req.headers.authorization'], censor: '[redacted]' },
-    },
-    pino.destination(fd),
-  );
-}
 
 /**
  * `ipc`: this process is one worker of a multi-process gateway (KMS_WORKERS), and this is its

@@ -1,12 +1,15 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { parentPort } from '@kms/core';
-import { runPrimary } from './cluster';
 import { ConfigError, loadConfig } from './config';
-import { createKernel, createLogger } from './kernel';
-import { startServer } from './server';
+import { applyHeapPolicy } from './heap-policy';
+import { createLogger } from './logger';
+import type * as ClusterModule from './cluster';
+import type * as KernelModule from './kernel';
+import type * as ServerModule from './server';
+import type * as IpcModule from '@kms/core/shared/ipc';
 
 async function main(): Promise<void> {
+  applyHeapPolicy();
   let config;
   try {
     config = loadConfig();
@@ -18,7 +21,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config);
-  if (cluster.isPrimary && config.workers > 1) return runPrimary(config, log);
+  // The primary serves no HTTP: it loads neither Nest nor the store (modules loaded below).
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  if (cluster.isPrimary && config.workers > 1) return (require('./cluster') as typeof ClusterModule).runPrimary(config, log);
+  const { parentPort } = require('@kms/core/shared/ipc') as typeof IpcModule;
+  const { createKernel } = require('./kernel') as typeof KernelModule;
+  const { startServer } = require('./server') as typeof ServerModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
   // A worker of a multi-process gateway shares single-use state through its primary.
   const ipc = cluster.isWorker ? parentPort() : null;
   let kernel;

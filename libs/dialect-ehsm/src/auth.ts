@@ -69,7 +69,8 @@ export class EhsmAuthenticator {
     });
     if (!signed) throw badRequest(MSG.signError);
     try {
-      if (!(await this.replay.claim(key))) throw badRequest(MSG.replay);
+      // Remembered while the timestamp passes the check above; after that the skew refuses a replay.
+      if (!(await this.replay.claim(key, Number(timestamp) + MAX_CLOCK_SKEW_MS))) throw badRequest(MSG.replay);
     } catch (err) {
       if (err instanceof ReplayGuardFull) throw new EhsmFailure(500, MSG.internal);
       throw err;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * Remembers which signed requests were already accepted, so that a captured request cannot be
@@ -8,8 +8,12 @@ import { createHash } from 'node:crypto';
 export interface ReplayGuard {
   /** Was this request already accepted (and not yet forgotten)? */
   seen(key: string): Promise<boolean>;
-  /** Records an accepted request; false if it was recorded meanwhile (a concurrent replay). */
-  claim(key: string): Promise<boolean>;
+  /**
+   * Records an accepted request; false if it was recorded meanwhile (a concurrent replay). The
+   * record may go at `expiresAt` (ms), once the request's timestamp is outside the accepted window
+   * and a replay is refused for that alone; without it, and never later than, the guard's TTL.
+   */
+  claim(key: string, expiresAt?: number): Promise<boolean>;
 }
 
 export const REPLAY_GUARD = Symbol('EHSM_REPLAY_GUARD');
@@ -21,46 +25,87 @@ export const replayKey = (appid: string, nonce: unknown, timestamp: string) => `
 export class ReplayGuardFull extends Error {}
 
 /**
- * In-process guard. Every entry lives the same time, so insertion order is expiry order and
- * expired entries are dropped from the front. When full of live entries it refuses new requests
- * (fail closed): dropping a live entry would re-open a replay window.
+ * In-process guard. An entry is a 128-bit digest of the request's key (a 16-character one-byte
+ * string: about 66 bytes of heap with its share of the set, against some 310 for the key string
+ * and an expiry number), so a million entries, the default bound, take about 66 MB. A collision
+ * can only refuse a request, never let a replay through, and needs about 2^64 signed requests.
+ *
+ * Entries are kept in sets by expiry slice (`ttlMs / 20` wide): slice n holds the entries expiring
+ * in [n, n + 1) slice widths and is dropped whole once its end has passed, so an entry lives at
+ * least until its expiry and at most one slice longer. An entry expires when its request's
+ * timestamp leaves the accepted window (the caller says when: `claim(key, expiresAt)`), and never
+ * later than `ttlMs` after it was accepted. When full of live entries the guard refuses new
+ * requests (fail closed): dropping a live entry would re-open a replay window.
  */
 export class MemoryReplayGuard implements ReplayGuard {
-  private readonly entries = new Map<string, number>();
+  /** Slice number n -> digests of the entries expiring in [n, n + 1) x sliceMs. */
+  private readonly slices = new Map<number, Set<string>>();
+  private readonly sliceMs: number;
+  private count = 0;
+  /** End of the earliest slice held: nothing to sweep before it. */
+  private nextSweep = Infinity;
 
   constructor(
     private readonly ttlMs = 20 * 60 * 1000,
     private readonly maxEntries = 1_000_000,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  async seen(key: string): Promise<boolean> {
-    const until = this.entries.get(key);
-    return until !== undefined && until > this.now();
+  ) {
+    this.sliceMs = Math.max(1, Math.ceil(ttlMs / 20));
   }
 
-  async claim(key: string): Promise<boolean> {
+  async seen(key: string): Promise<boolean> {
+    this.sweep(this.now());
+    return this.has(entryOf(key));
+  }
+
+  async claim(key: string, expiresAt?: number): Promise<boolean> {
     const now = this.now();
     this.sweep(now);
-    const until = this.entries.get(key);
-    if (until !== undefined && until > now) return false;
-    if (this.entries.size >= this.maxEntries) throw new ReplayGuardFull('replay cache is full');
-    this.entries.delete(key);
-    this.entries.set(key, now + this.ttlMs);
+    const entry = entryOf(key);
+    if (this.has(entry)) return false;
+    if (this.count >= this.maxEntries) throw new ReplayGuardFull('replay cache is full');
+    const until = Math.min(bound(expiresAt), now + this.ttlMs);
+    const n = Math.floor(Math.max(until, now) / this.sliceMs);
+    let slice = this.slices.get(n);
+    if (!slice) {
+      slice = new Set();
+      this.slices.set(n, slice);
+      this.nextSweep = Math.min(this.nextSweep, (n + 1) * this.sliceMs);
+    }
+    slice.add(entry);
+    this.count++;
     return true;
   }
 
+  /** Live entries (and those of the current slice that expired a moment ago). */
   get size(): number {
-    return this.entries.size;
+    return this.count;
+  }
+
+  private has(entry: string): boolean {
+    for (const slice of this.slices.values()) if (slice.has(entry)) return true;
+    return false;
   }
 
   private sweep(now: number): void {
-    for (const [key, until] of this.entries) {
-      if (until > now) break;
-      this.entries.delete(key);
+    if (now < this.nextSweep) return;
+    let next = Infinity;
+    for (const [n, slice] of this.slices) {
+      const end = (n + 1) * this.sliceMs;
+      if (end <= now) {
+        this.count -= slice.size;
+        this.slices.delete(n);
+      } else next = Math.min(next, end);
     }
+    this.nextSweep = next;
   }
 }
+
+/** A caller's expiry, or none (the TTL then bounds the entry) when absent or not a finite time. */
+const bound = (expiresAt: number | undefined) => (expiresAt !== undefined && Number.isFinite(expiresAt) ? expiresAt : Infinity);
+
+/** 128 bits of SHA-256 as a one-byte string (copied out, so the digest buffer is not kept). */
+const entryOf = (key: string) => hash('sha256', key, 'buffer').toString('latin1', 0, 16);
 
 /** What a shared guard needs from the store: insert-or-fail and a lookup (core's OnceStore). */
 export interface SharedTokenStore {
@@ -88,8 +133,8 @@ export class SharedReplayGuard implements ReplayGuard {
     return this.store.exists(REPLAY_SCOPE, digest(key));
   }
 
-  async claim(key: string): Promise<boolean> {
-    return this.store.claim(REPLAY_SCOPE, digest(key), this.now() + this.ttlMs);
+  async claim(key: string, expiresAt?: number): Promise<boolean> {
+    return this.store.claim(REPLAY_SCOPE, digest(key), Math.min(bound(expiresAt), this.now() + this.ttlMs));
   }
 }
 

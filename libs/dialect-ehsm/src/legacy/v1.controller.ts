@@ -286,7 +286,8 @@ export function legacyV1Controller(path: string): Type<unknown> {
       const expected = createHmac('sha256', cred.secret).update(signString({ appid, timestamp, payload }), 'utf8').digest('base64');
       if (!same(sign, expected) && !same(sign, expected.toUpperCase())) throw bad('sign error');
       try {
-        if (!(await this.replay.claim(key))) throw bad("Timestamp can't be repeated in 20 minutes");
+        // Remembered while the timestamp passes the check above; after that the skew refuses a replay.
+        if (!(await this.replay.claim(key, Number(timestamp) + MAX_CLOCK_SKEW_MS))) throw bad("Timestamp can't be repeated in 20 minutes");
       } catch (err) {
         if (err instanceof ReplayGuardFull) throw new EhsmFailure(500, MSG.internal);
         throw err;
