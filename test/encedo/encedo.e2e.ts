@@ -151,8 +151,11 @@ describe('Encedo HEM dialect (e2e)', () => {
       expect(claims.exp - claims.iat).toBeGreaterThan(3000);
       const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, scope: 'keymgmt:del' })).toString('base64url')}.${s}`;
       expect((await list(forged)).status).toBe(401);
-      const short = await hem.login('keymgmt:list', { exp: Math.floor(Date.now() / 1000) + 1 });
-      await new Promise((r) => setTimeout(r, 2100));
+      // Two seconds ahead, not one: a login that crosses a second boundary on a busy machine
+      // would otherwise present an eJWT already expired. Then wait until the token has expired.
+      const exp = Math.floor(Date.now() / 1000) + 2;
+      const short = await hem.login('keymgmt:list', { exp });
+      await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 1100));
       expect((await list(short)).status).toBe(401);
     });
 
