@@ -125,8 +125,14 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
   const audit = new AuditWriter(ds, config.auditMaxBatch);
   const keyStore = new KeyStore(ds);
   const keyCache = new KeyCache(config.keyCacheSize, config.cacheTtlMs);
-  const keys = new KeyOperations(keyStore, keyCache, router, audit, metrics, (err, op) =>
-    log.error({ op, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'internal error in key operation'),
+  const keys = new KeyOperations(
+    keyStore,
+    keyCache,
+    router,
+    audit,
+    metrics,
+    (err, op) => log.error({ op, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'internal error in key operation'),
+    sealer,
   );
   const tenants = new TenantService(ds, sealer, config.cacheTtlMs);
   const secrets = new SecretService(ds, keys, audit, sealer);

@@ -10,6 +10,7 @@ export * from './audit/audit-writer';
 export * from './audit/audit-reader';
 export * from './keys/key-cache';
 export * from './keys/key-store';
+export * from './keys/sealed-key';
 export * from './operations/key-operations';
 export * from './tenants/tenant-service';
 export * from './store/data-source';

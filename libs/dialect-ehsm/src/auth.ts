@@ -3,7 +3,7 @@ import type { TenantService } from '@kms/core';
 import { checkPayload } from './checker';
 import { EhsmFailure, MSG, badRequest } from './envelope';
 import { type ReplayGuard, ReplayGuardFull, replayKey } from './replay-guard';
-import { acceptedSignStrings } from './sign-string';
+import { type AcceptOptions, acceptedSignStrings } from './sign-string';
 
 /** ±10 minutes (`MAX_TIME_STAMP_DIFF`); the vendor docs' 30 minutes is not what the server does. */
 export const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
@@ -60,14 +60,7 @@ export class EhsmAuthenticator {
       throw badRequest(MSG.databaseError);
     }
     if (!cred || !cred.secret) throw badRequest(MSG.unknownAppid);
-    // The server's string, or the vendor SDKs' variant that keeps empty strings (sign-string.ts).
-    const secret = cred.secret;
-    const signed = acceptedSignStrings({ appid, nonce, timestamp, payload }).some((text) => {
-      const expected = createHmac('sha256', secret).update(text, 'utf8').digest('base64');
-      // The upper-cased form is what the vendor docs tell clients to send (a 2022 leftover).
-      return sameText(sign, expected) || sameText(sign, expected.toUpperCase());
-    });
-    if (!signed) throw badRequest(MSG.signError);
+    if (!signatureMatches(cred.secret, { appid, nonce, timestamp, payload }, sign)) throw badRequest(MSG.signError);
     try {
       // Remembered while the timestamp passes the check above; after that the skew refuses a replay.
       if (!(await this.replay.claim(key, Number(timestamp) + MAX_CLOCK_SKEW_MS))) throw badRequest(MSG.replay);
@@ -77,6 +70,18 @@ export class EhsmAuthenticator {
     }
     return { appid, tenantId: cred.tenantId, payload: payload as Record<string, unknown> | undefined };
   }
+}
+
+/**
+ * Whether `sign` is the base64 HMAC-SHA256 under the app's apikey of one of the strings a client
+ * may have signed for these params (sign-string.ts), as sent or upper-cased: the vendor documents
+ * tell clients to upper-case it (a 2022 leftover).
+ */
+export function signatureMatches(secret: string | Buffer, params: Record<string, unknown>, sign: string, opts: AcceptOptions = {}): boolean {
+  return acceptedSignStrings(params, opts).some((text) => {
+    const expected = createHmac('sha256', secret).update(text, 'utf8').digest('base64');
+    return sameText(sign, expected) || sameText(sign, expected.toUpperCase());
+  });
 }
 
 /** Constant time for equal lengths; the length of a base64 HMAC-SHA256 is public (44). */

@@ -1,4 +1,4 @@
-import { DIGESTS, KEYSPECS, MESSAGE_TYPES, ORIGINS, PADDINGS } from './keyspecs';
+import { DIGESTS, KEYSPECS, MESSAGE_TYPES, ORIGINS, PADDINGS, PURPOSES } from './keyspecs';
 import { badRequest } from './envelope';
 
 /**
@@ -15,10 +15,22 @@ type Rule = (
   aliases?: readonly string[];
 };
 
+/** Base64 characters of n bytes. */
+const b64Length = (n: number) => 4 * Math.ceil(n / 3);
 /** 6 KiB of data, counted in base64 characters. */
-const MAX_B64 = (6 * 1024 * 4) / 3;
-/** Decrypt also carries the 12-byte IV and 16-byte tag (the vendor rounds their base64 to 30). */
-const MAX_CIPHERTEXT_B64 = ((6 * 1024 + 30) * 4) / 3;
+const MAX_DATA = 6 * 1024;
+const MAX_B64 = b64Length(MAX_DATA);
+/**
+ * Decrypt takes whatever Encrypt made of the largest plaintext: SM4-CBC adds up to a block of
+ * padding and a 16-byte IV (32 bytes), AES-GCM a 12-byte IV and a 16-byte tag. Upstream allows
+ * only 6 KiB + 30, so its Decrypt refuses its own SM4-CBC ciphertext of a 6 KiB plaintext.
+ */
+const MAX_CIPHERTEXT_B64 = b64Length(MAX_DATA + 32);
+/**
+ * AsymmetricDecrypt likewise: an SM2 ciphertext (DER C1C3C2) of the largest plaintext carries two
+ * coordinates, a 32-byte hash and DER headers (at most 128 bytes); RSA ciphertexts are smaller.
+ */
+const MAX_ASYM_CIPHERTEXT_B64 = b64Length(MAX_DATA + 128);
 
 const keyid: Rule = { type: 'string', required: true, min: 36, max: 36, regex: /^[a-z\d]{8}-[a-z\d]{4}-[a-z\d]{4}-[a-z\d]{4}-[a-z\d]{12}$/ };
 const aad: Rule = { type: 'base64', required: false, max: MAX_B64 };
@@ -26,20 +38,34 @@ const data = (max = MAX_B64): Rule => ({ type: 'base64', required: true, min: 1,
 const keylen: Rule = { type: 'int', required: true, min: 1, max: 1024 };
 const oneOf = (values: readonly string[]): Rule => ({ type: 'const', required: true, values });
 const padding = oneOf(Object.keys(PADDINGS));
+const optional = (rule: Rule, aliases?: readonly string[]): Rule => ({ ...rule, required: false, ...(aliases ? { aliases } : {}) });
 const secretName: Rule = { type: 'string', required: true, min: 1, max: 64 };
 const description: Rule = { type: 'string', required: false, max: 4096 };
-const signFields = { keyid, message: data(), message_type: oneOf(MESSAGE_TYPES), digest_mode: oneOf(Object.keys(DIGESTS)), padding_mode: padding };
+const digestMode = oneOf(Object.keys(DIGESTS));
+const signFields = { keyid, message: data(), message_type: oneOf(MESSAGE_TYPES), digest_mode: digestMode, padding_mode: padding };
+/** The 2023 document's Sign/Verify: `digest` is the data; padding and digest come from the key. */
+const digestSignFields = { keyid, digest: data(), digest_mode: optional(digestMode), padding_mode: optional(padding) };
 
 export const RULES: Record<string, Record<string, Rule>> = {
-  CreateKey: { keyspec: oneOf([...KEYSPECS.keys()]), origin: oneOf(ORIGINS) },
+  // `purpose` and the modes are the 2023 document's (its table spells the modes with a space).
+  CreateKey: {
+    keyspec: oneOf([...KEYSPECS.keys()]),
+    origin: oneOf(ORIGINS),
+    purpose: optional(oneOf(Object.keys(PURPOSES))),
+    padding_mode: optional(padding, ['padding mode']),
+    digest_mode: optional(digestMode, ['digest mode']),
+  },
   Encrypt: { keyid, plaintext: data(), aad },
   Decrypt: { keyid, ciphertext: data(MAX_CIPHERTEXT_B64), aad },
   GenerateDataKey: { keyid, keylen, aad },
   GenerateDataKeyWithoutPlaintext: { keyid, keylen, aad },
   Sign: signFields,
   Verify: { ...signFields, signature: data() },
-  AsymmetricEncrypt: { keyid, plaintext: data(), padding_mode: padding },
-  AsymmetricDecrypt: { keyid, ciphertext: data(), padding_mode: padding },
+  'Sign:digest': digestSignFields,
+  'Verify:digest': { ...digestSignFields, signature: data() },
+  // Required upstream; the 2023 document has no padding_mode here (the key's applies).
+  AsymmetricEncrypt: { keyid, plaintext: data(), padding_mode: optional(padding) },
+  AsymmetricDecrypt: { keyid, ciphertext: data(MAX_ASYM_CIPHERTEXT_B64), padding_mode: optional(padding) },
   GetPublicKey: { keyid },
   ListKey: {},
   DeleteKey: { keyid },
@@ -73,9 +99,18 @@ export const RULES: Record<string, Record<string, Rule>> = {
   GetQuotePolicy: { policyId: keyid },
 };
 
+/**
+ * The rule table of a request: Sign and Verify have two forms, the current one (`message`) and the
+ * 2023 document's (`digest`, modes from the key), told apart by which field is present.
+ */
+export function formOf(action: string, payload: Record<string, unknown> | undefined): string {
+  if ((action === 'Sign' || action === 'Verify') && payload && isAbsent(payload.message) && !isAbsent(payload.digest)) return `${action}:digest`;
+  return action;
+}
+
 /** A field's value under its name or the first alias present. */
 export function fieldValue(action: string, payload: Record<string, unknown>, key: string): unknown {
-  const rule = RULES[action]?.[key];
+  const rule = RULES[formOf(action, payload)]?.[key];
   if (!isAbsent(payload[key]) || !rule?.aliases) return payload[key];
   for (const alias of rule.aliases) if (!isAbsent(payload[alias])) return payload[alias];
   return payload[key];
@@ -86,11 +121,14 @@ const isAbsent = (v: unknown) => v === undefined || v === null || v === '';
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 export const isBase64 = (s: string) => s.length > 0 && s.length % 4 === 0 && BASE64.test(s);
 
-/** Throws the vendor's 400 for the first bad field. Like upstream, an absent payload is not checked. */
+/**
+ * Throws the vendor's 400 for the first bad field. An absent payload is checked as an empty one
+ * (upstream skips the check, and the action then fails on the missing fields deeper down).
+ */
 export function checkPayload(action: string, payload: unknown): void {
-  const rules = RULES[action];
-  if (!rules || payload === undefined || payload === null) return;
-  const p = payload as Record<string, unknown>;
+  const p = (payload ?? {}) as Record<string, unknown>;
+  const rules = RULES[formOf(action, p)];
+  if (!rules) return;
   for (const [key, rule] of Object.entries(rules)) {
     const value = fieldValue(action, p, key);
     const absent = isAbsent(value);

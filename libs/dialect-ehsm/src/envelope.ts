@@ -45,6 +45,8 @@ export class EhsmFailure extends Error {
   constructor(
     readonly code: number,
     message: string,
+    /** The core already audited this refusal (it came from a core call): no second row. */
+    readonly audited = false,
   ) {
     super(message);
     this.name = 'EhsmFailure';

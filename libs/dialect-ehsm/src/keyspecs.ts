@@ -63,11 +63,20 @@ export interface EhsmKeyAttributes {
   origin: string;
   /** null: created by a client that sent none (B era). */
   keyusage: string | null;
+  /**
+   * The 2023 document's CreateKey `padding_mode` / `digest_mode`, as sent (null: none). That API
+   * fixed both per key, and its Sign/Verify/AsymmetricEncrypt/Decrypt carry neither: they apply
+   * whenever a request omits them (storedModes).
+   */
+  padding_mode?: string | null;
+  digest_mode?: string | null;
 }
 
 export function ehsmAttributes(record: KeyRecord): EhsmKeyAttributes | null {
   const a = record.attributes?.ehsm as Partial<EhsmKeyAttributes> | undefined;
-  if (a && typeof a.keyspec === 'string') return { keyspec: a.keyspec, origin: a.origin ?? 'EH_INTERNAL_KEY', keyusage: a.keyusage ?? null };
+  if (a && typeof a.keyspec === 'string') {
+    return { keyspec: a.keyspec, origin: a.origin ?? 'EH_INTERNAL_KEY', keyusage: a.keyusage ?? null, padding_mode: a.padding_mode ?? null, digest_mode: a.digest_mode ?? null };
+  }
   const s = BY_CANONICAL.get(record.spec);
   return s ? { keyspec: s.name, origin: 'EH_INTERNAL_KEY', keyusage: null } : null;
 }
@@ -103,6 +112,39 @@ export const DIGESTS: Record<string, HashAlg> = {
 };
 
 export const MESSAGE_TYPES = ['EH_RAW', 'EH_DIGEST'] as const;
+
+/** The 2023 document's CreateKey `purpose`, read as the later `keyusage` when that is absent. */
+export const PURPOSES: Record<string, string | null> = {
+  EH_PURPOSE_NONE: null,
+  EH_PURPOSE_ENCRYPT_DECRYPT: KEYUSAGE_ENCRYPT,
+  EH_PURPOSE_SIGN_VERIFY: KEYUSAGE_SIGN,
+};
+
+type Padding = (typeof PADDINGS)[string];
+
+/** Which stored paddings make sense for which operation; another one falls back to the default. */
+const MODE_DEFAULTS: Record<'sign' | 'encrypt', { allowed: readonly Padding[]; fallback: string }> = {
+  sign: { allowed: ['pkcs1', 'pss'], fallback: 'EH_RSA_PKCS1' },
+  // OAEP (SHA-256, MGF1-SHA-256) unless the key was made for PKCS#1 v1.5: the safer of the two.
+  encrypt: { allowed: ['pkcs1', 'oaep'], fallback: 'EH_RSA_PKCS1_OAEP' },
+};
+
+/**
+ * The padding and digest a request that names none gets (the 2023 API): the request's own, else
+ * the key's from CreateKey when it fits the operation, else PKCS#1 v1.5 for signing, OAEP for
+ * encryption, SHA-256 (SM3 for SM2, which signs with nothing else).
+ */
+export function storedModes(record: KeyRecord, op: 'sign' | 'encrypt', requested: { padding?: unknown; digest?: unknown } = {}): { padding: string; digest: string } {
+  const a = ehsmAttributes(record);
+  const d = MODE_DEFAULTS[op];
+  const given = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  const stored = a?.padding_mode && d.allowed.includes(PADDINGS[a.padding_mode]) ? a.padding_mode : null;
+  const sm2 = KEYSPECS.get(a?.keyspec ?? '')?.kind === 'sm2';
+  return {
+    padding: given(requested.padding) ?? stored ?? d.fallback,
+    digest: sm2 ? 'EH_SM3' : (given(requested.digest) ?? a?.digest_mode ?? 'EH_SHA_256'),
+  };
+}
 
 /** Sign schemes by kind and padding; a missing entry is the vendor's 500. EC and SM2 ignore padding. */
 export function signScheme(kind: EhsmKind, padding: string): SignScheme | null {

@@ -21,6 +21,13 @@ export const REPLAY_GUARD = Symbol('EHSM_REPLAY_GUARD');
 /** The identity of a request for replay purposes. */
 export const replayKey = (appid: string, nonce: unknown, timestamp: string) => `${appid}\u0000${nonce === undefined || nonce === null ? '' : String(nonce)}\u0000${timestamp}`;
 
+/**
+ * The longest an entry may have to live: a request is accepted while its timestamp is within the
+ * window (±30 min on the v1 path, ±10 on the keyid API), so one stamped 30 minutes ahead must be
+ * remembered for an hour. Callers pass the real expiry (the end of the window); this only bounds it.
+ */
+export const REPLAY_TTL_MS = 60 * 60 * 1000;
+
 /** Thrown when the guard cannot take more entries; the request is refused rather than let through. */
 export class ReplayGuardFull extends Error {}
 
@@ -46,7 +53,7 @@ export class MemoryReplayGuard implements ReplayGuard {
   private nextSweep = Infinity;
 
   constructor(
-    private readonly ttlMs = 20 * 60 * 1000,
+    private readonly ttlMs = REPLAY_TTL_MS,
     private readonly maxEntries = 1_000_000,
     private readonly now: () => number = Date.now,
   ) {
@@ -125,7 +132,7 @@ export const REPLAY_SCOPE = 'ehsm-replay';
 export class SharedReplayGuard implements ReplayGuard {
   constructor(
     private readonly store: SharedTokenStore,
-    private readonly ttlMs = 20 * 60 * 1000,
+    private readonly ttlMs = REPLAY_TTL_MS,
     private readonly now: () => number = Date.now,
   ) {}
 

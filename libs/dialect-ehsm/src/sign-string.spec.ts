@@ -1,10 +1,16 @@
 import { acceptedSignStrings, signString } from './sign-string';
 
-/** The definition: the server's string, then the empty-string-keeping variant when it differs. */
-function reference(params: Record<string, unknown>): string[] {
-  const canonical = signString(params);
-  const kept = signString(params, { keepEmptyStrings: true });
-  return kept === canonical ? [canonical] : [canonical, kept];
+/** The definition: the server's string first, then every distinct variant (both flags, each way). */
+function reference(params: Record<string, unknown>, plusForSpace = false): string[] {
+  const out = new Set<string>();
+  for (const keepOrder of [false, true]) {
+    for (const keepEmptyStrings of [false, true]) {
+      const text = signString(params, { keepOrder, keepEmptyStrings });
+      out.add(text);
+      if (plusForSpace) out.add(text.replaceAll(' ', '+'));
+    }
+  }
+  return [...out];
 }
 
 describe('acceptedSignStrings', () => {
@@ -18,9 +24,28 @@ describe('acceptedSignStrings', () => {
     ['nulls, zeros and false', { keyid: 'k', a: null, b: 0, c: false, d: undefined }],
     ['an empty object', { keyid: 'k', o: {} }],
     ['no payload', undefined],
+    ['keys out of order', { plaintext: 'cA==', keyid: 'k' }],
+    ['keys out of order deep down, and an empty aad', { keyid: 'k', o: { z: 1, a: 2 }, aad: '' }],
+    ['a space', { keyid: 'k', plaintext: 'a b+c' }],
   ])('%s', (_, payload) => {
     const params = { ...base, payload };
-    expect(acceptedSignStrings(params)).toEqual(reference(params));
+    expect(new Set(acceptedSignStrings(params))).toEqual(new Set(reference(params)));
+    expect(new Set(acceptedSignStrings(params, { plusForSpace: true }))).toEqual(new Set(reference(params, true)));
+    expect(acceptedSignStrings(params)[0]).toBe(signString(params));
+  });
+
+  it('signs the received payload order only below the top level, which stays sorted', () => {
+    expect(acceptedSignStrings({ appid: 'a1', timestamp: 't', payload: { keyid: 'k', ciphertext: 'c' } })).toEqual([
+      'appid=a1&payload=ciphertext=c&keyid=k&timestamp=t',
+      'appid=a1&payload=keyid=k&ciphertext=c&timestamp=t',
+    ]);
+  });
+
+  it('signs spaces as + only when asked (the v1 samples), and only when a space is signed', () => {
+    const params = { appid: 'a1', timestamp: 't', payload: { plaintext: 'a b' } };
+    expect(acceptedSignStrings(params)).toEqual(['appid=a1&payload=plaintext=a b&timestamp=t']);
+    expect(acceptedSignStrings(params, { plusForSpace: true })).toEqual(['appid=a1&payload=plaintext=a b&timestamp=t', 'appid=a1&payload=plaintext=a+b&timestamp=t']);
+    expect(acceptedSignStrings({ ...params, payload: { plaintext: 'a+b' } }, { plusForSpace: true })).toHaveLength(1);
   });
 
   it('offers the variant only when an empty string is signed', () => {

@@ -18,6 +18,8 @@ import type { CryptoBackend, KeyMaterial, LoadedKey } from '../backend';
 import { KmsError, asKmsError, forbidden, invalidArgument, notFound, unsupported, wrongKeyState } from '../errors';
 import type { KeyOrigin, KeyRecord, OpContext } from '../key';
 import type { KeyCache } from '../keys/key-cache';
+import { type CreateSealedRequest, type KeyRef, type SealedKey, decodeSealedBody, encodeSealedBody, storedKeyId } from '../keys/sealed-key';
+import type { Sealer } from '../crypto/sealer';
 import type { KeyStore } from '../keys/key-store';
 import type { KmsMetrics } from '../metrics';
 import type { BackendRouter } from '../router';
@@ -72,6 +74,8 @@ export class KeyOperations {
     private readonly audit: AuditWriter,
     private readonly metrics: KmsMetrics,
     private readonly onInternalError: (err: unknown, op: string) => void = () => {},
+    /** Seals self-contained key blobs (createSealed/openSealed); without it they are unsupported. */
+    private readonly sealer?: Sealer,
   ) {}
 
   // ---- key lifecycle -------------------------------------------------------------------------
@@ -217,9 +221,92 @@ export class KeyOperations {
     });
   }
 
+  // ---- sealed keys (held by the client, never stored) -----------------------------------------
+
+  /**
+   * A new key whose only copy is the returned blob, sealed under the master key with the caller's
+   * binding as AAD. Its material is made by the software engine whatever the routing rules say:
+   * a token object would outlive every blob that names it, and nothing could ever delete it.
+   */
+  async createSealed(ctx: OpContext, req: CreateSealedRequest, aad: Buffer): Promise<Buffer> {
+    return this.run(ctx, 'create-sealed', null, async (meta) => {
+      const sealer = this.requireSealer();
+      const info = specInfo(req.spec);
+      const usages = req.usages ?? [...info.defaultUsages];
+      checkUsages(info, usages, info.symmetric ? 'secret' : 'private');
+      const backend = this.router.byName('soft');
+      meta.backend = backend.name;
+      const id = randomUUID();
+      const stored = await backend.generate(id, info, { exportable: false });
+      const body = { id, spec: info.spec, usages, ref: stored.backendRef ?? '', pub: stored.publicKey?.toString('base64') ?? null, at: Date.now() };
+      return sealer.seal('key-blob', encodeSealedBody(body), aad);
+    });
+  }
+
+  /**
+   * Opens a blob of createSealed into a key of the caller's tenant; anything that fails to open
+   * or parse is CRYPTO_FAILURE. `legacy` reads blobs of the earlier layout, whose payload is the
+   * raw material of a key of that spec (the caller knows it from its own header).
+   */
+  async openSealed(ctx: OpContext, blob: Buffer, aad: Buffer, legacy?: { spec: string; usages: KeyUsage[] }): Promise<SealedKey> {
+    try {
+      return await this.unsealKey(ctx, blob, aad, legacy);
+    } catch (err) {
+      // A blob that does not open is a refusal worth its audit row (tampering, another app's blob).
+      await this.refusal(ctx, 'open-sealed', asKmsError(err));
+      throw err;
+    }
+  }
+
+  /**
+   * Audits (and meters) a request refused before any key was touched: by a dialect's own checks
+   * (validation, a key of the wrong kind for the action) or here. One row, as any operation.
+   */
+  async refusal(ctx: OpContext, op: string, error: KmsError): Promise<void> {
+    try {
+      await this.run(ctx, op, null, () => Promise.reject(error));
+    } catch (err) {
+      if (err !== error) throw err;
+    }
+  }
+
+  private async unsealKey(ctx: OpContext, blob: Buffer, aad: Buffer, legacy?: { spec: string; usages: KeyUsage[] }): Promise<SealedKey> {
+    const sealer = this.requireSealer();
+    const payload = sealer.open('key-blob', blob, aad);
+    try {
+      let body;
+      try {
+        body = decodeSealedBody(payload);
+      } catch {
+        throw new KmsError('CRYPTO_FAILURE', 'the sealed key is malformed');
+      }
+      const soft = this.router.byName('soft');
+      if (!body) {
+        if (!legacy) throw new KmsError('CRYPTO_FAILURE', 'the sealed key is malformed');
+        const info = specInfo(legacy.spec);
+        const id = randomUUID();
+        const material: KeyMaterial = info.symmetric ? { kind: 'secret', bytes: payload } : { kind: 'pkcs8', der: payload };
+        const stored = await soft.import(id, info, material, { exportable: false });
+        body = { id, spec: info.spec, usages: legacy.usages, ref: stored.backendRef ?? '', pub: stored.publicKey?.toString('base64') ?? null, at: 0 };
+      }
+      const info = specInfo(body.spec);
+      const keyClass: KeyClass = info.symmetric ? 'secret' : 'private';
+      const stored = { backendRef: body.ref, publicKey: body.pub ? Buffer.from(body.pub, 'base64') : null };
+      const record = this.newRecord(ctx, body.id, info, keyClass, body.usages, soft, 'generated', {}, stored);
+      return { kind: 'sealed', record: { ...record, createdAt: body.at, updatedAt: body.at } };
+    } finally {
+      payload.fill(0);
+    }
+  }
+
+  private requireSealer(): Sealer {
+    if (!this.sealer) throw unsupported('sealed keys are not configured');
+    return this.sealer;
+  }
+
   // ---- crypto --------------------------------------------------------------------------------
 
-  encrypt(ctx: OpContext, keyId: string, p: EncryptParams): Promise<EncryptResult> {
+  encrypt(ctx: OpContext, keyId: KeyRef, p: EncryptParams): Promise<EncryptResult> {
     return this.withKey(ctx, 'encrypt', keyId, 'encrypt', (k) => {
       checkAead(k.info, p.alg, p.iv, p.plaintext);
       return k.backend.encrypt(k.loaded, p);
@@ -230,7 +317,7 @@ export class KeyOperations {
    * A fresh random data key of `length` bytes sealed under the key: the envelope-encryption
    * primitive (eHSM GenerateDataKey, KMS-style data keys). One operation, one audit row.
    */
-  generateDataKey(ctx: OpContext, keyId: string, p: Omit<EncryptParams, 'plaintext'> & { length: number }): Promise<{ dataKey: Buffer; sealed: EncryptResult }> {
+  generateDataKey(ctx: OpContext, keyId: KeyRef, p: Omit<EncryptParams, 'plaintext'> & { length: number }): Promise<{ dataKey: Buffer; sealed: EncryptResult }> {
     return this.withKey(ctx, 'generate-data-key', keyId, 'encrypt', async (k) => {
       if (!Number.isInteger(p.length) || p.length < 1 || p.length > 65536) throw invalidArgument('length must be 1..65536', 'length');
       checkAead(k.info, p.alg, p.iv);
@@ -239,35 +326,35 @@ export class KeyOperations {
     });
   }
 
-  decrypt(ctx: OpContext, keyId: string, p: DecryptParams): Promise<Buffer> {
+  decrypt(ctx: OpContext, keyId: KeyRef, p: DecryptParams): Promise<Buffer> {
     return this.withKey(ctx, 'decrypt', keyId, 'decrypt', (k) => {
       checkAead(k.info, p.alg, p.iv, p.ciphertext);
       return k.backend.decrypt(k.loaded, p);
     });
   }
 
-  asymEncrypt(ctx: OpContext, keyId: string, p: AsymParams, plaintext: Buffer): Promise<Buffer> {
+  asymEncrypt(ctx: OpContext, keyId: KeyRef, p: AsymParams, plaintext: Buffer): Promise<Buffer> {
     return this.withKey(ctx, 'asym-encrypt', keyId, 'encrypt', (k) => {
       checkScheme(ASYM_SCHEMES, k.info, p.scheme);
       return k.backend.asymEncrypt(k.loaded, p, plaintext);
     });
   }
 
-  asymDecrypt(ctx: OpContext, keyId: string, p: AsymParams, ciphertext: Buffer): Promise<Buffer> {
+  asymDecrypt(ctx: OpContext, keyId: KeyRef, p: AsymParams, ciphertext: Buffer): Promise<Buffer> {
     return this.withKey(ctx, 'asym-decrypt', keyId, 'decrypt', (k) => {
       checkScheme(ASYM_SCHEMES, k.info, p.scheme);
       return k.backend.asymDecrypt(k.loaded, p, ciphertext);
     });
   }
 
-  sign(ctx: OpContext, keyId: string, p: SignParams, data: Buffer): Promise<Buffer> {
+  sign(ctx: OpContext, keyId: KeyRef, p: SignParams, data: Buffer): Promise<Buffer> {
     return this.withKey(ctx, 'sign', keyId, 'sign', (k) => {
       checkSign(k.info, p, data);
       return k.backend.sign(k.loaded, p, data);
     });
   }
 
-  verify(ctx: OpContext, keyId: string, p: SignParams, data: Buffer, signature: Buffer): Promise<boolean> {
+  verify(ctx: OpContext, keyId: KeyRef, p: SignParams, data: Buffer, signature: Buffer): Promise<boolean> {
     return this.withKey(ctx, 'verify', keyId, 'verify', (k) => {
       checkSign(k.info, p, data);
       return k.backend.verify(k.loaded, p, data, signature);
@@ -350,8 +437,8 @@ export class KeyOperations {
   // ---- internals -----------------------------------------------------------------------------
 
   /** Runs an operation on an enabled key the caller may use for `usage`. */
-  private withKey<T>(ctx: OpContext, op: string, keyId: string, usage: KeyUsage, fn: (k: Resolved) => Promise<T> | T): Promise<T> {
-    return this.run(ctx, op, keyId, async (meta) => {
+  private withKey<T>(ctx: OpContext, op: string, keyId: KeyRef, usage: KeyUsage, fn: (k: Resolved) => Promise<T> | T): Promise<T> {
+    return this.run(ctx, op, storedKeyId(keyId), async (meta) => {
       const k = await this.resolve(ctx, keyId, meta);
       if (!k.record.usages.includes(usage)) throw forbidden(`the key's usage does not allow ${usage}`);
       return fn(k);
@@ -415,7 +502,8 @@ export class KeyOperations {
     return record;
   }
 
-  private async resolve(ctx: OpContext, keyId: string, meta: OpMeta): Promise<Resolved> {
+  private async resolve(ctx: OpContext, keyId: KeyRef, meta: OpMeta): Promise<Resolved> {
+    if (typeof keyId !== 'string') return this.resolveSealed(ctx, keyId, meta);
     const record = await this.lookup(ctx, keyId);
     meta.backend = record.backend;
     if (record.state !== 'enabled') throw wrongKeyState(`the key is ${record.state.replace('_', ' ')}`);
@@ -438,6 +526,17 @@ export class KeyOperations {
     return { record, info, backend, loaded };
   }
 
+  /** A sealed key is loaded per operation (its blob is the only copy: nothing to cache it under). */
+  private async resolveSealed(ctx: OpContext, key: SealedKey, meta: OpMeta): Promise<Resolved> {
+    const record = key.record;
+    if (record.tenantId !== ctx.tenantId) throw notFound();
+    meta.backend = record.backend;
+    const backend = this.router.forKey(record);
+    const info = specInfo(record.spec);
+    const loaded = await backend.load({ id: record.id, spec: info, keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
+    return { record, info, backend, loaded };
+  }
+
   private newRecord(
     ctx: OpContext,
     id: string,
@@ -446,7 +545,7 @@ export class KeyOperations {
     usages: KeyUsage[],
     backend: CryptoBackend,
     origin: KeyOrigin,
-    req: CreateKeyRequest,
+    req: Pick<CreateKeyRequest, 'label' | 'exportable' | 'expiresAt' | 'attributes'>,
     stored: { backendRef: string | null; publicKey: Buffer | null },
   ): KeyRecord {
     const now = Date.now();

@@ -1,4 +1,4 @@
-import { KmsError, type KeyOperations, type KeyRecord, type OpContext, type QuotePolicyService, type SecretService, isInternalKey } from '@kms/core';
+import { KmsError, type KeyOperations, type KeyRecord, type KeyRef, type OpContext, type QuotePolicyService, type SecretService, isInternalKey } from '@kms/core';
 import { type EhsmReply, MSG, badRequest, serverException } from '../envelope';
 import { type EhsmSpec, ehsmSpecOf } from '../keyspecs';
 
@@ -22,7 +22,12 @@ export type ActionHandler = (c: ActionContext) => Promise<EhsmReply>;
 export interface UsableKey {
   record: KeyRecord;
   spec: EhsmSpec;
+  /** What the core operations take: the stored key's id, or a v1 blob's sealed key. */
+  ref: KeyRef;
 }
+
+/** What the crypto helpers shared by both APIs need of a request. */
+export type OpCall = Pick<ActionContext, 'keys' | 'op'>;
 
 /**
  * `find_cmk_by_keyid` of router.js: the vendor's texts for an unknown, foreign, disabled or
@@ -34,7 +39,7 @@ export async function useKey(c: ActionContext, keyId: unknown): Promise<UsableKe
   const spec = ehsmSpecOf(record);
   // A key still waiting for its material (BYOK) or of a spec eHSM cannot name: the enclave's 500.
   if (record.state !== 'enabled' || !spec || !spec.spec) throw serverException();
-  return { record, spec };
+  return { record, spec, ref: record.id };
 }
 
 /** The lookup and state checks of useKey, for any state past them (a BYOK key waiting for material). */

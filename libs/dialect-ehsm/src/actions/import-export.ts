@@ -6,6 +6,7 @@ import { KEYSPECS, PADDINGS, ehsmAttributes } from '../keyspecs';
 import { publicKeyPem } from '../pem';
 import { type ActionContext, type ActionHandler, b64, lookupKey, useKey } from './context';
 import { unseal } from './symmetric';
+import { encryptionScheme } from './asymmetric';
 
 // ---- ExportDataKey (notes §5.5) ------------------------------------------------------------
 
@@ -13,14 +14,16 @@ const ARGUMENTS_BAD = 'Failed, Please confirm that your parameters are correct.'
 
 /**
  * Opens a GenerateDataKey* ciphertext with `keyid` (+ aad) and hands the data key to the holder
- * of `ukeyid`: RSA-OAEP with SHA-256 (padding is not selectable upstream) or SM2 encryption.
+ * of `ukeyid`: RSA-OAEP with SHA-256 (padding is not selectable upstream) or SM2 encryption. A
+ * ukey made with a PKCS#1 v1.5 padding mode (2023 API) gets that padding instead, so that its
+ * AsymmetricDecrypt without padding_mode opens what this returns.
  */
 const exportDataKey: ActionHandler = async (c) => {
   const k = await useKey(c, c.payload.keyid);
   if (k.spec.kind !== 'sym') throw serverException();
   const u = await useKey(c, c.payload.ukeyid);
-  const scheme: AsymParams | null = u.spec.kind === 'rsa' ? { scheme: 'RSA-OAEP', hash: 'SHA-256' } : u.spec.kind === 'sm2' ? { scheme: 'SM2' } : null;
-  if (!scheme) throw badRequest('key invalid.');
+  if (u.spec.kind !== 'rsa' && u.spec.kind !== 'sm2') throw badRequest('key invalid.');
+  const scheme = encryptionScheme(u, undefined);
   // Accepted as `olddatakey_base` (the code), `olddatakey` (the docs) or `old_data_key` (Python SDK).
   const old = fieldValue(c.action, c.payload, 'olddatakey_base') as string;
   let dataKey: Buffer;
@@ -31,7 +34,7 @@ const exportDataKey: ActionHandler = async (c) => {
     throw err;
   }
   try {
-    const wrapped = await c.keys.asymEncrypt(c.op, u.record.id, scheme, dataKey);
+    const wrapped = await c.keys.asymEncrypt(c.op, u.ref, scheme, dataKey);
     return ok({ newdatakey: wrapped.toString('base64') });
   } finally {
     dataKey.fill(0);

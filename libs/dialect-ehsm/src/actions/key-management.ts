@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { INTERNAL_KEY_ATTRIBUTE, KmsError, isInternalKey } from '@kms/core';
 import { MSG, badRequest, ok, serverException } from '../envelope';
-import { KEYSPECS, KEYUSAGE_ENCRYPT, KEYUSAGE_SIGN, USAGES, ehsmAttributes } from '../keyspecs';
+import { fieldValue } from '../checker';
+import { KEYSPECS, KEYUSAGE_ENCRYPT, KEYUSAGE_SIGN, PURPOSES, USAGES, ehsmAttributes } from '../keyspecs';
 import { type ActionContext, type ActionHandler, findKey } from './context';
 
 /** Upstream keys expire a year after creation (`CMK_EFFECTIVE_DURATION`). */
@@ -9,11 +10,16 @@ export const KEY_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
 
 const USAGE_OF: Record<string, 'encrypt' | 'sign'> = { [KEYUSAGE_ENCRYPT]: 'encrypt', [KEYUSAGE_SIGN]: 'sign' };
 
+/** A value the client sent, or null for none ('' and null count as none, as in the checker). */
+const sent = (v: unknown) => (v === undefined || v === null || v === '' ? null : v);
+
 const createKey: ActionHandler = async (c) => {
-  const { keyspec, origin, keyusage } = c.payload as { keyspec: string; origin: string; keyusage?: unknown };
+  const { keyspec, origin } = c.payload as { keyspec: string; origin: string };
+  // The 2023 document's `purpose` stands in for the later `keyusage` when that is absent.
+  const keyusage = sent(c.payload.keyusage) ?? PURPOSES[String(c.payload.purpose)] ?? null;
   const eh = KEYSPECS.get(keyspec)!;
   // Not in the checker upstream: a bad keyusage reaches the enclave, which answers 500.
-  const mode = keyusage === undefined || keyusage === null || keyusage === '' ? 'absent' : USAGE_OF[String(keyusage)];
+  const mode = keyusage === null ? 'absent' : USAGE_OF[String(keyusage)];
   const usages = mode ? USAGES[eh.kind][mode] : null;
   if (!eh.spec || !usages) throw serverException();
   // EH_EXTERNAL_KEY (BYOK): an empty key that GetParametersForImport/ImportKeyMaterial fill. Only
@@ -27,7 +33,15 @@ const createKey: ActionHandler = async (c) => {
     usages,
     origin: external ? 'external' : 'generated',
     expiresAt: now + KEY_LIFETIME_MS,
-    attributes: { ehsm: { keyspec, origin, keyusage: mode === 'absent' ? null : keyusage } },
+    attributes: {
+      ehsm: {
+        keyspec,
+        origin,
+        keyusage: mode === 'absent' ? null : keyusage,
+        padding_mode: sent(fieldValue(c.action, c.payload, 'padding_mode')),
+        digest_mode: sent(fieldValue(c.action, c.payload, 'digest_mode')),
+      },
+    },
   });
   return ok({ keyid: record.id });
 };

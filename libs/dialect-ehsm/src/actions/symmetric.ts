@@ -1,21 +1,21 @@
 import type { AeadAlg } from '@kms/core';
 import { MSG, badRequest, ok, serverException } from '../envelope';
-import { type ActionContext, type ActionHandler, type UsableKey, b64, useKey } from './context';
+import { type ActionHandler, type OpCall, type UsableKey, b64, useKey } from './context';
 
 const GCM_IV = 12;
 const GCM_TAG = 16;
 const SM4_IV = 16;
 
 /** The symmetric cipher of a key; any other key is the enclave's 500. */
-function cipherOf(k: UsableKey): AeadAlg {
+export function cipherOf(k: UsableKey): AeadAlg {
   if (k.spec.kind !== 'sym' || !k.spec.cipher) throw serverException();
   return k.spec.cipher;
 }
 
 /** AES-GCM: ct ‖ iv(12) ‖ tag(16), aad authenticated. SM4: ct ‖ iv(16), aad ignored (notes §5.2). */
-async function seal(c: ActionContext, k: UsableKey, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
+export async function seal(c: OpCall, k: UsableKey, plaintext: Buffer, aad: Buffer): Promise<Buffer> {
   const alg = cipherOf(k);
-  const r = await c.keys.encrypt(c.op, k.record.id, alg === 'AES-GCM' ? { alg, plaintext, aad } : { alg, plaintext });
+  const r = await c.keys.encrypt(c.op, k.ref, alg === 'AES-GCM' ? { alg, plaintext, aad } : { alg, plaintext });
   return Buffer.concat([r.ciphertext, r.iv, r.tag]);
 }
 
@@ -26,14 +26,14 @@ const encrypt: ActionHandler = async (c) => {
 };
 
 /** The inverse of seal; a blob too short to hold its IV (and tag) is the vendor's 400. */
-export async function unseal(c: ActionContext, k: UsableKey, blob: Buffer, aad: Buffer): Promise<Buffer> {
+export async function unseal(c: OpCall, k: UsableKey, blob: Buffer, aad: Buffer): Promise<Buffer> {
   const alg = cipherOf(k);
   const tail = alg === 'AES-GCM' ? GCM_IV + GCM_TAG : SM4_IV;
   if (blob.length < tail) throw badRequest(MSG.decryptFailed);
   const ciphertext = blob.subarray(0, blob.length - tail);
   return alg === 'AES-GCM'
-    ? c.keys.decrypt(c.op, k.record.id, { alg, ciphertext, iv: blob.subarray(-tail, -GCM_TAG), tag: blob.subarray(-GCM_TAG), aad })
-    : c.keys.decrypt(c.op, k.record.id, { alg, ciphertext, iv: blob.subarray(-tail), tag: Buffer.alloc(0) });
+    ? c.keys.decrypt(c.op, k.ref, { alg, ciphertext, iv: blob.subarray(-tail, -GCM_TAG), tag: blob.subarray(-GCM_TAG), aad })
+    : c.keys.decrypt(c.op, k.ref, { alg, ciphertext, iv: blob.subarray(-tail), tag: Buffer.alloc(0) });
 }
 
 const decrypt: ActionHandler = async (c) => {
@@ -53,7 +53,7 @@ const generateDataKey =
     const k = await useKey(c, c.payload.keyid);
     const alg = cipherOf(k);
     const aad = b64(c.payload.aad);
-    const { dataKey, sealed } = await c.keys.generateDataKey(c.op, k.record.id, { alg, length: c.payload.keylen as number, ...(alg === 'AES-GCM' ? { aad } : {}) });
+    const { dataKey, sealed } = await c.keys.generateDataKey(c.op, k.ref, { alg, length: c.payload.keylen as number, ...(alg === 'AES-GCM' ? { aad } : {}) });
     try {
       const ciphertext = Buffer.concat([sealed.ciphertext, sealed.iv, sealed.tag]).toString('base64');
       return ok(withPlaintext ? { plaintext: dataKey.toString('base64'), ciphertext } : { ciphertext });
