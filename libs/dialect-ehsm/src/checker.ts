@@ -49,7 +49,7 @@ const digestSignFields = { keyid, digest: data(), digest_mode: optional(digestMo
 export const RULES: Record<string, Record<string, Rule>> = {
   // `purpose` and the modes are the 2023 document's (its table spells the modes with a space).
   CreateKey: {
-    keyspec: oneOf([...KEYSPECS.keys()]),
+    keyspec: { ...oneOf([...KEYSPECS.keys()]), aliases: ['Keyspec'] },
     origin: oneOf(ORIGINS),
     purpose: optional(oneOf(Object.keys(PURPOSES))),
     padding_mode: optional(padding, ['padding mode']),

@@ -14,7 +14,8 @@ const USAGE_OF: Record<string, 'encrypt' | 'sign'> = { [KEYUSAGE_ENCRYPT]: 'encr
 const sent = (v: unknown) => (v === undefined || v === null || v === '' ? null : v);
 
 const createKey: ActionHandler = async (c) => {
-  const { keyspec, origin } = c.payload as { keyspec: string; origin: string };
+  const keyspec = fieldValue(c.action, c.payload, 'keyspec') as string;
+  const origin = c.payload.origin as string;
   // The 2023 document's `purpose` stands in for the later `keyusage` when that is absent.
   const keyusage = sent(c.payload.keyusage) ?? PURPOSES[String(c.payload.purpose)] ?? null;
   const eh = KEYSPECS.get(keyspec)!;
