@@ -358,7 +358,13 @@ describe('secret manager', () => {
     });
     expect(await act(who, 'ListSecretVersionIds', { secretName: 'nope' })).toMatchObject({ code: 200, result: { secretName: 'nope', totalCount: 0, versionIds: [] } });
     const d = await act(who, 'DescribeSecret', { secretName: NAME });
-    expect(d).toEqual({ code: 200, message: 'Describe secrets success.', result: { secretName: NAME, description: 'first & =desc', createTime: v1.result.createTime } });
+    // No rotationInterval given: the document's default 30d (the vendor's code applies none).
+    const created = v1.result.createTime;
+    expect(d).toEqual({
+      code: 200,
+      message: 'Describe secrets success.',
+      result: { secretName: NAME, description: 'first & =desc', createTime: created, rotationInterval: '30d', lastRotationDate: '', nextRotationDate: created + 30 * 86400000 },
+    });
     expect(await act(who, 'DescribeSecret', { secretName: 'nope' })).toEqual({ code: 200, message: 'Describe secrets success.', result: {} });
     expect(await act(who, 'UpdateSecretDesc', { secretName: NAME, description: 'new' })).toEqual({ code: 200, message: 'Update secret description success.', result: {} });
     expect((await act(who, 'DescribeSecret', { secretName: NAME })).result.description).toBe('new');

@@ -24,18 +24,19 @@ function payloadOf(c: ActionContext): Record<string, unknown> {
 /** Whether a KmsError has this code; anything else is rethrown by the caller. */
 const is = (err: unknown, code: string) => err instanceof KmsError && err.code === code;
 
+const DEFAULT_ROTATION = '30d';
+
 const createSecret: ActionHandler = async (c) => {
   const p = payloadOf(c) as { secretName: string; secretData: string; encryptionKeyId?: string; description?: string; rotationInterval?: string };
-  let rotation: { interval: string; periodMs: number } | null = null;
-  if (p.rotationInterval) {
-    // The vendor's regex lets a ',' through as a unit (`[d,h,m,s]`); it is not one.
-    const m = /^(\d{1,4})([dhms])$/.exec(p.rotationInterval);
-    if (!m) throw badRequest('Parameter invalid, The rotationInterval format wrong.');
-    const ms = Number(m[1]) * UNIT_MS[m[2]];
-    if (ms < MIN_ROTATION || ms > MAX_ROTATION) throw badRequest('The rotation time is less than 6 hours or more than 8760 hours');
-    // No rotation job runs upstream either: the dates are informational (docs/ehsm.md).
-    rotation = { interval: p.rotationInterval, periodMs: ms };
-  }
+  // The document's default ('30d'); the vendor's code applies none and describes no rotation.
+  const interval = p.rotationInterval || DEFAULT_ROTATION;
+  // The vendor's regex lets a ',' through as a unit (`[d,h,m,s]`); it is not one.
+  const m = /^(\d{1,4})([dhms])$/.exec(interval);
+  if (!m) throw badRequest('Parameter invalid, The rotationInterval format wrong.');
+  const ms = Number(m[1]) * UNIT_MS[m[2]];
+  if (ms < MIN_ROTATION || ms > MAX_ROTATION) throw badRequest('The rotation time is less than 6 hours or more than 8760 hours');
+  // No rotation job runs upstream either: the dates are informational (docs/ehsm.md).
+  const rotation = { interval, periodMs: ms };
   try {
     await c.secrets.create(c.op, {
       name: p.secretName,
