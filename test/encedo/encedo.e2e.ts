@@ -1,4 +1,4 @@
-import { ECDH, createHash, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, diffieHellman, generateKeyPairSync, randomBytes, verify as nodeVerify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ed25519ctx, ed25519ph } from '@noble/curves/ed25519.js';
@@ -7,6 +7,7 @@ import { ml_dsa65 } from '@noble/post-quantum/ml-dsa.js';
 import { NOT_ON_SOFTHSM, backendHolds, describeRefusals, noteRefusal, refusedOperation } from '../support/backend';
 import { cli, startGateway, type Gateway } from '../support/server';
 import { HemClient } from './hem-client';
+import { SECP, localPair, nodePublic } from './hem-keys';
 
 /**
  * The Encedo HEM dialect against the real built server (`npm run build` first), with a client
@@ -16,35 +17,10 @@ const PASS = 'correct horse battery staple';
 const b64 = (b: Buffer) => b.toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64');
 
-const SECP: Record<string, { node: string; jwk: string; size: number }> = {
-  SECP256R1: { node: 'prime256v1', jwk: 'P-256', size: 32 },
-  SECP384R1: { node: 'secp384r1', jwk: 'P-384', size: 48 },
-  SECP521R1: { node: 'secp521r1', jwk: 'P-521', size: 66 },
-  SECP256K1: { node: 'secp256k1', jwk: 'secp256k1', size: 32 },
-};
 /** HEM types whose canonical spec a backend may not hold (the rest map to aes/secret/ec/ed25519 specs). */
 const TYPE_SPEC: Record<string, string> = { CURVE25519: 'okp-x25519', CURVE448: 'okp-x448', ED448: 'okp-ed448', MLKEM768: 'ml-kem-768', MLDSA65: 'ml-dsa-65' };
 const heldType = (type: string) => backendHolds(TYPE_SPEC[type] ?? type);
 const HASHES: Record<string, string> = { 'SHA2-256': 'sha256', 'SHA2-384': 'sha384', 'SHA2-512': 'sha512', 'SHA3-256': 'sha3-256', 'SHA3-384': 'sha3-384', 'SHA3-512': 'sha3-512' };
-
-/** HEM pubkey (compressed X9.63 / raw) → node KeyObject, and a local key's HEM pubkey. */
-function nodePublic(type: string, pub: Buffer): KeyObject {
-  const c = SECP[type];
-  if (c) {
-    const point = ECDH.convertKey(pub, c.node, undefined, undefined, 'uncompressed') as Buffer;
-    return createPublicKey({ key: { kty: 'EC', crv: c.jwk, x: point.subarray(1, 1 + c.size).toString('base64url'), y: point.subarray(1 + c.size).toString('base64url') }, format: 'jwk' });
-  }
-  const crv = { CURVE25519: 'X25519', CURVE448: 'X448', ED25519: 'Ed25519', ED448: 'Ed448' }[type]!;
-  return createPublicKey({ key: { kty: 'OKP', crv, x: pub.toString('base64url') }, format: 'jwk' });
-}
-function localPair(type: string): { priv: KeyObject; hemPub: Buffer } {
-  const c = SECP[type];
-  const { privateKey, publicKey } = c ? generateKeyPairSync('ec', { namedCurve: c.node }) : type === 'CURVE25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('x448');
-  const jwk = publicKey.export({ format: 'jwk' });
-  if (!c) return { priv: privateKey, hemPub: Buffer.from(jwk.x!, 'base64url') };
-  const uncompressed = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
-  return { priv: privateKey, hemPub: ECDH.convertKey(uncompressed, c.node, undefined, undefined, 'compressed') as Buffer };
-}
 
 describe('Encedo HEM dialect (e2e)', () => {
   let gw: Gateway;

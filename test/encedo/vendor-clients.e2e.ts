@@ -62,23 +62,32 @@ describe('Encedo HEM: what the vendor clients expect', () => {
     expect(r.rawHeaders).toContain('Content-Type');
   });
 
-  it('T-10.1: /api/keymgmt/derive answers 406 (TESTER accepts 200 or 406, aborts on anything else)', async () => {
-    // Without X25519 on the backend (SoftHSM2) a P-256 key is the source: derive is 406 either way.
-    if (!backendHolds('okp-x25519')) await refusedX25519();
-    const kid = backendHolds('okp-x25519') ? await create('CURVE25519', 'CCTEST:derive-source') : await create('SECP256R1', 'CCTEST:derive-source');
-    const body = { label: 'T-10.1 DER AES256 (CURVE25519)', type: 'AES256', descr: b64(Buffer.from('CCTEST:T-10.1_AES256_CURVE25519')), kid, pubkey: 'ndCJcDWdP0qBOzc3He990b3aANV2Z0qaWZZFrnnMYzg=' };
+  it('T-10.1: /api/keymgmt/derive answers 200 or 406 (TESTER aborts on anything else); a re-run is 406', async () => {
+    // TESTER's CURVE25519 source and peer; without X25519 on the backend (SoftHSM2) a P-256 key
+    // and a P-256 peer stand in.
+    const x25519 = backendHolds('okp-x25519');
+    if (!x25519) await refusedX25519();
+    const kid = x25519 ? await create('CURVE25519', 'CCTEST:derive-source') : await create('SECP256R1', 'CCTEST:derive-source');
+    const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'jwk' });
+    const pubkey = x25519 ? 'ndCJcDWdP0qBOzc3He990b3aANV2Z0qaWZZFrnnMYzg=' : b64(Buffer.concat([Buffer.of(Buffer.from(p256.y!, 'base64url')[31] & 1 ? 3 : 2), Buffer.from(p256.x!, 'base64url')]));
+    const body = { label: 'T-10.1 DER AES256 (CURVE25519)', type: 'AES256', descr: b64(Buffer.from('CCTEST:T-10.1_AES256_CURVE25519')), kid, pubkey };
     const gen = await hem.token('keymgmt:gen');
+    const first = await hem.call('POST', '/api/keymgmt/derive', body, gen);
+    expect(first.status).toBe(200);
+    expect(first.body.kid).toMatch(/^[0-9a-f]{32}$/);
+    // TESTER's second run derives the same key again: 406, as the device's "key already exists".
     expect((await hem.call('POST', '/api/keymgmt/derive', body, gen)).status).toBe(406);
-    // hem-sdk-js deriveKey sends a junk `mode` (the type) as well.
-    expect((await hem.call('POST', '/api/keymgmt/derive', { ...body, mode: 'AES256' }, gen)).status).toBe(406);
+    // hem-sdk-js deriveKey sends a junk `mode` (the type) as well; an asymmetric target is 406.
+    expect((await hem.call('POST', '/api/keymgmt/derive', { ...body, type: 'SHA2-256', mode: 'SHA2-256' }, gen)).status).toBe(200);
+    expect((await hem.call('POST', '/api/keymgmt/derive', { ...body, type: 'ED25519', mode: 'ED25519' }, gen)).status).toBe(406);
     // The usual order first: no token 401, wrong scope 403, malformed 400, unknown kid 406.
     expect((await hem.call('POST', '/api/keymgmt/derive', body)).status).toBe(401);
     expect((await hem.call('POST', '/api/keymgmt/derive', body, await hem.token('keymgmt:list'))).status).toBe(403);
     expect((await hem.call('POST', '/api/keymgmt/derive', { ...body, kid: 'xyz' }, gen)).status).toBe(400);
     expect((await hem.call('POST', '/api/keymgmt/derive', { ...body, kid: '0'.repeat(32) }, gen)).status).toBe(406);
-    // No key appeared.
+    // Two keys appeared, listed under the labels sent.
     const list = await hem.call('GET', '/api/keymgmt/list/0/15', undefined, await hem.token('keymgmt:list'));
-    expect(list.body.list.some((k: { label: string }) => k.label.startsWith('T-10.1 DER'))).toBe(false);
+    expect(list.body.list.filter((k: { label: string }) => k.label.startsWith('T-10.1 DER'))).toHaveLength(2);
   });
 
   it('T-11: token-less ^ search lists the allow_keysearch tenant\'s keys; anything else needs a token', async () => {

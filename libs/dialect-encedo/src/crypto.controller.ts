@@ -1,18 +1,17 @@
-import { type CipherGCM, type DecipherGCM, createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { type CipherGCM, type DecipherGCM, createCipheriv, createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { HASHES, hexToUuid, randomIv, type HashAlg, type KeyRecord } from '@kms/core';
 import { EXDSA_ALGS, HEM_HASHES, cipherAlg } from './algorithms';
 import { useScope } from './auth/scopes';
+import { ecdhPeer, encedoHkdf, isEcdhType } from './ecdh';
 import { EncedoService } from './encedo.service';
 import type { HemCall } from './hem-call';
 import { hem } from './hem-status';
 import { type HemTypeInfo, typeOfRecord } from './key-types';
 import type { LogType } from './log-events';
-import { spkiFromHem } from './pubkey';
-import { LIMITS, type Body as HemBody, bodyOf, decodeB64, kidOf, optionalB64, optionalKid } from './wire';
+import { LIMITS, type Body as HemBody, bodyOf, decodeB64, kidOf, optionalB64 } from './wire';
 
 const b64 = (b: Buffer) => b.toString('base64');
-const ECDH_KINDS = new Set(['secp', 'ecdh']);
 const KW_DEFAULT_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
 
 interface UseKey {
@@ -45,19 +44,11 @@ export class CryptoController {
 
   /** The peer of an ECDH-mode operation: `ext_kid` (wins) or `pubkey`, of the key's own type. */
   private async peer(k: UseKey, required: boolean): Promise<{ keyId: string } | { spki: Buffer } | null> {
-    const ext = optionalKid(k.body.ext_kid);
-    if (ext) {
-      const other = await k.call.find(this.svc.keys, ext, hexToUuid(ext));
-      if (typeOfRecord(other)?.spec !== k.type.spec) throw hem(406, 'peer of another type');
-      return { keyId: other.id };
-    }
-    if (k.body.pubkey !== undefined && k.body.pubkey !== null) return { spki: spkiFromHem(k.type, decodeB64(k.body.pubkey, 'pubkey', { max: 4096 })) };
-    if (required) throw hem(400, 'ext_kid or pubkey');
-    return null;
+    return (await ecdhPeer(k.call, this.svc.keys, k.type, k.body, required))?.ref ?? null;
   }
 
   private async ecdhSecret(k: UseKey, peer: { keyId: string } | { spki: Buffer }): Promise<Buffer> {
-    if (!ECDH_KINDS.has(k.type.kind)) throw hem(406, 'not an ECDH key');
+    if (!isEcdhType(k.type)) throw hem(406, 'not an ECDH key');
     return this.svc.keys.deriveEcdh(k.call.ctx(), k.uuid, peer);
   }
 
@@ -103,7 +94,7 @@ export class CryptoController {
   private async hmac(k: UseKey): Promise<Buffer> {
     const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
     if (k.type.kind === 'hmac') return this.svc.keys.mac(k.call.ctx(), k.uuid, k.type.hash!, msg);
-    if (!ECDH_KINDS.has(k.type.kind)) throw hem(406, 'not an HMAC key');
+    if (!isEcdhType(k.type)) throw hem(406, 'not an HMAC key');
     const hash = hashOf(k.body.alg, true)!;
     const secret = await this.ecdhSecret(k, (await this.peer(k, true))!);
     return createHmac(HASHES[hash].node, digest(hash, secret)).update(msg).digest();
@@ -193,12 +184,16 @@ export class CryptoController {
 
   /** ECDH mode of cipher/wrap: an ECDH key and a peer → HKDF-SHA256(secret, info ‖ ctx); else null. */
   private async ecdhModeKey(k: UseKey, info: string, bits: number): Promise<Buffer | null> {
-    if (!ECDH_KINDS.has(k.type.kind)) return null;
+    if (!isEcdhType(k.type)) return null;
     const peer = await this.peer(k, false);
     if (!peer) return null;
     const ctx = optionalB64(k.body.ctx, 'ctx', { max: LIMITS.ctx }) ?? Buffer.alloc(0);
     const secret = await this.ecdhSecret(k, peer);
-    return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), Buffer.concat([Buffer.from(info), ctx]), bits / 8));
+    try {
+      return encedoHkdf(secret, Buffer.concat([Buffer.from(info), ctx]), bits / 8);
+    } finally {
+      secret.fill(0);
+    }
   }
 
   @Post('cipher/wrap')

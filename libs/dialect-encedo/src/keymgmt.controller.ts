@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
-import { hexToUuid, isKnownSpec, uuidToHex, type KeyRecord } from '@kms/core';
+import { KmsError, hexToUuid, isKnownSpec, uuidToHex, type KeyRecord } from '@kms/core';
 import { ROUTE_SCOPES, getScopes } from './auth/scopes';
+import { derivedKey, derivedKeyLength, derivedKid } from './derive';
+import { type EcdhPeer, ecdhPeer, isEcdhType } from './ecdh';
 import { EncedoService } from './encedo.service';
+import { STATUS_OF } from './errors';
+import type { HemCall } from './hem-call';
 import { hem } from './hem-status';
-import { type EncedoAttributes, encedoAttrs, hemType, listTypeString, typeOfRecord, usagesFor } from './key-types';
+import { type EncedoAttributes, type HemTypeInfo, encedoAttrs, hemType, listTypeString, typeOfRecord, usagesFor } from './key-types';
 import { hemFromSpki, spkiFromHem } from './pubkey';
 import { LIMITS, bodyOf, decodeB64, intOf, kidOf, optionalString, stringOf } from './wire';
 
@@ -17,7 +21,7 @@ function descrOf(v: unknown): string | undefined {
   return v as string;
 }
 
-/** The fields create and import share, checked in the device's order (400 on each). */
+/** The fields create, import and derive share, checked in the device's order (400 on each). */
 function newKeyFields(body: ReturnType<typeof bodyOf>) {
   const label = stringOf(body.label, 'label', LIMITS.label);
   const t = hemType(body.type);
@@ -25,6 +29,15 @@ function newKeyFields(body: ReturnType<typeof bodyOf>) {
   const mode = optionalString(body.mode, 'mode');
   const descr = descrOf(body.descr);
   return { label, t, mode, descr };
+}
+
+/** The derived key; the secret is zeroed whether or not a key came of it. */
+function derivedKeyOf(secret: Buffer, t: HemTypeInfo, length: number): Buffer {
+  try {
+    return derivedKey(secret, t, length);
+  } finally {
+    secret.fill(0);
+  }
 }
 
 /** The HEM-visible keys of the caller's tenant, oldest first (keys of every dialect). */
@@ -43,7 +56,7 @@ function entry({ r, type }: ReturnType<typeof visible>[number]) {
   return out;
 }
 
-/** Key management (notes §3): create, import, derive (406), list, search, get, update, delete. */
+/** Key management (notes §3): create, import, derive, list, search, get, update, delete. */
 @Controller('api/keymgmt')
 export class KeymgmtController {
   constructor(private readonly svc: EncedoService) {}
@@ -90,10 +103,11 @@ export class KeymgmtController {
   }
 
   /**
-   * Derive is answered, not implemented: the device's KDF for it is not settled (notes §8.10), and
-   * a key derived differently would silently disagree with one made on a device. After the usual
-   * 401 → 403 → 400 → unknown KID checks it is 406, the device's answer for a derive it refuses;
-   * TESTER T-10.1 accepts 200 or 406 per call and aborts on anything else (a 404 did).
+   * A new AES or HMAC key from the ECDH secret of `kid` and `ext_kid` (wins) or `pubkey`, through
+   * HKDF-SHA256 with info `encedo-<type>` (derive.ts). The usual 401 → 403 → 400 → unknown KID
+   * (406) order first; then 406 for a source that does no ECDH, a peer of another type, a type
+   * derive does not make, a derivation already made (same KID) or a secret shorter than the key.
+   * The derived key is stored as an import of secret material; secret and key are zeroed after.
    */
   @Post('derive')
   @HttpCode(200)
@@ -102,15 +116,57 @@ export class KeymgmtController {
     return call.run(async () => {
       await call.requireScope(ROUTE_SCOPES.derive);
       const body = bodyOf(raw);
-      stringOf(body.label, 'label', LIMITS.label);
-      if (!hemType(body.type)) throw hem(400, 'type');
-      descrOf(body.descr);
+      const { label, t, mode, descr } = newKeyFields(body);
       const kid = kidOf(body.kid);
       const uuid = hexToUuid(kid)!;
       call.setKey(uuid);
-      await call.find(this.svc.keys, kid, uuid);
-      throw hem(406, 'derive is not implemented');
+      const source = typeOfRecord(await call.find(this.svc.keys, kid, uuid));
+      if (!source || !isEcdhType(source)) throw hem(406, 'not an ECDH key');
+      const peer = (await ecdhPeer(call, this.svc.keys, source, body, true))!;
+      const length = derivedKeyLength(t);
+      const id = hexToUuid(derivedKid(call.caller.tenantId, uuid, peer.pub(), t))!;
+      await this.mustBeNew(call, id);
+      const key = derivedKeyOf(await this.ecdhSecret(call, uuid, peer.ref), t, length);
+      try {
+        const rec = await this.svc.keys.import(call.ctx(), {
+          id,
+          spec: t.spec,
+          usages: usagesFor(t, mode, false),
+          label,
+          material: { kind: 'secret', bytes: key },
+          attributes: { encedo: { type: t.type, mode, label, descr } satisfies EncedoAttributes },
+        });
+        return { kid: uuidToHex(rec.id) };
+      } finally {
+        key.fill(0);
+      }
     });
+  }
+
+  /**
+   * A derivation already made is 406 before any work. Asked first rather than left to the store's
+   * unique id: a refused insert makes the core destroy the backend object it just made, and a
+   * PKCS#11 token finds that object by CKA_ID = the KID, which the live key's object shares.
+   */
+  private async mustBeNew(call: HemCall, id: string): Promise<void> {
+    const existing = await this.svc.keys.get(call.ctx(), id).catch((err: unknown) => {
+      if (err instanceof KmsError && err.code === 'NOT_FOUND') return null;
+      throw err;
+    });
+    if (existing) throw hem(406, 'the derived key already exists');
+  }
+
+  /**
+   * The raw secret of a derive. Its core audit row carries no HEM event: a derive is one
+   * LOG_TYPE_KEY_DERIVE row, the import's, or the dialect's own when this step is refused.
+   */
+  private async ecdhSecret(call: HemCall, uuid: string, peer: EcdhPeer['ref']): Promise<Buffer> {
+    try {
+      return await this.svc.keys.deriveEcdh({ ...call.ctx(), event: undefined }, uuid, peer);
+    } catch (err) {
+      if (err instanceof KmsError && err.code !== 'INTERNAL') throw hem(STATUS_OF[err.code], 'ecdh', err.code);
+      throw err;
+    }
   }
 
   @Get('list')

@@ -1,0 +1,47 @@
+import { hkdfSync } from 'node:crypto';
+import { hexToUuid, type KeyOperations } from '@kms/core';
+import type { HemCall } from './hem-call';
+import { hem } from './hem-status';
+import { type HemTypeInfo, typeOfRecord } from './key-types';
+import { hemFromSpki, spkiFromHem } from './pubkey';
+import { type Body, decodeB64, optionalKid } from './wire';
+
+/** Key kinds that do ECDH: the SECP curves (with mode ECDH) and X25519/X448. */
+const ECDH_KINDS = new Set(['secp', 'ecdh']);
+export const isEcdhType = (t: HemTypeInfo): boolean => ECDH_KINDS.has(t.kind);
+
+/** The other side of an ECDH, as the core takes it, and its HEM `pubkey` bytes (compressed/raw). */
+export interface EcdhPeer {
+  ref: { keyId: string } | { spki: Buffer };
+  /** Computed on demand: only derive needs it (for the new key's KID), not the crypto hot path. */
+  pub: () => Buffer;
+}
+
+/**
+ * The peer of an ECDH with a key of type `t` (notes §4): `ext_kid` wins over `pubkey`; the peer
+ * must be of the same type (406); a malformed one is 400; neither is 400 when `required`, else null.
+ */
+export async function ecdhPeer(call: HemCall, keys: KeyOperations, t: HemTypeInfo, body: Body, required: boolean): Promise<EcdhPeer | null> {
+  const ext = optionalKid(body.ext_kid);
+  if (ext) {
+    const other = await call.find(keys, ext, hexToUuid(ext));
+    if (typeOfRecord(other)?.spec !== t.spec || !other.publicKey) throw hem(406, 'peer of another type');
+    const spki = other.publicKey;
+    return { ref: { keyId: other.id }, pub: () => hemFromSpki(t, spki) };
+  }
+  if (body.pubkey !== undefined && body.pubkey !== null) {
+    const spki = spkiFromHem(t, decodeB64(body.pubkey, 'pubkey', { max: 4096 }));
+    // Back to HEM bytes: an uncompressed SECP point names the same peer as its compressed form.
+    return { ref: { spki }, pub: () => hemFromSpki(t, spki) };
+  }
+  if (required) throw hem(400, 'ext_kid or pubkey');
+  return null;
+}
+
+/**
+ * The dialect's one KDF over an ECDH secret (the spec's, notes §3/§4): HKDF-SHA256 with an empty
+ * salt. ECDH-mode cipher/wrap use info `encedo-aes`/`encedo-kek` ‖ ctx, keymgmt/derive `encedo-<TYPE>`.
+ */
+export function encedoHkdf(secret: Buffer, info: Buffer, length: number): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, length));
+}
