@@ -232,6 +232,14 @@ export function operationsCases(target: OperationsTarget): void {
       await expect(keys.import(ctx, { spec: 'aes-256', material: { kind: 'secret', bytes: Buffer.alloc(16) } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     });
 
+    it('refuses a chosen id already taken, leaving the existing key whole on its backend', async () => {
+      const key = await keys.create(ctx, { spec: 'aes-256' });
+      const sealed = await keys.encrypt(ctx, key.id, { alg: 'AES-GCM', plaintext: msg });
+      await expect(keys.create(ctx, { spec: 'aes-256', id: key.id })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+      await expect(keys.import(ctx, { spec: 'aes-256', id: key.id, material: { kind: 'secret', bytes: Buffer.alloc(32, 7) } })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+      expect(await keys.decrypt(ctx, key.id, { alg: 'AES-GCM', ...sealed })).toEqual(msg);
+    });
+
     it('writes exactly one audit row per operation, failures included, with no key material', async () => {
       const before = await kernel.auditReader.count({ tenantId: ctx.tenantId });
       const key = await keys.create(ctx, { spec: 'aes-256' });

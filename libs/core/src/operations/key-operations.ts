@@ -89,6 +89,7 @@ export class KeyOperations {
       const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
       meta.backend = backend.name;
       const id = (meta.keyId = req.id ?? randomUUID());
+      await this.refuseTakenId(req.id);
       const external = req.origin === 'external';
       const exportable = req.exportable ?? false;
       const stored = external ? { backendRef: null, publicKey: null } : await backend.generate(id, info, { exportable });
@@ -106,6 +107,7 @@ export class KeyOperations {
       const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
       meta.backend = backend.name;
       const id = (meta.keyId = req.id ?? randomUUID());
+      await this.refuseTakenId(req.id);
       const exportable = req.exportable ?? false;
       const stored = await backend.import(id, info, req.material, { exportable });
       const record = this.newRecord(ctx, id, info, keyClass, usages.length ? usages : ['verify'], backend, 'imported', req, stored);
@@ -569,6 +571,15 @@ export class KeyOperations {
       attributes: req.attributes ?? {},
       version: 1,
     };
+  }
+
+  /**
+   * A chosen id already in the store is refused before the backend makes anything: undoing a
+   * duplicate afterwards destroys by id, which on a token would take the existing key's object
+   * too. Two requests racing for one new id still meet on the primary key in persist().
+   */
+  private async refuseTakenId(id: string | undefined): Promise<void> {
+    if (id !== undefined && (await this.store.find(id))) throw new KmsError('ALREADY_EXISTS', 'a key with this id already exists');
   }
 
   /** Acknowledge after commit: the record is reported only once its row is written. */
