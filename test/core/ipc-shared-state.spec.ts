@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { IpcChangeFeed, IpcOnceTokens, MemoryOnceTokens, OnceTokensFull, answerOnce, type Change, type IpcMessage, type IpcPort } from '@kms/core';
-import { SharedReplayGuard } from '@kms/dialect-ehsm';
+import { LayeredReplayGuard, SharedReplayGuard } from '@kms/dialect-ehsm';
 
 /**
  * The state a multi-process gateway's workers share through the primary (KMS_WORKERS > 1): the
@@ -8,14 +8,18 @@ import { SharedReplayGuard } from '@kms/dialect-ehsm';
  * workers ask it over IPC, and the relay of cache invalidations. The processes themselves are
  * exercised in test/cluster.e2e.ts; here the two ends are joined in one process.
  */
-function pipe(): { worker: IpcPort; primary: IpcPort; answered: () => number } {
+function pipe(): { worker: IpcPort; primary: IpcPort; answered: () => number; replies: () => number } {
   const toPrimary = new EventEmitter();
   const toWorker = new EventEmitter();
   let answered = 0;
+  let replies = 0;
   // Asynchronous, as real IPC is.
   const port = (out: EventEmitter, inbox: EventEmitter, count = false): IpcPort => ({
     send: (m) => {
-      if (count) answered++;
+      if (count && m.t === 'kms.once.r') {
+        answered += m.rs.length;
+        replies++;
+      }
       setImmediate(() => out.emit('m', structuredClone(m)));
     },
     listen: (fn) => {
@@ -24,7 +28,7 @@ function pipe(): { worker: IpcPort; primary: IpcPort; answered: () => number } {
       return () => inbox.off('m', h);
     },
   });
-  return { worker: port(toPrimary, toWorker), primary: port(toWorker, toPrimary, true), answered: () => answered };
+  return { worker: port(toPrimary, toWorker), primary: port(toWorker, toPrimary, true), answered: () => answered, replies: () => replies };
 }
 
 describe('single-use tokens in the primary', () => {
@@ -70,6 +74,25 @@ describe('single-use tokens in the primary', () => {
     expect(racing.filter(Boolean)).toHaveLength(1);
     expect(await guardB.seen(key)).toBe(true);
     expect(a.answered() + b.answered()).toBe(6);
+    // The racing claims were asked in one turn: one message and one reply per worker.
+    expect(a.replies() + b.replies()).toBe(4);
+  });
+
+  it('puts a local memory in front: a replay to the same worker costs no question, to another one is refused by the primary', async () => {
+    const memory = new MemoryOnceTokens();
+    const a = pipe();
+    const b = pipe();
+    for (const p of [a, b]) p.primary.listen((m) => answerOnce(memory, p.primary, m));
+    const guardA = new LayeredReplayGuard(new SharedReplayGuard(new IpcOnceTokens(a.worker)));
+    const guardB = new LayeredReplayGuard(new SharedReplayGuard(new IpcOnceTokens(b.worker)));
+    const key = 'app\u0000nonce\u00001700000000001';
+    expect(await guardA.seen(key)).toBe(false);
+    expect(a.answered()).toBe(0);
+    expect(await guardA.claim(key, Date.now() + 60_000)).toBe(true);
+    expect(await guardA.seen(key)).toBe(true);
+    expect(await guardB.seen(key)).toBe(false);
+    expect(await guardB.claim(key, Date.now() + 60_000)).toBe(false);
+    expect(a.answered() + b.answered()).toBe(2);
   });
 
   it('fails closed: a full primary and a silent primary both reject the question', async () => {

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
-import { EhsmBodyErrorFilter, EhsmDialectModule, SharedReplayGuard, isEhsmPath } from '@kms/dialect-ehsm';
+import { EhsmBodyErrorFilter, EhsmDialectModule, LayeredReplayGuard, SharedReplayGuard, isEhsmPath } from '@kms/dialect-ehsm';
 import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, EncedoExceptionFilter, SharedChallengeStore, isEncedoPath, type EncedoDialectOptions } from '@kms/dialect-encedo';
 import { JoseDialectModule, JoseExceptionFilter, isJosePath } from '@kms/dialect-jose';
 import { CoreModule } from './core.module';
@@ -20,8 +20,8 @@ export class AppModule {
         EhsmDialectModule.forRoot({
           enroll: kernel.config.ehsmEnroll,
           legacyPath: kernel.config.ehsmLegacyPath,
-          // Replicas (KMS_SHARED_STATE): a request accepted by any gateway on the store is a replay for all.
-          replayGuard: kernel.sharedState ? new SharedReplayGuard(kernel.once) : undefined,
+          // Replicas (KMS_SHARED_STATE) and workers: a request accepted by any of them is a replay for all.
+          replayGuard: kernel.sharedState ? new LayeredReplayGuard(new SharedReplayGuard(kernel.once)) : undefined,
         }),
         JoseDialectModule.forRoot(joseOptions(kernel.config)),
         EncedoDialectModule.forRoot(encedoOptions(kernel)),

@@ -146,3 +146,30 @@ export class SharedReplayGuard implements ReplayGuard {
 }
 
 const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
+
+/**
+ * A shared guard with a local memory in front of it, for the workers of one gateway and for
+ * replicas. `seen` (the early check, before the signature) asks only this process's memory of the
+ * requests it accepted; `claim` (after the signature) asks the shared store, which alone decides,
+ * and is remembered locally. A replay to the process that accepted the original is refused by
+ * `seen` as before; one sent to another process is refused by `claim`, after validation instead of
+ * before it: the same answer, one round trip to the primary or the database per request instead of
+ * two.
+ */
+export class LayeredReplayGuard implements ReplayGuard {
+  constructor(
+    private readonly shared: ReplayGuard,
+    private readonly local: ReplayGuard = new MemoryReplayGuard(),
+  ) {}
+
+  seen(key: string): Promise<boolean> {
+    return this.local.seen(key);
+  }
+
+  async claim(key: string, expiresAt?: number): Promise<boolean> {
+    if (!(await this.shared.claim(key, expiresAt))) return false;
+    // Only a replay this process already saw matters here; a full local memory costs nothing but that.
+    await this.local.claim(key, expiresAt).catch(() => false);
+    return true;
+  }
+}

@@ -8,9 +8,24 @@ import type { MemoryOnceTokens } from './memory-once';
  * and relays each change to the other workers.
  */
 export type IpcMessage =
-  | { t: 'kms.once'; id: number; op: 'claim' | 'exists' | 'take'; scope: string; token: string; exp?: number }
-  | { t: 'kms.once.r'; id: number; value?: boolean; error?: 'full' | 'failed' }
+  /** The questions a worker gathered in one turn of its event loop, answered in one reply. */
+  | { t: 'kms.once'; qs: OnceQuestion[] }
+  | { t: 'kms.once.r'; rs: OnceAnswer[] }
   | { t: 'kms.change'; change: Change };
+
+export interface OnceQuestion {
+  id: number;
+  op: 'claim' | 'exists' | 'take';
+  scope: string;
+  token: string;
+  exp?: number;
+}
+
+export interface OnceAnswer {
+  id: number;
+  value?: boolean;
+  error?: 'full' | 'failed';
+}
 
 /** One end of the IPC channel: the worker's `process`, or a worker as seen by the primary. */
 export interface IpcPort {
@@ -50,12 +65,18 @@ export function childPort(child: { send(msg: unknown): boolean; on(ev: 'message'
 }
 
 /**
- * A worker's single-use tokens: each call is a question to the primary, which holds them all. An
- * unanswered question fails after `timeoutMs` (the request is refused, never let through).
+ * A worker's single-use tokens: each call is a question to the primary, which holds them all.
+ * Questions asked in one turn of the event loop travel in one message and come back in one reply
+ * (under load, one IPC round trip serves every request that turn authenticated). An unanswered
+ * question fails after `timeoutMs` (the request is refused, never let through).
  */
 export class IpcOnceTokens implements OnceTokens {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: boolean) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  /** In order of asking, hence of deadline: the first entry is always the next to time out. */
+  private readonly pending = new Map<number, { resolve: (v: boolean) => void; reject: (e: Error) => void; deadline: number }>();
+  private queue: OnceQuestion[] = [];
+  private flushing = false;
+  private timer: NodeJS.Timeout | null = null;
   private readonly unlisten: () => void;
 
   constructor(
@@ -64,12 +85,14 @@ export class IpcOnceTokens implements OnceTokens {
   ) {
     this.unlisten = port.listen((m) => {
       if (m.t !== 'kms.once.r') return;
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      clearTimeout(p.timer);
-      if (m.error) p.reject(m.error === 'full' ? new OnceTokensFull('single-use token memory is full') : new Error('the gateway primary could not answer'));
-      else p.resolve(m.value === true);
+      for (const r of m.rs) {
+        const p = this.pending.get(r.id);
+        if (!p) continue;
+        this.pending.delete(r.id);
+        if (r.error) p.reject(r.error === 'full' ? new OnceTokensFull('single-use token memory is full') : new Error('the gateway primary could not answer'));
+        else p.resolve(r.value === true);
+      }
+      this.disarmWhenIdle();
     });
   }
 
@@ -92,43 +115,79 @@ export class IpcOnceTokens implements OnceTokens {
 
   close(): void {
     this.unlisten();
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new Error('closed'));
-    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const p of this.pending.values()) p.reject(new Error('closed'));
     this.pending.clear();
+    this.queue = [];
   }
 
-  private ask(q: { op: 'claim' | 'exists' | 'take'; scope: string; token: string; exp?: number }): Promise<boolean> {
+  private ask(q: Omit<OnceQuestion, 'id'>): Promise<boolean> {
     const id = this.nextId++;
     return new Promise<boolean>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error('the gateway primary did not answer'));
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      try {
-        this.port.send({ t: 'kms.once', id, ...q });
-      } catch (err) {
-        this.pending.delete(id);
-        clearTimeout(timer);
-        reject(err as Error);
+      this.pending.set(id, { resolve, reject, deadline: Date.now() + this.timeoutMs });
+      this.queue.push({ id, ...q });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => this.flush());
       }
+      if (!this.timer) this.arm(this.timeoutMs);
     });
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    const qs = this.queue;
+    this.queue = [];
+    try {
+      this.port.send({ t: 'kms.once', qs });
+    } catch (err) {
+      for (const q of qs) this.settleWithError(q.id, err as Error);
+    }
+  }
+
+  private settleWithError(id: number, err: Error): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.reject(err);
+    this.disarmWhenIdle();
+  }
+
+  private disarmWhenIdle(): void {
+    if (this.pending.size > 0 || !this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** One timer for all questions: it fails the overdue ones and waits for the next deadline. */
+  private arm(delayMs: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const now = Date.now();
+      for (const [id, p] of this.pending) {
+        if (p.deadline > now) {
+          this.arm(p.deadline - now);
+          return;
+        }
+        this.settleWithError(id, new Error('the gateway primary did not answer'));
+      }
+    }, delayMs);
   }
 }
 
-/** The primary's side: answers a worker's questions from the one memory store. */
+/** The primary's side: answers a worker's questions from the one memory store, in one reply. */
 export function answerOnce(tokens: MemoryOnceTokens, port: IpcPort, m: IpcMessage): void {
   if (m.t !== 'kms.once') return;
-  let reply: IpcMessage;
-  try {
-    const value = m.op === 'claim' ? tokens.claimNow(m.scope, m.token, Number(m.exp)) : m.op === 'exists' ? tokens.existsNow(m.scope, m.token) : tokens.takeNow(m.scope, m.token);
-    reply = { t: 'kms.once.r', id: m.id, value };
-  } catch (err) {
-    reply = { t: 'kms.once.r', id: m.id, error: err instanceof OnceTokensFull ? 'full' : 'failed' };
-  }
-  port.send(reply);
+  const rs = m.qs.map((q): OnceAnswer => {
+    try {
+      const value = q.op === 'claim' ? tokens.claimNow(q.scope, q.token, Number(q.exp)) : q.op === 'exists' ? tokens.existsNow(q.scope, q.token) : tokens.takeNow(q.scope, q.token);
+      return { id: q.id, value };
+    } catch (err) {
+      return { id: q.id, error: err instanceof OnceTokensFull ? 'full' : 'failed' };
+    }
+  });
+  port.send({ t: 'kms.once.r', rs });
 }
 
 /** Cache invalidations between the workers of one gateway, relayed by the primary. */
