@@ -170,6 +170,69 @@ describe('JWKS', () => {
     const keySet = jose.createLocalJWKSet(res.json);
     await expect(jose.flattenedVerify({ protected: signed.protected, payload: 'YWJj', signature: signed.signature }, keySet)).resolves.toBeDefined();
   });
+
+  const published = async (kidPublic: string) => {
+    const res = await c.call('/.well-known/jwks.json', undefined, { method: 'GET' });
+    expect(res.status).toBe(200);
+    return res.json.keys.find((k: { kid: string }) => k.kid === kidPublic);
+  };
+  /** The parts of a compact JWE as the body of `/v1/crypto/decrypt`. */
+  const flattened = (compact: string) => {
+    const [p, encrypted_key, iv, ciphertext, tag] = compact.split('.');
+    return { protected: p, encrypted_key, iv, ciphertext, tag };
+  };
+
+  it.each([
+    ['RSA-OAEP', { kty: 'RSA' }],
+    ['RSA-OAEP-256', { kty: 'RSA', bits: 3072 }],
+    ['ECDH-ES', { kty: 'EC', crv: 'P-256' }],
+    ['ECDH-ES+A128KW', { kty: 'EC', crv: 'P-384' }],
+    ['ECDH-ES+A192KW', { kty: 'EC', crv: 'P-521' }],
+    ['ECDH-ES+A256KW', { kty: 'EC', crv: 'P-256' }],
+    ['ECDH-ES', { kty: 'OKP', crv: 'X25519' }],
+  ] as const)('a pair generated for %s (%j) is published as an encryption key: jose encrypts to it, the gateway decrypts', async (alg, key) => {
+    if (key.kty === 'OKP' && !backendHolds('okp-x25519')) return refused('/v1/crypto/keys', { ...key, alg }, `${alg} on X25519`, NOT_ON_SOFTHSM['okp-x25519']!);
+    const { kid, kid_public } = await ok('/v1/crypto/keys', { ...key, alg });
+    const jwk = await published(kid_public);
+    // RFC 7517 §4.2/4.3: the public half of an RSA key encrypts and wraps a CEK; an ECDH public
+    // key has no operation of its own (WebCrypto gives it no usages), so no key_ops.
+    expect(jwk).toEqual(expect.objectContaining({ kty: key.kty, alg, use: 'enc' }));
+    expect(jwk.key_ops).toEqual(key.kty === 'RSA' ? ['encrypt', 'wrapKey'] : undefined);
+    expect(jwk.d).toBeUndefined();
+
+    // A JOSE client that found the key in the set: importJWK honours `use`, `key_ops` and `alg`.
+    const compact = await new jose.CompactEncrypt(plaintext).setProtectedHeader({ alg, enc: 'A256GCM', kid: jwk.kid }).encrypt(await jose.importJWK(jwk));
+    expect(await ok('/v1/crypto/decrypt', flattened(compact))).toEqual({ kid: kid_public, data: b64u(plaintext) });
+    // The JWK object itself as the key (jose checks its members again), AAD, no kid in the header.
+    const jwe = await new jose.FlattenedEncrypt(plaintext).setProtectedHeader({ alg, enc: 'A128CBC-HS256' }).setAdditionalAuthenticatedData(aad).encrypt(jwk);
+    expect(fromB64u((await ok('/v1/crypto/decrypt', { ...jwe, kid })).data).equals(plaintext)).toBe(true);
+
+    // Made for encryption, it does not sign; and createLocalJWKSet (signature keys) never picks it.
+    const signing = await c.call('/v1/crypto/sign', { kid, alg: key.kty === 'RSA' ? 'RS256' : 'ES256', data: 'YWJj' });
+    expect(signing.status).not.toBe(200);
+    await expect(jose.createLocalJWKSet({ keys: [jwk] })({ alg: key.kty === 'RSA' ? 'RS256' : 'ES256', kid: jwk.kid })).rejects.toThrow(jose.errors.JWKSNoMatchingKey);
+  });
+
+  it.each([
+    ['RS256', { kty: 'RSA' }],
+    ['PS384', { kty: 'RSA' }],
+    ['ES384', { kty: 'EC', crv: 'P-384' }],
+    ['EdDSA', { kty: 'OKP', crv: 'Ed25519' }],
+    [undefined, { kty: 'RSA' }],
+    [undefined, { kty: 'EC', crv: 'P-256' }],
+  ] as const)('a pair generated for %s (%j) stays a signature key: `sig`, key_ops ["verify"], verified through the set', async (alg, key) => {
+    const { kid, kid_public } = await ok('/v1/crypto/keys', { ...key, ...(alg ? { alg } : {}) });
+    const jwk = await published(kid_public);
+    expect(jwk).toEqual(expect.objectContaining({ kty: key.kty, use: 'sig', key_ops: ['verify'] }));
+    expect(jwk.alg).toBe(alg);
+    const signAlg = alg ?? (key.kty === 'RSA' ? 'PS256' : 'ES256');
+    const signed = await ok('/v1/crypto/sign', { kid, alg: signAlg, data: 'YWJj' });
+    // A set of only this key: a JWK without `alg` matches any algorithm of its type.
+    const checked = await jose.flattenedVerify({ protected: signed.protected, payload: 'YWJj', signature: signed.signature }, jose.createLocalJWKSet({ keys: [jwk] }));
+    expect(checked.protectedHeader).toEqual({ alg: signAlg, kid: kid_public });
+    // A public signature key does not encrypt.
+    await expect(new jose.CompactEncrypt(plaintext).setProtectedHeader({ alg: key.kty === 'RSA' ? 'RSA-OAEP' : 'ECDH-ES', enc: 'A256GCM' }).encrypt(jwk)).rejects.toThrow(/"use" must be "enc"/);
+  });
 });
 
 describeRefusals(['dir + A128CBC-HS256', 'dir + A256CBC-HS512', 'ECDH-ES+A256KW on X25519', 'ECDH-ES on X25519', 'MLDSA44 key']);

@@ -1,12 +1,14 @@
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { LimitedBodyFastifyAdapter } from './json-limits';
 import type { Kernel } from './kernel';
 import { PinoNestLogger } from './nest-logger';
 
 /** Builds the HTTP application over a kernel and starts listening. */
 export async function startServer(kernel: Kernel): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  // Bodies nested too deep or holding too many members are refused as they are parsed (json-limits.ts).
+  const adapter = new LimitedBodyFastifyAdapter({
     bodyLimit: kernel.config.bodyLimit,
     // eHSM's Python SDK calls `/ehsm/?Action=...`; other clients `/ehsm?Action=...`.
     routerOptions: { ignoreTrailingSlash: true },

@@ -2,8 +2,11 @@ import { type ArgumentsHost, Catch, HttpException, Logger } from '@nestjs/common
 import { BaseExceptionFilter } from '@nestjs/core';
 import { MSG, fail } from './envelope';
 
-/** Fastify's texts for a body its JSON parser refused (FST_ERR_CTP_*_JSON_BODY). */
-const JSON_ERRORS = /not valid JSON|cannot be empty when content-type/;
+/**
+ * Fastify's texts for a body its JSON parser refused (FST_ERR_CTP_*_JSON_BODY), and the gateway's
+ * for a body nested too deep or holding too many members (apps/gateway/src/json-limits.ts).
+ */
+const JSON_ERRORS = /not valid JSON|cannot be empty when content-type|^JSON too (deep|large):/;
 
 /**
  * Fastify parses the body before any controller runs, so a bad body reaches only global

@@ -14,7 +14,14 @@ export interface JwsAlg {
 
 const hashOf = (bits: string) => `SHA-${bits}` as HashAlg;
 
-export const JWS: Record<string, JwsAlg> = {
+/**
+ * A table indexed by names that clients send, without a prototype: on an ordinary object, `in`
+ * and `[]` also find `constructor`, `toString` or `__proto__`, which then pass for an algorithm
+ * and fail deep inside an operation (a 500) or answer nonsense. Every table below is one.
+ */
+export const byName = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
+
+export const JWS = byName<JwsAlg>({
   ...Object.fromEntries(['256', '384', '512'].flatMap((b) => [
     [`RS${b}`, { family: 'rsa', params: { scheme: 'RSA-PKCS1', hash: hashOf(b) } }],
     [`PS${b}`, { family: 'rsa', params: { scheme: 'RSA-PSS', hash: hashOf(b), saltLength: Number(b) / 8 } }],
@@ -24,16 +31,16 @@ export const JWS: Record<string, JwsAlg> = {
   ES512: { family: 'ec', curve: 'P-521', params: { scheme: 'ECDSA', hash: 'SHA-512', encoding: 'raw' } },
   EdDSA: { family: 'ed25519', params: { scheme: 'EdDSA' } },
   MLDSA44: { family: 'ml-dsa', spec: 'ml-dsa-44', params: { scheme: 'ML-DSA' } },
-};
+});
 
 /** Raw R||S sizes per coordinate: the vendor answers an odd-length ES* signature as malformed. */
-export const ES_COORD: Record<string, number> = { ES256: 32, ES384: 48, ES512: 66 };
+export const ES_COORD = byName<number>({ ES256: 32, ES384: 48, ES512: 66 });
 
-export const HMAC: Record<string, { hash: HashAlg; minKeyBytes: number }> = {
+export const HMAC = byName<{ hash: HashAlg; minKeyBytes: number }>({
   HS256: { hash: 'SHA-256', minKeyBytes: 32 },
   HS384: { hash: 'SHA-384', minKeyBytes: 48 },
   HS512: { hash: 'SHA-512', minKeyBytes: 64 },
-};
+});
 
 /** Key management algorithms (`alg` of a JWE). Entries marked `beyond` are not in the vendor's API. */
 export type JweAlg =
@@ -42,7 +49,7 @@ export type JweAlg =
   | { kind: 'kw'; kekBytes: number; beyond: true }
   | { kind: 'ecdh'; kwBytes?: number; beyond: true };
 
-export const JWE_ALG: Record<string, JweAlg> = {
+export const JWE_ALG = byName<JweAlg>({
   dir: { kind: 'dir' },
   'RSA-OAEP': { kind: 'rsa', scheme: 'RSA-OAEP', hash: 'SHA-1' },
   'RSA-OAEP-256': { kind: 'rsa', scheme: 'RSA-OAEP', hash: 'SHA-256' },
@@ -54,7 +61,7 @@ export const JWE_ALG: Record<string, JweAlg> = {
   'ECDH-ES+A128KW': { kind: 'ecdh', kwBytes: 16, beyond: true },
   'ECDH-ES+A192KW': { kind: 'ecdh', kwBytes: 24, beyond: true },
   'ECDH-ES+A256KW': { kind: 'ecdh', kwBytes: 32, beyond: true },
-};
+});
 
 /** Content encryption (`enc`). CBC-HMAC is beyond the vendor. */
 export interface JweEnc {
@@ -63,22 +70,22 @@ export interface JweEnc {
   ivBytes: number;
   tagBytes: number;
 }
-export const JWE_ENC: Record<string, JweEnc> = {
+export const JWE_ENC = byName<JweEnc>({
   A128GCM: { core: 'AES-GCM', keyBytes: 16, ivBytes: 12, tagBytes: 16 },
   A192GCM: { core: 'AES-GCM', keyBytes: 24, ivBytes: 12, tagBytes: 16 },
   A256GCM: { core: 'AES-GCM', keyBytes: 32, ivBytes: 12, tagBytes: 16 },
   'A128CBC-HS256': { core: 'AES-CBC-HMAC-SHA2', keyBytes: 32, ivBytes: 16, tagBytes: 16 },
   'A192CBC-HS384': { core: 'AES-CBC-HMAC-SHA2', keyBytes: 48, ivBytes: 16, tagBytes: 24 },
   'A256CBC-HS512': { core: 'AES-CBC-HMAC-SHA2', keyBytes: 64, ivBytes: 16, tagBytes: 32 },
-};
+});
 
 /** Every `alg` name the API knows; anything else in a request body is a 400. */
 export const isKnownAlg = (alg: string) => alg in JWS || alg in HMAC || alg in JWE_ALG;
 
 /** Curves of ECDH-ES recipients, by canonical spec. */
-export const ECDH_CURVES: Record<string, { crv: string; node: string; kty: 'EC' | 'OKP' }> = {
+export const ECDH_CURVES = byName<{ crv: string; node: string; kty: 'EC' | 'OKP' }>({
   'ec-p256': { crv: 'P-256', node: 'prime256v1', kty: 'EC' },
   'ec-p384': { crv: 'P-384', node: 'secp384r1', kty: 'EC' },
   'ec-p521': { crv: 'P-521', node: 'secp521r1', kty: 'EC' },
   'okp-x25519': { crv: 'X25519', node: 'x25519', kty: 'OKP' },
-};
+});

@@ -1,6 +1,6 @@
 import { createECDH, createPrivateKey, createPublicKey, sign, verify, type JsonWebKey } from 'node:crypto';
 import type { KeyMaterial, KeyRecord, KeyUsage } from '@kms/core';
-import { HMAC, JWE_ALG, JWE_ENC, JWS } from './algorithms';
+import { HMAC, JWE_ALG, JWE_ENC, JWS, byName, type JweAlg } from './algorithms';
 import { decodeB64url } from './b64url';
 import { type Body, optionalString, optionalUint, requireString } from './body';
 import { badRequest } from './errors';
@@ -18,17 +18,37 @@ export interface KeyPlan {
   crv?: string;
 }
 
-const ALGS_FOR_KTY: Record<string, (alg: string) => boolean> = {
+const ALGS_FOR_KTY = byName<(alg: string) => boolean>({
   oct: (a) => a in HMAC || a in JWE_ENC || a === 'dir' || (JWE_ALG[a]?.kind === 'kw'),
   EC: (a) => JWS[a]?.family === 'ec' || JWE_ALG[a]?.kind === 'ecdh',
   RSA: (a) => JWS[a]?.family === 'rsa' || JWE_ALG[a]?.kind === 'rsa',
   OKP: (a) => a === 'EdDSA' || a === 'MLDSA44' || JWE_ALG[a]?.kind === 'ecdh',
-};
+});
 
-const EC_SPECS: Record<string, string> = { 'P-256': 'ec-p256', 'P-384': 'ec-p384', 'P-521': 'ec-p521' };
-const NODE_CURVES: Record<string, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };
+const EC_SPECS = byName({ 'P-256': 'ec-p256', 'P-384': 'ec-p384', 'P-521': 'ec-p521' });
+const NODE_CURVES = byName({ 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' });
 const RSA_USAGES: KeyUsage[] = ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap'];
 const MATERIAL_FIELDS = ['k', 'd', 'x', 'y', 'n', 'e', 'p', 'q', 'dp', 'dq', 'qi'];
+
+/**
+ * What a key made for a JOSE `alg` may do: that algorithm's kind of operation only (one key, one
+ * use: RFC 7517 §4.2), so that the JWKS publishes an encryption key as `enc` and the core refuses
+ * to sign with it. Any alg of the same kind still works with the key (the vendor does not bind the
+ * alg: an RS256 key signs PS384). Without `alg`, a key keeps all its family can do.
+ */
+const USAGES_OF_ROLE: Record<'sig' | JweAlg['kind'], KeyUsage[] | null> = {
+  sig: ['sign', 'verify'],
+  rsa: ['encrypt', 'decrypt', 'wrap', 'unwrap'],
+  ecdh: ['derive'],
+  kw: null,
+  dir: null,
+};
+
+function usagesFor(alg: string | undefined, all: KeyUsage[]): KeyUsage[] {
+  if (alg === undefined) return all;
+  const role = alg in JWS ? 'sig' : JWE_ALG[alg]?.kind;
+  return (role && USAGES_OF_ROLE[role]) || all;
+}
 
 export function planKey(b: Body): KeyPlan {
   const kty = requireString(b, 'kty');
@@ -91,7 +111,7 @@ function planEc(alg: string | undefined, crv: string | undefined, jwk?: Record<s
   if (!spec) throw badRequest(`Unsupported curve '${crv}'`);
   const want = alg && JWS[alg]?.curve;
   if (want && want !== crv) throw badRequest(`Algorithm '${alg}' needs curve ${want}`);
-  const plan: KeyPlan = { kty: 'EC', alg, crv, spec, usages: ['sign', 'verify', 'derive'] };
+  const plan: KeyPlan = { kty: 'EC', alg, crv, spec, usages: usagesFor(alg, ['sign', 'verify', 'derive']) };
   if (!jwk) return plan;
   if (!jwk.d) throw badRequest('Field `d` is required to import an EC key');
   return { ...plan, material: { kind: 'pkcs8', der: ecPkcs8(crv, jwk) } };
@@ -115,7 +135,7 @@ function ecPkcs8(crv: string, jwk: Record<string, string>): Buffer {
 }
 
 function planRsa(alg: string | undefined, bits: number | undefined, jwk?: Record<string, string>): KeyPlan {
-  const plan = { kty: 'RSA', alg, usages: RSA_USAGES };
+  const plan = { kty: 'RSA', alg, usages: usagesFor(alg, RSA_USAGES) };
   if (!jwk) {
     const size = bits ?? 2048;
     if (size < 2048) throw badRequest('RSA keys must be at least 2048 bits');
@@ -148,20 +168,24 @@ function checkRsaConsistency(key: ReturnType<typeof createPrivateKey>): void {
   if (!verify('sha256', probe, createPublicKey(key), sign('sha256', probe, key))) throw new Error('inconsistent');
 }
 
+const OKP_CURVES = byName<{ spec: string; usages: KeyUsage[]; prefix: string }>({
+  Ed25519: { spec: 'okp-ed25519', usages: ['sign', 'verify'], prefix: '302e020100300506032b657004220420' },
+  X25519: { spec: 'okp-x25519', usages: ['derive'], prefix: '302e020100300506032b656e04220420' },
+});
+
 function planOkp(alg: string | undefined, crv: string | undefined, jwk?: Record<string, string>): KeyPlan {
   if (alg === 'MLDSA44') {
     if (jwk) throw badRequest('Importing ML-DSA keys is not supported');
     return { kty: 'OKP', alg, crv, spec: 'ml-dsa-44', usages: ['sign', 'verify'] };
   }
-  const curve = crv ?? 'Ed25519';
-  const table: Record<string, { spec: string; usages: KeyUsage[]; prefix: string }> = {
-    Ed25519: { spec: 'okp-ed25519', usages: ['sign', 'verify'], prefix: '302e020100300506032b657004220420' },
-    X25519: { spec: 'okp-x25519', usages: ['derive'], prefix: '302e020100300506032b656e04220420' },
-  };
-  const t = table[curve];
+  const ecdh = alg !== undefined && JWE_ALG[alg]?.kind === 'ecdh';
+  // Ed25519 is the vendor's default; an ECDH-ES key (beyond the vendor) can only be X25519.
+  const curve = crv ?? (ecdh ? 'X25519' : 'Ed25519');
+  const t = OKP_CURVES[curve];
   if (!t) throw badRequest(`Unsupported curve '${curve}'`);
   if (alg === 'EdDSA' && curve !== 'Ed25519') throw badRequest('EdDSA needs curve Ed25519');
-  const plan: KeyPlan = { kty: 'OKP', alg, crv: curve, spec: t.spec, usages: t.usages };
+  if (ecdh && curve !== 'X25519') throw badRequest(`${alg} needs curve X25519 (or an EC key)`);
+  const plan: KeyPlan = { kty: 'OKP', alg, crv: curve, spec: t.spec, usages: usagesFor(alg, t.usages) };
   if (!jwk) return plan;
   const d = decodeB64url(jwk.d ?? '', 'd');
   if (d.length !== 32) throw badRequest(`An ${curve} private key is 32 bytes`);
@@ -179,6 +203,27 @@ export function keyOpsFor(alg: string | undefined, record: KeyRecord): string[] 
   if (record.usages.includes('mac') || record.usages.includes('sign')) return ['sign', 'verify'];
   return ['encrypt', 'decrypt'];
 }
+
+/**
+ * `use` and `key_ops` of a key's public JWK in the JWKS (RFC 7517 §4.2, §4.3). The key's JOSE
+ * `alg` decides; else its usages (a key without alg, or made by another dialect): one that can sign
+ * is a signing key, as the vendor's `key_ops` default for asymmetric keys says, anything else is an
+ * encryption key. The usages alone would misfile the keys made before they followed `alg`.
+ */
+export function publicUse(alg: string | undefined, usages: readonly KeyUsage[], kty: string | undefined): { use: 'sig' | 'enc'; key_ops?: string[] } {
+  const sig = alg !== undefined && (alg in JWS || alg in JWE_ALG) ? alg in JWS : usages.includes('sign');
+  if (sig) return { use: 'sig', key_ops: ['verify'] };
+  const ops = PUBLIC_ENC_OPS[kty ?? ''];
+  return ops ? { use: 'enc', key_ops: ops } : { use: 'enc' };
+}
+
+/**
+ * What the public half of an encryption key does, by key type: an RSA public key encrypts a JWE's
+ * CEK ("wrapKey", which jose checks for RSA-OAEP) or data. An ECDH-ES public key gets no key_ops:
+ * the sender derives with its own ephemeral private key, so WebCrypto gives an ECDH public key no
+ * usages and refuses to import one whose key_ops name any (jose and browsers could not use it).
+ */
+const PUBLIC_ENC_OPS = byName({ RSA: ['encrypt', 'wrapKey'] });
 
 /** The public JWK of a key, for JWKS and ECDH-ES `epk`; null when JOSE has no form for it. */
 export function publicJwk(spki: Buffer): JsonWebKey | null {

@@ -4,7 +4,7 @@ import { decodeB64url } from './b64url';
 import { type Body, optionalString, requireString } from './body';
 import { badRequest, cryptoFail, decryptionFailed, unsupportedAlg } from './errors';
 import { headerString, parseProtected } from './header';
-import { keyOpsFor, planKey, publicJwk } from './jwk';
+import { keyOpsFor, planKey, publicJwk, publicUse } from './jwk';
 import { publicKidOf } from './kids';
 import { lookup } from './lookup';
 
@@ -80,8 +80,8 @@ export async function jwks(keys: KeyOperations, ctx: OpContext) {
     if (!r.publicKey || r.state !== 'enabled') continue;
     const jwk = publicJwk(r.publicKey);
     if (!jwk) continue;
-    const alg = (r.attributes.jose as { alg?: string } | undefined)?.alg;
-    out.push({ ...jwk, kid: publicKidOf(r) ?? r.id, ...(alg ? { alg } : {}), use: r.usages.includes('sign') ? 'sig' : 'enc' });
+    const alg = (r.attributes.jose as { alg?: string | null } | undefined)?.alg ?? undefined;
+    out.push({ ...jwk, kid: publicKidOf(r) ?? r.id, ...(alg ? { alg } : {}), ...publicUse(alg, r.usages, jwk.kty) });
   }
   return { keys: out };
 }
