@@ -1,10 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JSON_LIMITS } from '../../apps/gateway/src/json-limits';
 import { MSG } from '../../libs/dialect-ehsm/src/envelope';
 import { HemClient } from '../encedo/hem-client';
-import { signedEhsmBody } from '../support/ehsm-sign';
+import { ehsmSortString, signedEhsmBody } from '../support/ehsm-sign';
 import { cli, startGateway, type Gateway } from '../support/server';
 
 /**
@@ -247,6 +247,90 @@ describe('random malformed bodies', () => {
       }
     }
   }, 120000);
+
+  it('eHSM keyid actions on real keys of every kind, fields mutated, never get the catch-all', async () => {
+    const ask = async (action: string, payload: Record<string, unknown>) => {
+      const res = await send(`/ehsm?Action=${action}`, signedEhsmBody(app, payload, `m${rand()}`), {});
+      expect(res.status).toBe(200);
+      return (await res.json()) as { code: number; message: string; result: Record<string, string> };
+    };
+    const made = async (keyspec: string, keyusage: string) => (await ask('CreateKey', { keyspec, origin: 'EH_INTERNAL_KEY', keyusage })).result.keyid;
+    const ENC = 'EH_KEYUSAGE_ENCRYPT_DECRYPT';
+    const SIG = 'EH_KEYUSAGE_SIGN_VERIFY';
+    const sym = [await made('EH_AES_GCM_256', ENC), await made('EH_SM4_CBC', ENC)];
+    const asym = [await made('EH_RSA_2048', ENC), await made('EH_SM2', ENC)];
+    const signers = [await made('EH_RSA_2048', SIG), await made('EH_EC_P256', SIG), await made('EH_SM2', SIG), await made('EH_EC_P521', SIG)];
+    const all = [...sym, ...asym, ...signers];
+    const data = () => pick(['aGVsbG8=', Buffer.alloc(Math.floor(rand() * 300)).toString('base64') || 'AA==', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=']);
+    const ct = (await ask('Encrypt', { keyid: sym[0], plaintext: 'aGVsbG8=', aad: 'YQ==' })).result.ciphertext;
+    const dk = (await ask('GenerateDataKey', { keyid: sym[0], keylen: 32, aad: 'YQ==' })).result.ciphertext;
+    const signed = (await ask('Sign', { keyid: signers[1], digest: 'aGVsbG8=' })).result.signature;
+    const templates: Record<string, () => Record<string, unknown>> = {
+      Encrypt: () => ({ keyid: pick(all), plaintext: data(), aad: pick(['', 'YQ==']) }),
+      Decrypt: () => ({ keyid: pick(sym), ciphertext: pick([ct, dk, data()]), aad: pick(['', 'YQ==']) }),
+      GenerateDataKey: () => ({ keyid: pick(all), keylen: pick([1, 16, 32, 1024]), aad: 'YQ==' }),
+      Sign: () => (rand() < 0.5 ? { keyid: pick(all), digest: data() } : { keyid: pick(all), message: data(), message_type: pick(['EH_RAW', 'EH_DIGEST']), digest_mode: pick(['EH_SHA_256', 'EH_SM3', 'EH_SHA_2_512']), padding_mode: pick(['EH_RSA_PKCS1', 'EH_PAD_RSA_PKCS1_PSS', 'EH_PAD_NONE']) }),
+      Verify: () => ({ keyid: pick(all), digest: data(), signature: pick([signed, data()]), ...(rand() < 0.3 ? { padding_mode: 'EH_RSA_PKCS1_PSS', digest_mode: 'EH_SHA_384' } : {}) }),
+      AsymmetricEncrypt: () => ({ keyid: pick(all), plaintext: data(), ...(rand() < 0.5 ? { padding_mode: pick(['EH_RSA_PKCS1', 'EH_RSA_PKCS1_OAEP', 'EH_PAD_RSA_PKCS1_PSS']) } : {}) }),
+      AsymmetricDecrypt: () => ({ keyid: pick(all), ciphertext: data(), ...(rand() < 0.5 ? { padding_mode: pick(['EH_RSA_PKCS1', 'EH_RSA_PKCS1_OAEP']) } : {}) }),
+      ExportDataKey: () => ({ keyid: pick(sym), ukeyid: pick(all), olddatakey: pick([dk, ct, data()]), aad: 'YQ==' }),
+      GetPublicKey: () => ({ keyid: pick(all) }),
+      CreateKey: () => ({ keyspec: pick(['EH_AES_GCM_128', 'EH_RSA_3072', 'EH_EC_P384', 'EH_HMAC', 'EH_SM2']), origin: pick(['EH_INTERNAL_KEY', 'EH_EXTERNAL_KEY']), purpose: pick(['EH_PURPOSE_SIGN_VERIFY', 'EH_PURPOSE_ENCRYPT_DECRYPT', 'x']), padding_mode: pick(['EH_PAD_RSA_PKCS1_OAEP', 'EH_PAD_RSA_PKCS1_PSS']), 'digest mode': 'EH_SHA_2_384' }),
+    };
+    for (const [action, template] of Object.entries(templates)) {
+      for (let i = 0; i < 25 * ROUNDS; i++) {
+        const payload = mutated(template());
+        const json = await ask(action, payload);
+        expect([action, JSON.stringify(payload).slice(0, 300), json.message]).not.toEqual([action, JSON.stringify(payload).slice(0, 300), EHSM_INTERNAL]);
+      }
+    }
+  }, 180000);
+
+  it('eHSM v1 actions on real blobs of every keyspec, fields mutated, never get the catch-all', async () => {
+    // v1 signs {appid, timestamp, payload} and takes the timestamp as the nonce: one per millisecond.
+    let stamp = Date.now() - 60_000;
+    const ask = async (action: string, payload: Record<string, unknown>) => {
+      const body: Record<string, unknown> = { appid: app.appid, timestamp: String(stamp++), payload };
+      body.sign = createHmac('sha256', app.apikey).update(ehsmSortString(body)).digest('base64');
+      const res = await send(`/legacy/ehsm?Action=${action}`, JSON.stringify(body), {});
+      expect(res.status).toBe(200);
+      return (await res.json()) as { code: number; message: string; result: Record<string, string> };
+    };
+    const blob = async (keyspec: string) => (await ask('CreateKey', { keyspec, origin: 'EH_INTERNAL_KEY' })).result.cmk_base64;
+    const sym = [await blob('EH_AES_GCM_128'), await blob('EH_AES_GCM_256'), await blob('EH_SM4')];
+    const asym = [await blob('EH_RSA_3072'), await blob('EH_EC_P256'), await blob('EH_EC_P512'), await blob('EH_EC_SM2')];
+    const all = [...sym, ...asym];
+    const tampered = () => {
+      const b = Buffer.from(pick(all), 'base64');
+      b[Math.floor(rand() * b.length)] ^= 1 << Math.floor(rand() * 8);
+      return b.toString('base64');
+    };
+    const cmk = () => (rand() < 0.1 ? tampered() : pick(all));
+    const text = () => pick(['hello', 'a b+c&d=e%f', 'é中', 'x'.repeat(Math.floor(rand() * 400))]);
+    const ct = (await ask('Encrypt', { cmk_base64: sym[0], plaintext: 'hi', aad: 'a' })).result.ciphertext_base64;
+    const dk = (await ask('GenerateDataKey', { cmk_base64: sym[2], keylen: 16, aad: 'a' })).result.ciphertext_base64;
+    const sig = (await ask('Sign', { cmk_base64: asym[1], digest: 'hi' })).result.signature_base64;
+    const templates: Record<string, () => Record<string, unknown>> = {
+      CreateKey: () => ({ keyspec: pick(['EH_AES_GCM_256', 'EH_RSA_4096', 'EH_EC_P512', 'EH_SM4', 'EH_RSA_2048']), origin: pick(['EH_INTERNAL_KEY', 'EXTERNAL_KEY']) }),
+      Encrypt: () => ({ cmk_base64: cmk(), plaintext: text(), aad: pick(['', 'a', 'é']) }),
+      Decrypt: () => ({ cmk_base64: cmk(), [pick(['ciphertext_base64', 'ciphertext'])]: pick([ct, dk, 'AAAA', Buffer.alloc(40).toString('base64')]), aad: 'a' }),
+      GenerateDataKey: () => ({ cmk_base64: cmk(), keylen: pick([1, 32, 1024]), aad: 'a' }),
+      GenerateDataKeyWithoutPlaintext: () => ({ cmk_base64: cmk(), keylen: 16 }),
+      Sign: () => ({ cmk_base64: cmk(), digest: text() }),
+      Verify: () => ({ cmk_base64: cmk(), digest: text(), signature_base64: pick([sig, 'AAAA', Buffer.alloc(384).toString('base64')]) }),
+      AsymmetricEncrypt: () => ({ cmk_base64: cmk(), plaintext: text() }),
+      AsymmetricDecrypt: () => ({ cmk_base64: cmk(), ciphertext_base64: pick([ct, 'AAAA', Buffer.alloc(384).toString('base64'), Buffer.alloc(120).toString('base64')]) }),
+      ExportDataKey: () => ({ cmk_base64: cmk(), ukey_base64: cmk(), aad: 'a', [pick(['olddatakey_base64', 'olddatakey_base'])]: pick([dk, ct, 'AAAA']) }),
+    };
+    for (const [action, template] of Object.entries(templates)) {
+      for (let i = 0; i < 25 * ROUNDS; i++) {
+        const payload = mutated(template());
+        const json = await ask(action, payload);
+        expect([action, JSON.stringify(payload).slice(0, 300), json.message]).not.toEqual([action, JSON.stringify(payload).slice(0, 300), EHSM_INTERNAL]);
+        expect(typeof json.message).toBe('string');
+      }
+    }
+  }, 180000);
 
   it('Encedo key management routes never answer 5xx: random bodies, and plausible requests with fields mutated', async () => {
     kids = hemKids;

@@ -63,7 +63,15 @@ type Done = (err: Error | null, body?: unknown) => void;
  */
 export class LimitedBodyFastifyAdapter extends FastifyAdapter {
   override useBodyParser(...[type, rawBody, options, parser]: Parameters<FastifyAdapter['useBodyParser']>): void {
-    super.useBodyParser(type, rawBody, options, parser && limited(parser));
+    // One type at a time, so that each gets its own default parser wrapped (the base does the same).
+    if (Array.isArray(type)) {
+      for (const t of type) this.useBodyParser(t, rawBody, options, parser);
+      return;
+    }
+    // Nest 12 registers its JSON and urlencoded parsers with no parser of their own: the adapter's
+    // defaults, taken here so that they are limited as well.
+    const base = parser ?? (this as unknown as { getDefaultBodyParser(t: string | RegExp): BodyParser | undefined }).getDefaultBodyParser(type);
+    super.useBodyParser(type, rawBody, options, base && limited(base));
   }
 }
 
