@@ -549,6 +549,11 @@ describe('remote attestation', () => {
     });
     expect(await act(other, 'GetQuotePolicy', { policyId })).toEqual({ code: 200, message: 'Query quote policy success.', result: { policyId } });
     expect(await act(app, 'UploadQuotePolicy', { mr_enclave: 'ab', mr_signer: MR_SIGNER })).toMatchObject({ code: 400, message: 'Parameter invalid, The mr_enclave length error.' });
+    // Found by fuzzing: without a payload (or with empty fields) nothing may reach the database's NOT NULL.
+    expect(await act(app, 'UploadQuotePolicy')).toEqual({ code: 400, message: 'Missing required parameters, The mr_enclave cannot be empty.', result: {} });
+    expect(await act(app, 'UploadQuotePolicy', { mr_enclave: '', mr_signer: MR_SIGNER })).toEqual({ code: 400, message: 'Missing required parameters, The mr_enclave cannot be empty.', result: {} });
+    expect(await act(app, 'UploadQuotePolicy', { mr_enclave: MR_ENCLAVE })).toEqual({ code: 400, message: 'Missing required parameters, The mr_signer cannot be empty.', result: {} });
+    expect(await act(app, 'GetQuotePolicy')).toEqual({ code: 400, message: 'Missing required parameters, The policyId cannot be empty.', result: {} });
   });
 
   it('says plainly that quotes need SGX', async () => {
