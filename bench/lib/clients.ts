@@ -38,7 +38,8 @@ const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex');
  */
 export class Hem {
   private readonly user;
-  private readonly iss: string;
+  /** The user's X25519 public key (base64): the eJWT's `iss`, the tokens' `usr`. */
+  readonly iss: string;
 
   constructor(
     private readonly url: string,

@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import { ehsmBody, type LoadItem, type LoadResult, type LoadSpec } from './wire';
 
 /**
@@ -8,6 +9,8 @@ import { ehsmBody, type LoadItem, type LoadResult, type LoadSpec } from './wire'
  * A measured run gives autocannon an `amount`: it stops when every request has been answered, so
  * "requests answered" is exact and comparable with the audit rows the gateway wrote. A warm-up
  * uses a duration instead (its last requests are abandoned; the orchestrator lets them settle).
+ * With `warmS`, one process does both: it prints `{"warm": {...}}` after the warm-up and waits
+ * for a line on stdin (the orchestrator has counted the audit rows meanwhile) before measuring.
  */
 // autocannon ships no types; this is the part of its API used here.
 type Req = { method?: string; path?: string; headers?: Record<string, string>; body?: string };
@@ -40,9 +43,8 @@ function picker(items: LoadItem[]): () => LoadItem {
 const any = <T>(xs: T[]): T => xs[(Math.random() * xs.length) | 0];
 
 async function main(): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  const spec = JSON.parse(Buffer.concat(chunks).toString('utf8')) as LoadSpec;
+  const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+  const spec = JSON.parse(((await lines.next()).value as string | undefined) ?? '{}') as LoadSpec;
   const pick = picker(spec.items);
   let bodyErrors = 0;
   const build = (req: Req): Req => {
@@ -53,52 +55,64 @@ async function main(): Promise<void> {
     return { ...req, method: 'POST', path: `/ehsm?Action=${item.action}`, headers: { 'content-type': 'application/json' }, body: ehsmBody(item.appid, item.apikey, any(item.payloads)) };
   };
   const checksBody = spec.checkEhsmBody === true;
-  const opts = {
-    url: spec.url,
-    connections: spec.connections,
-    pipelining: 1,
-    timeout: 30,
-    ...(spec.amount ? { amount: spec.amount } : { duration: spec.durationS ?? 1 }),
-    ...(spec.rate ? { overallRate: spec.rate } : {}),
-    requests: [
-      {
-        setupRequest: build,
-        // eHSM always answers HTTP 200; its `code` says whether the operation happened.
-        ...(checksBody
-          ? {
-              onResponse: (status: number, body: string) => {
-                if (status === 200 && !body.startsWith('{"code":200')) bodyErrors++;
-              },
-            }
-          : {}),
-      },
-    ],
+  const run = async (until: { amount: number } | { duration: number }): Promise<LoadResult> => {
+    bodyErrors = 0;
+    const opts = {
+      url: spec.url,
+      connections: spec.connections,
+      pipelining: 1,
+      timeout: 30,
+      ...until,
+      ...(spec.rate ? { overallRate: spec.rate } : {}),
+      requests: [
+        {
+          setupRequest: build,
+          // eHSM always answers HTTP 200; its `code` says whether the operation happened.
+          ...(checksBody
+            ? {
+                onResponse: (status: number, body: string) => {
+                  if (status === 200 && !body.startsWith('{"code":200')) bodyErrors++;
+                },
+              }
+            : {}),
+        },
+      ],
+    };
+    const cpu0 = process.cpuUsage();
+    const res = await new Promise<AutocannonResult>((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
+    const seconds = (new Date(res.finish).getTime() - new Date(res.start).getTime()) / 1000;
+    const statusCodes = Object.fromEntries(Object.entries(res.statusCodeStats).map(([k, v]) => [k, v.count]));
+    const answered = Object.values(statusCodes).reduce((s, n) => s + n, 0);
+    const c = process.cpuUsage(cpu0);
+    return {
+      answered,
+      ok: res['2xx'],
+      non2xx: res.non2xx,
+      bodyErrors,
+      errors: res.errors,
+      timeouts: res.timeouts,
+      seconds,
+      rps: answered / seconds,
+      p50: res.latency.p50,
+      p90: res.latency.p90,
+      p99: res.latency.p99,
+      max: res.latency.max,
+      statusCodes,
+      loadCores: (c.user + c.system) / 1e6 / seconds,
+    };
   };
-  const cpu0 = process.cpuUsage();
-  const res = await new Promise<AutocannonResult>((resolve, reject) => autocannon(opts, (err, r) => (err ? reject(err) : resolve(r))));
-  const seconds = (new Date(res.finish).getTime() - new Date(res.start).getTime()) / 1000;
-  const statusCodes = Object.fromEntries(Object.entries(res.statusCodeStats).map(([k, v]) => [k, v.count]));
-  const answered = Object.values(statusCodes).reduce((s, n) => s + n, 0);
-  const out: LoadResult = {
-    answered,
-    ok: res['2xx'],
-    non2xx: res.non2xx,
-    bodyErrors,
-    errors: res.errors,
-    timeouts: res.timeouts,
-    seconds,
-    rps: answered / seconds,
-    p50: res.latency.p50,
-    p90: res.latency.p90,
-    p99: res.latency.p99,
-    max: res.latency.max,
-    statusCodes,
-    loadCores: (() => {
-      const c = process.cpuUsage(cpu0);
-      return (c.user + c.system) / 1e6 / seconds;
-    })(),
-  };
+  let out: LoadResult;
+  if (spec.warmS) {
+    const warm = await run({ duration: spec.warmS });
+    process.stdout.write(`${JSON.stringify({ warm })}\n`);
+    await lines.next();
+    const perSecond = spec.rate ?? Math.max(warm.rps, 1);
+    out = await run({ amount: Math.max(spec.minAmount ?? 1, Math.round(perSecond * (spec.measureS ?? 1))) });
+  } else {
+    out = await run(spec.amount ? { amount: spec.amount } : { duration: spec.durationS ?? 1 });
+  }
   process.stdout.write(`${JSON.stringify(out)}\n`);
+  process.exit(0);
 }
 
 main().catch((err) => {

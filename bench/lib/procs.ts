@@ -38,6 +38,50 @@ export function runJson<T>(script: string, args: string[], opts: { env?: Record<
   });
 }
 
+/**
+ * Runs a node script of bench/lib that talks in lines: `input` is its first line of stdin; each
+ * line it prints is handed to `onLine`, and when that resolves true the script gets a line back
+ * on stdin (it waits for it); the last line it prints is the result, parsed as JSON.
+ */
+export function runInteractive<T>(script: string, input: string, onLine: (line: string) => Promise<boolean>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [join(__dirname, script)], { env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let handled = 0;
+    let chain = Promise.resolve();
+    proc.stdin.on('error', () => {
+      // the script is gone: its exit code says why
+    });
+    proc.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const lines = out.split('\n');
+      for (; handled < lines.length - 1; handled++) {
+        const line = lines[handled];
+        chain = chain.then(() => onLine(line)).then(
+          (answer) => void (answer && proc.exitCode === null && proc.stdin.write('go\n')),
+          (e: unknown) => {
+            proc.kill('SIGKILL');
+            reject(e);
+          },
+        );
+      }
+    });
+    proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    proc.once('error', reject);
+    proc.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}:\n${err}${out}`));
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as T);
+      } catch {
+        reject(new Error(`${script} printed no JSON:\n${out}\n${err}`));
+      }
+    });
+    proc.stdin.write(`${input}\n`);
+  });
+}
+
 export interface Server {
   url: string;
   pid: number;
@@ -92,8 +136,14 @@ export function startGateway(env: Record<string, string>, nodeArgs: string[] = [
   return startServer([...nodeArgs, MAIN], { NODE_ENV: 'production', KMS_PORT: '0', KMS_HOST: '127.0.0.1', KMS_LOG_LEVEL: 'warn', ...env }, /kms-gateway listening on (http:\/\/[\d.]+:\d+)/);
 }
 
-export function startEcho(): Promise<Server> {
-  return startServer([join(__dirname, 'echo-server.js')], { NODE_ENV: 'production' }, /echo listening on (http:\/\/[\d.]+:\d+)/);
+/** A bare Fastify echo: `pinned` is the gateway's Fastify, `latest` the newest (fastify-latest). */
+export function startEcho(flavour: 'pinned' | 'latest' = 'pinned'): Promise<Server> {
+  return startServer([join(__dirname, 'echo-server.js'), flavour], { NODE_ENV: 'production' }, /echo listening on (http:\/\/[\d.]+:\d+)/);
+}
+
+/** The minimal handlers (bench/lib/minimal), configured for the keys and credentials of this run. */
+export function startMinimal(config: object, env: Record<string, string> = {}): Promise<Server> {
+  return startServer([join(__dirname, 'minimal/server.js')], { NODE_ENV: 'production', ...env, BENCH_MINIMAL: JSON.stringify(config) }, /minimal listening on (http:\/\/[\d.]+:\d+)/);
 }
 
 /** A process and all its descendants (a multi-worker gateway is a primary and its workers). */

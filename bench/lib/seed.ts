@@ -1,15 +1,17 @@
 import 'reflect-metadata';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { KeyEntity, specInfo, type KeyRecord } from '@kms/core';
 import { loadConfig } from '../../apps/gateway/src/config';
 import { createKernel, createLogger } from '../../apps/gateway/src/kernel';
+import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS } from '../../libs/dialect-encedo/src/options';
 
 /**
  * Prepares a bench data directory through the kernel, before the gateway starts: tenants, their
  * credentials (as the admin CLI issues them) and, fast, many AES-256 keys with real sealed
  * material (the soft backend generates and seals each one) inserted in large transactions.
  * Run as its own process with KMS_DATA_DIR set and `BENCH_SEED = {tenants, aesKeys}`; prints the
- * credentials and the first key ids as JSON.
+ * credentials, the first key ids and their material as JSON (the minimal handlers decrypt the
+ * gateway's JWEs with the same keys), and the key the gateway signs its Encedo tokens with.
  */
 export interface SeedSpec {
   tenants: string[];
@@ -30,6 +32,10 @@ export interface SeededTenant {
 export interface SeedResult {
   tenants: Record<string, SeededTenant>;
   hotKeys: string[];
+  /** The hot keys' AES-256 material (base64), in the order of hotKeys. */
+  hotKeyMaterial: string[];
+  /** The HS256 key of the gateway's Encedo bearer tokens (base64), derived from the master key. */
+  encedoTokenKey: string;
   seconds: number;
 }
 
@@ -55,6 +61,7 @@ async function main(): Promise<void> {
     const soft = kernel.router.byName('soft');
     const info = specInfo('aes-256');
     const hotKeys: string[] = [];
+    const hotKeyMaterial: string[] = [];
     const perTx = 10000;
     const perInsert = 500;
     for (let done = 0; done < spec.aesKeys; ) {
@@ -62,7 +69,9 @@ async function main(): Promise<void> {
       const rows: KeyEntity[] = [];
       for (let i = 0; i < n; i++) {
         const id = randomUUID();
-        const stored = await soft.generate(id, info, { exportable: false });
+        // What soft.generate() does for an AES key (fresh random bytes, sealed), keeping the bytes.
+        const bytes = randomBytes(info.bits / 8);
+        const stored = await soft.import(id, info, { kind: 'secret', bytes }, { exportable: false });
         const now = Date.now();
         const record: KeyRecord = {
           id,
@@ -85,14 +94,18 @@ async function main(): Promise<void> {
           version: 1,
         };
         rows.push(Object.assign(new KeyEntity(), record));
-        if (hotKeys.length < spec.hot) hotKeys.push(id);
+        if (hotKeys.length < spec.hot) {
+          hotKeys.push(id);
+          hotKeyMaterial.push(bytes.toString('base64'));
+        }
       }
       await kernel.ds.transaction(async (em) => {
         for (let i = 0; i < rows.length; i += perInsert) await em.createQueryBuilder().insert().into(KeyEntity).values(rows.slice(i, i + perInsert)).execute();
       });
       done += n;
     }
-    const out: SeedResult = { tenants, hotKeys, seconds: (performance.now() - started) / 1000 };
+    const encedoTokenKey = kernel.sealer.derive(ENCEDO_DERIVE_LABELS.token).toString('base64');
+    const out: SeedResult = { tenants, hotKeys, hotKeyMaterial, encedoTokenKey, seconds: (performance.now() - started) / 1000 };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {
     await kernel.close();

@@ -33,6 +33,14 @@ export interface LoadSpec {
   durationS?: number;
   /** Measured style: exactly this many requests, every one answered. */
   amount?: number;
+  /**
+   * Both in one process: a warm-up of `warmS` seconds, then (once the orchestrator says go) a
+   * measured run of `measureS` seconds' worth of requests at the warm-up's rate (or `rate`), at
+   * least `minAmount`, every one answered.
+   */
+  warmS?: number;
+  measureS?: number;
+  minAmount?: number;
   /** Requests per second over all connections (latency at a given load). */
   rate?: number;
   /** Count eHSM answers whose body `code` is not 200 as failures (off against the echo server). */
