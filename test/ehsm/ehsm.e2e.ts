@@ -1,4 +1,7 @@
 import { constants, createDecipheriv, createHash, createPublicKey, publicEncrypt, randomBytes, verify as nodeVerify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Sealer } from '../../libs/core/src/crypto/sealer';
 import { startGateway, type Gateway } from '../support/server';
 import { type App, PyClient, type PyRequest, type Reply } from './py-client';
 import { NOT_ON_SOFTHSM, backendHolds, describeRefusals, noteRefusal } from '../support/backend';
@@ -643,6 +646,23 @@ describe('v1 CMK-blob API (legacy path)', () => {
     t.writeUInt32LE(99, 0);
     expect(await call('Encrypt', { cmk_base64: b64(t), plaintext: 'x' })).toEqual({ code: 500, message: 'Server exception.', result: {} });
     expect(await call('CreateKey', { keyspec: 'EH_AES_GCM_128', origin: 'EXTERNAL_KEY' })).toMatchObject({ code: 500 });
+  });
+
+  it('still opens blobs of the earlier layout (the raw AES-128 key sealed under the master key), with that very key', async () => {
+    // The layout this gateway issued before blobs were sealed by the core: header ‖ seal(raw key).
+    const sealer = new Sealer(Buffer.from(readFileSync(join(gw.dataDir, 'master.key'), 'utf8').trim(), 'base64'));
+    const header = Buffer.alloc(36);
+    const raw = randomBytes(16);
+    const aad = Buffer.concat([Buffer.from('ehsm-v1-cmk\u0000', 'utf8'), header, Buffer.from(v1app.appid, 'utf8')]);
+    const cmk = b64(Buffer.concat([header, sealer.seal('key-blob', raw, aad)]));
+    const enc = await call('Encrypt', { cmk_base64: cmk, plaintext: 'old blob', aad: 'x' });
+    expect(enc).toMatchObject({ code: 200 });
+    const blob = unb64(enc.result.ciphertext_base64);
+    const d = createDecipheriv('aes-128-gcm', raw, blob.subarray(-28, -16));
+    d.setAAD(Buffer.from('x'));
+    d.setAuthTag(blob.subarray(-16));
+    expect(Buffer.concat([d.update(blob.subarray(0, -28)), d.final()]).toString()).toBe('old blob');
+    expect((await call('Decrypt', { cmk_base64: cmk, ciphertext_base64: enc.result.ciphertext_base64, aad: 'x' })).result).toEqual({ plaintext_base64: b64('old blob') });
   });
 
   it('speaks v1 auth and validation', async () => {
