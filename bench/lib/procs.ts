@@ -25,17 +25,20 @@ export function runJson<T>(script: string, args: string[], opts: { env?: Record<
     proc.stdout.on('data', (c: Buffer) => (out += c.toString()));
     proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
     proc.once('error', reject);
-    proc.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${script} exited with ${code}:\n${err}${out}`));
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line) as T);
-      } catch {
-        reject(new Error(`${script} printed no JSON:\n${out}\n${err}`));
-      }
-    });
+    proc.once('exit', (code) => settle<T>(script, code, out, err, resolve, reject));
     proc.stdin.end(opts.stdin ?? '');
   });
+}
+
+/** A bench script's result: the last line it printed, as JSON, once it exited 0. */
+function settle<T>(script: string, code: number | null, out: string, err: string, resolve: (v: T) => void, reject: (e: Error) => void): void {
+  if (code !== 0) return reject(new Error(`${script} exited with ${code}:\n${err}${out}`));
+  const line = out.trim().split('\n').pop() ?? '';
+  try {
+    resolve(JSON.parse(line) as T);
+  } catch {
+    reject(new Error(`${script} printed no JSON:\n${out}\n${err}`));
+  }
 }
 
 /**
@@ -69,15 +72,7 @@ export function runInteractive<T>(script: string, input: string, onLine: (line: 
     });
     proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
     proc.once('error', reject);
-    proc.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${script} exited with ${code}:\n${err}${out}`));
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line) as T);
-      } catch {
-        reject(new Error(`${script} printed no JSON:\n${out}\n${err}`));
-      }
-    });
+    proc.once('exit', (code) => settle<T>(script, code, out, err, resolve, reject));
     proc.stdin.write(`${input}\n`);
   });
 }
