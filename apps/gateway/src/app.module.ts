@@ -3,6 +3,7 @@ import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { EhsmBodyErrorFilter, EhsmDialectModule, LayeredReplayGuard, SharedReplayGuard, isEhsmPath } from '@kms/dialect-ehsm';
 import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, EncedoExceptionFilter, SharedChallengeStore, isEncedoPath, type EncedoDialectOptions } from '@kms/dialect-encedo';
 import { JoseDialectModule, JoseExceptionFilter, isJosePath } from '@kms/dialect-jose';
+import { DialectKitModule, ErrorCodecs } from '@kms/dialect-kit';
 import { CoreModule } from './core.module';
 import { ExceptionRouter } from './exception-router';
 import type { GatewayConfig } from './config';
@@ -17,6 +18,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forKernel(kernel),
+        DialectKitModule,
         EhsmDialectModule.forRoot({
           enroll: kernel.config.ehsmEnroll,
           legacyPath: kernel.config.ehsmLegacyPath,
@@ -30,8 +32,8 @@ export class AppModule {
       providers: [
         {
           provide: APP_FILTER,
-          inject: [HttpAdapterHost],
-          useFactory: (host: HttpAdapterHost) =>
+          inject: [HttpAdapterHost, ErrorCodecs],
+          useFactory: (host: HttpAdapterHost, codecs: ErrorCodecs) =>
             new ExceptionRouter(host.httpAdapter, [
               {
                 matches: (path) => isEhsmPath(path) || path === kernel.config.ehsmLegacyPath || path === `${kernel.config.ehsmLegacyPath}/`,
@@ -39,7 +41,7 @@ export class AppModule {
               },
               { matches: isJosePath, filter: new JoseExceptionFilter((err) => kernel.log.error({ err: describe(err) }, 'internal error on a JOSE route')) },
               { matches: isEncedoPath, filter: new EncedoExceptionFilter((err) => kernel.log.error({ err: describe(err) }, 'internal error on an Encedo route')) },
-            ]),
+            ], codecs),
         },
       ],
     };

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+
+/** A failure as the dialect writes it on the wire. */
+export interface WireError {
+  status: number;
+  /** Serialized as JSON unless it is already a string or a Buffer. */
+  body: unknown;
+  headers?: Record<string, string>;
+  /** A real server fault: its cause is logged (name and message, never a payload). */
+  internal?: boolean;
+}
+
+/**
+ * One dialect's error codec: which paths are its own, and how any exception raised on them (its
+ * own error type, a canonical KmsError, Fastify's refusal of a body) becomes its wire form.
+ */
+export interface DialectErrorCodec {
+  readonly dialect: string;
+  owns(path: string): boolean;
+  encode(exception: unknown, req: FastifyRequest): WireError;
+}
+
+/** The codecs the dialect modules registered; the exception router asks them by path. */
+@Injectable()
+export class ErrorCodecs {
+  private readonly codecs: DialectErrorCodec[] = [];
+
+  register(codec: DialectErrorCodec): void {
+    if (this.codecs.some((c) => c.dialect === codec.dialect)) throw new Error(`error codec for ${codec.dialect} registered twice`);
+    this.codecs.push(codec);
+  }
+
+  forPath(path: string): DialectErrorCodec | undefined {
+    return this.codecs.find((c) => c.owns(path));
+  }
+}

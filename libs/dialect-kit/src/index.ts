@@ -1,0 +1,6 @@
+export * from './caller';
+export * from './caller-guard';
+export * from './error-codec';
+export * from './exception-router';
+export * from './validation-pipe';
+export * from './dialect-kit.module';
