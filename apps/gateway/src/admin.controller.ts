@@ -1,7 +1,8 @@
 import { Controller, Get, Headers, HttpException, Inject } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { KERNEL } from './core.module';
-import type { Kernel } from './kernel';
+import { BackendRouter } from '@kms/core';
+import { healthOf } from './backend-status';
+import { ADMIN_TOKEN } from './core.module';
 
 /**
  * Admin HTTP routes, behind KMS_ADMIN_TOKEN (a bearer token from the configuration only). Without
@@ -13,8 +14,11 @@ import type { Kernel } from './kernel';
 export class AdminController {
   private readonly digest: Buffer | null;
 
-  constructor(@Inject(KERNEL) private readonly kernel: Kernel) {
-    this.digest = kernel.config.adminToken ? sha256(kernel.config.adminToken) : null;
+  constructor(
+    private readonly router: BackendRouter,
+    @Inject(ADMIN_TOKEN) token: string | null,
+  ) {
+    this.digest = token ? sha256(token) : null;
   }
 
   /** Each backend, its health and the capability matrix it computed, and the routing in force. */
@@ -22,17 +26,11 @@ export class AdminController {
   async backends(@Headers('authorization') authorization: string | undefined) {
     this.authorize(authorization);
     const backends = [];
-    for (const [name, b] of this.kernel.backends) {
-      let health;
-      try {
-        health = await b.health();
-      } catch {
-        health = { ok: false, detail: 'health check failed' };
-      }
+    for (const b of this.router.all()) {
       const detail = (b as { describe?: () => string[] }).describe?.();
-      backends.push({ name, health, capabilities: b.capabilities(), ...(detail ? { mechanisms: detail } : {}) });
+      backends.push({ name: b.name, health: await healthOf(b), capabilities: b.capabilities(), ...(detail ? { mechanisms: detail } : {}) });
     }
-    return { backends, routing: { default: this.kernel.config.defaultBackend, rules: this.kernel.config.routing } };
+    return { backends, routing: this.router.routing() };
   }
 
   private authorize(header: string | undefined): void {

@@ -1,16 +1,17 @@
 import cluster from 'node:cluster';
-import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { KmsMetrics } from '@kms/core';
-import { KERNEL } from './core.module';
-import type { Kernel } from './kernel';
+import { DataSource } from 'typeorm';
+import { BackendRouter, KmsMetrics } from '@kms/core';
+import { healthOf } from './backend-status';
 import { VERSION } from './version';
 
 /** Liveness, readiness, Prometheus metrics and version: no authentication, no key data. */
 @Controller()
 export class OpsController {
   constructor(
-    @Inject(KERNEL) private readonly kernel: Kernel,
+    private readonly ds: DataSource,
+    private readonly router: BackendRouter,
     private readonly metrics: KmsMetrics,
   ) {}
 
@@ -24,18 +25,12 @@ export class OpsController {
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     try {
-      await this.kernel.ds.query('SELECT 1');
+      await this.ds.query('SELECT 1');
       checks.database = { ok: true };
     } catch {
       checks.database = { ok: false, detail: 'the database does not answer' };
     }
-    for (const [name, backend] of this.kernel.backends) {
-      try {
-        checks[`backend:${name}`] = await backend.health();
-      } catch {
-        checks[`backend:${name}`] = { ok: false, detail: 'health check failed' };
-      }
-    }
+    for (const backend of this.router.all()) checks[`backend:${backend.name}`] = await healthOf(backend);
     const ok = Object.values(checks).every((c) => c.ok);
     reply.status(ok ? 200 : 503);
     return { status: ok ? 'ready' : 'not ready', checks };
@@ -50,6 +45,6 @@ export class OpsController {
 
   @Get('version')
   version() {
-    return { ...VERSION, backends: [...this.kernel.backends.keys()] };
+    return { ...VERSION, backends: this.router.all().map((b) => b.name) };
   }
 }

@@ -31,6 +31,11 @@ export class BackendRouter {
     return [...this.backends.values()];
   }
 
+  /** The routing in force, as `GET /backends` shows it. */
+  routing(): { default: string; rules: readonly RoutingRule[] } {
+    return { default: this.defaultBackend, rules: this.rules };
+  }
+
   /** Public keys hold nothing secret: they stay in the software engine whatever the rules say. */
   forNewKey(tenantId: string, dialect: string, spec: SpecInfo, keyClass: KeyClass): CryptoBackend {
     if (keyClass === 'public') return this.byName('soft');
