@@ -31,7 +31,7 @@ function fresh(gw: Gateway, method: string, path: string, body?: string, headers
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
         res.on('end', () => {
-          let json: unknown = null;
+          let json: unknown;
           try {
             json = text ? JSON.parse(text) : null;
           } catch {

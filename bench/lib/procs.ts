@@ -65,7 +65,7 @@ export function runInteractive<T>(script: string, input: string, onLine: (line: 
           (answer) => void (answer && proc.exitCode === null && proc.stdin.write('go\n')),
           (e: unknown) => {
             proc.kill('SIGKILL');
-            reject(e);
+            reject(e instanceof Error ? e : new Error(String(e)));
           },
         );
       }
@@ -103,15 +103,15 @@ export function startServer(args: string[], env: Record<string, string>, pattern
       reject(new Error(`server exited with ${code} before listening:\n${out}`));
     };
     proc.once('exit', onExit);
-    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    proc.stdout!.on('data', (c: Buffer) => {
+    proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const m = pattern.exec(out);
       if (!m) return;
       clearTimeout(timer);
       proc.off('exit', onExit);
-      proc.stdout!.removeAllListeners('data');
-      proc.stdout!.on('data', (c2: Buffer) => (out += c2.toString()));
+      proc.stdout.removeAllListeners('data');
+      proc.stdout.on('data', (c2: Buffer) => (out += c2.toString()));
       resolve({
         url: m[1],
         pid: proc.pid!,

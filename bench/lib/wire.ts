@@ -81,8 +81,8 @@ export function ehsmSortString(params: Record<string, unknown>): string {
       return !(v === undefined || v === null || v === '' || v === 0 || v === false);
     })
     .map((k) => {
-      const v = params[k];
-      return `${k}=${typeof v === 'object' ? ehsmSortString(v as Record<string, unknown>) : String(v)}`;
+      const v = params[k] as string | number | boolean | Record<string, unknown>;
+      return `${k}=${typeof v === 'object' ? ehsmSortString(v) : String(v)}`;
     })
     .join('&');
 }

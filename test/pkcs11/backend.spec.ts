@@ -42,9 +42,9 @@ function objectsOnToken(ckaIdHex: string): Array<{ cls: number; sensitive: boole
     p11.C_FindObjectsFinal(s);
     return handles.map((h) => {
       const [cls, label] = p11.C_GetAttributeValue(s, h, [{ type: pkcs11js.CKA_CLASS }, { type: pkcs11js.CKA_LABEL }]);
-      const c = cls!.value.readUInt32LE(0);
+      const c = cls.value.readUInt32LE(0);
       const flags = c === pkcs11js.CKO_PUBLIC_KEY ? [null, null] : p11.C_GetAttributeValue(s, h, [{ type: pkcs11js.CKA_SENSITIVE }, { type: pkcs11js.CKA_EXTRACTABLE }]).map((a) => a.value[0] === 1);
-      return { cls: c, sensitive: flags[0]!, extractable: flags[1]!, label: label!.value.toString() };
+      return { cls: c, sensitive: flags[0]!, extractable: flags[1]!, label: label.value.toString() };
     });
   } finally {
     p11.C_CloseSession(s);
@@ -89,7 +89,7 @@ describe('keys live on the token', () => {
     const p = type === 'rsa' ? { scheme: 'RSA-PSS' as const, hash: 'SHA-256' as const } : type === 'ec' ? { scheme: 'ECDSA' as const, hash: 'SHA-256' as const } : { scheme: 'EdDSA' as const };
     const sig = await keys.sign(ctx, key.id, p, msg);
     const nodeOpts = type === 'rsa' ? { padding: 6, saltLength: 32 } : {};
-    expect(nodeVerify(type === 'ed25519' ? null : 'sha256', msg, { key: pair.publicKey, ...nodeOpts } as never, sig)).toBe(true);
+    expect(nodeVerify(type === 'ed25519' ? null : 'sha256', msg, { key: pair.publicKey, ...nodeOpts }, sig)).toBe(true);
     expect(key.publicKey!.equals(pair.publicKey.export({ format: 'der', type: 'spki' }))).toBe(true);
     expect(objectsOnToken(key.backendRef!).find((o) => o.cls === pkcs11js.CKO_PRIVATE_KEY)).toMatchObject({ sensitive: true, extractable: false });
   });
@@ -130,7 +130,7 @@ describe('concurrency through the session pool', () => {
     const t1 = performance.now();
     const cts = await Promise.all(messages.map((m) => keys.encrypt(ctx, aes.id, { alg: 'AES-GCM', plaintext: m })));
     const encMs = performance.now() - t1;
-    sigs.forEach((sig, i) => expect(nodeVerify('sha256', messages[i]!, pub, sig)).toBe(true));
+    sigs.forEach((sig, i) => expect(nodeVerify('sha256', messages[i], pub, sig)).toBe(true));
     const back = await Promise.all(cts.map((c) => keys.decrypt(ctx, aes.id, { alg: 'AES-GCM', ...c })));
     back.forEach((b, i) => expect(b).toEqual(messages[i]));
     expect(backend().sessions.stats().open).toBeLessThanOrEqual(backend().sessions.size);

@@ -36,9 +36,9 @@ function tokenObjects(template: pkcs11js.Template): Array<{ cls: number; label: 
       p11.C_FindObjectsFinal(s);
       return handles.map((h) => {
         const [cls, label] = p11.C_GetAttributeValue(s, h, [{ type: pkcs11js.CKA_CLASS }, { type: pkcs11js.CKA_LABEL }]);
-        const c = cls!.value.readUInt32LE(0);
+        const c = cls.value.readUInt32LE(0);
         const flags = c === pkcs11js.CKO_PUBLIC_KEY ? [null, null] : p11.C_GetAttributeValue(s, h, [{ type: pkcs11js.CKA_SENSITIVE }, { type: pkcs11js.CKA_EXTRACTABLE }]).map((a) => a.value[0] === 1);
-        return { cls: c, label: label!.value.toString(), sensitive: flags[0]!, extractable: flags[1]! };
+        return { cls: c, label: label.value.toString(), sensitive: flags[0]!, extractable: flags[1]! };
       });
     } finally {
       p11.C_CloseSession(s);

@@ -36,7 +36,7 @@ export class AdminController {
   private authorize(header: string | undefined): void {
     if (!this.digest) throw new HttpException({ statusCode: 404, message: 'Not Found' }, 404);
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    if (!m || !timingSafeEqual(sha256(m[1]!), this.digest)) {
+    if (!m || !timingSafeEqual(sha256(m[1]), this.digest)) {
       throw new HttpException({ statusCode: 401, message: 'admin bearer token required' }, 401);
     }
   }

@@ -62,10 +62,13 @@ interface Setting {
   parse: (v: Raw) => unknown;
 }
 
+/** A setting's text: environment values are strings, YAML ones may be numbers or booleans. */
+const text = (v: Raw): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const int = (min: number, max: number) => (v: Raw) => {
-  const n = typeof v === 'number' ? v : /^-?\d+$/.test(String(v).trim()) ? Number(v) : NaN;
+  const n = typeof v === 'number' ? v : /^-?\d+$/.test(text(v).trim()) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`must be an integer between ${min} and ${max}`);
   return n;
 };
@@ -78,14 +81,14 @@ const oneOf = (values: string[]) => (v: Raw) => {
   return v;
 };
 const bool = (v: Raw) => {
-  const t = String(v).trim().toLowerCase();
+  const t = text(v).trim().toLowerCase();
   if (['on', 'true', '1', 'yes'].includes(t)) return true;
   if (['off', 'false', '0', 'no'].includes(t)) return false;
   throw new Error('must be on or off');
 };
 const masterKey = (v: Raw) => {
-  const b = Buffer.from(String(v), 'base64');
-  if (b.length !== 32 || b.toString('base64') !== String(v).trim()) throw new Error('must be 32 bytes in base64');
+  const b = Buffer.from(text(v), 'base64');
+  if (b.length !== 32 || b.toString('base64') !== text(v).trim()) throw new Error('must be 32 bytes in base64');
   return b;
 };
 const adminToken = (v: Raw) => {
@@ -98,9 +101,9 @@ const urlPath = (v: Raw) => {
   if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(p)) throw new Error('must be a URL path such as /legacy/ehsm');
   return p;
 };
-const workers = (v: Raw) => (String(v).trim() === 'auto' ? availableParallelism() : int(1, 64)(v));
+const workers = (v: Raw) => (text(v).trim() === 'auto' ? availableParallelism() : int(1, 64)(v));
 const rules = (v: Raw) => {
-  const list = typeof v === 'string' ? JSON.parse(v) : v;
+  const list: unknown = typeof v === 'string' ? JSON.parse(v) : v;
   if (!Array.isArray(list)) throw new Error('must be a list of rules');
   return list.map((r: Record<string, unknown>, i: number) => {
     if (typeof r !== 'object' || r === null || typeof r.backend !== 'string') throw new Error(`rule ${i + 1} needs a backend`);
@@ -173,7 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       continue;
     }
     try {
-      (c as Record<string, unknown>)[s.key] = s.parse(raw as Raw);
+      (c as Record<string, unknown>)[s.key] = s.parse(raw);
     } catch (err) {
       const where = fromEnv !== undefined && fromEnv !== '' ? s.env : `${s.yaml} in ${file}`;
       throw new ConfigError(`${where}: ${(err as Error).message}`);

@@ -33,7 +33,7 @@ export class ExceptionRouter extends BaseExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() === 'http') {
       const url = host.switchToHttp().getRequest<{ url?: string }>().url ?? '';
-      const path = url.split('?', 1)[0]!;
+      const path = url.split('?', 1)[0];
       if (this.registry.forPath(path)) return this.codecs.catch(exception, host);
       const route = this.routes.find((r) => r.matches(path));
       if (route) return route.filter.catch(exception, host);

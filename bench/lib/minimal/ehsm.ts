@@ -59,7 +59,7 @@ export function ehsmRoutes(app: FastifyInstance, cfg: NonNullable<MinimalConfig[
     const expected = createHmac('sha256', apikey).update(ehsmSortString({ appid, nonce, timestamp, payload }), 'utf8').digest();
     const got = Buffer.from(sign, 'base64');
     if (got.length !== expected.length || !timingSafeEqual(got, expected)) return fail(400, 'sign error');
-    const key = `${appid}\u0000${nonce ?? ''}\u0000${timestamp}`;
+    const key = `${appid}\u0000${typeof nonce === 'string' ? nonce : ''}\u0000${timestamp}`;
     if (seen(key)) return fail(400, "Timestamp can't be repeated in 20 minutes");
     if (remembered >= MAX_REMEMBERED) return fail(500, 'Server internal error');
     const minute = Math.floor((Number(timestamp) + WINDOW_MS) / 60_000);

@@ -23,7 +23,7 @@ export class ExceptionRouter extends BaseExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return super.catch(exception, host);
     const req = host.switchToHttp().getRequest<FastifyRequest>();
-    const codec = this.codecs.forPath((req.url ?? '').split('?', 1)[0]!);
+    const codec = this.codecs.forPath((req.url ?? '').split('?', 1)[0]);
     if (!codec) return super.catch(exception, host);
     const wire = codec.encode(exception, req);
     // Name and message only: an internal error's text never reaches a client, and no payload is logged.

@@ -44,14 +44,14 @@ describe('AuditWriter on SQLite', () => {
 
   /** Every column of the rows after `seq`, as SQL type and hex bytes. */
   const dump = async (afterSeq: number, upTo: number) =>
-    (await ds.query(
+    await ds.query<Array<Record<string, string>>>(
       `SELECT typeof(at) || ':' || hex(at) AS at, typeof(tenant_id) || ':' || hex(tenant_id) AS tenant, typeof(dialect) || ':' || hex(dialect) AS dialect,
               typeof(operation) || ':' || hex(operation) AS operation, typeof(key_id) || ':' || hex(key_id) AS key, typeof(backend) || ':' || hex(backend) AS backend,
               typeof(outcome) || ':' || hex(outcome) AS outcome, typeof(latency_us) || ':' || hex(latency_us) AS latency, typeof(principal) || ':' || hex(principal) AS principal,
               typeof(event) || ':' || hex(event) AS event
          FROM audit WHERE seq > ? AND seq <= ? ORDER BY seq`,
       [afterSeq, upTo],
-    )) as Array<Record<string, string>>;
+    );
   const lastSeq = async () => Number((await ds.query('SELECT coalesce(max(seq), 0) AS s FROM audit'))[0].s);
 
   it('stores each value with the type and bytes TypeORM binding stores', async () => {
@@ -82,7 +82,7 @@ describe('AuditWriter on SQLite', () => {
     const start = await lastSeq();
     const n = 1500; // more than one batch (maxBatch 1000): two statements, each atomic
     await Promise.all(Array.from({ length: n }, (_, i) => writer.record({ ...base, latencyUs: i })));
-    const rows = (await ds.query('SELECT latency_us AS l FROM audit WHERE seq > ? ORDER BY seq', [start])) as Array<{ l: number }>;
+    const rows = await ds.query<Array<{ l: number }>>('SELECT latency_us AS l FROM audit WHERE seq > ? ORDER BY seq', [start]);
     expect(rows.map((r) => r.l)).toEqual(Array.from({ length: n }, (_, i) => i));
   });
 });

@@ -7,7 +7,7 @@ import * as sqlite3 from 'sqlite3';
  * Loaded after a verbose() call, these are the wrapped ones: slower, equally correct.
  */
 type RunFn = (this: sqlite3.Statement, params: unknown[], cb: (err: Error | null) => void) => sqlite3.Statement;
-const nativeRun = sqlite3.Statement.prototype.run as unknown as RunFn;
+const nativeRun = Reflect.get(sqlite3.Statement.prototype, 'run') as RunFn;
 
 /**
  * The SQLite fast path of the audit group commit: a connection of its own to the store's file and

@@ -1,8 +1,7 @@
+// The default import is the module object itself (a namespace import is a frozen copy):
+// random-pool reads its functions at call time, so spies on it see the pool's calls.
+import crypto from 'node:crypto';
 import { RandomPool, randomIv } from './random-pool';
-
-// The module object itself (a namespace import is a frozen copy): random-pool reads its functions
-// at call time, so spies on it see the pool's calls.
-const crypto = require('node:crypto') as typeof import('node:crypto');
 
 describe('RandomPool', () => {
   afterEach(() => jest.restoreAllMocks());

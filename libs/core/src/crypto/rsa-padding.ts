@@ -49,14 +49,14 @@ export function pkcs1v15ImplicitUnpad(em: Buffer, ciphertext: Buffer, kdkKey: Bu
   lenMask |= lenMask >>> 8;
   let synthLen = 0;
   for (let i = 0; i < candidates.length; i += 2) {
-    const cand = ((candidates[i]! << 8) | candidates[i + 1]!) & lenMask;
+    const cand = ((candidates[i] << 8) | candidates[i + 1]) & lenMask;
     synthLen = select(lt(cand, maxSepOffset), cand, synthLen);
   }
-  let good = isZero(em[0]!) & eq(em[1]!, 2);
+  let good = isZero(em[0]) & eq(em[1], 2);
   let found = 0;
   let zeroIndex = 0;
   for (let i = 2; i < k; i++) {
-    const isSep = isZero(em[i]!);
+    const isSep = isZero(em[i]);
     zeroIndex = select(isSep & (found ^ 1), i, zeroIndex);
     found |= isSep;
   }
@@ -64,7 +64,7 @@ export function pkcs1v15ImplicitUnpad(em: Buffer, ciphertext: Buffer, kdkKey: Bu
   const msgIndex = select(good, zeroIndex + 1, k - synthLen);
   const out = Buffer.alloc(k - msgIndex);
   const mask = -good & 0xff;
-  for (let i = msgIndex, j = 0; i < k; i++, j++) out[j] = (em[i]! & mask) | (synthetic[i]! & ~mask & 0xff);
+  for (let i = msgIndex, j = 0; i < k; i++, j++) out[j] = (em[i] & mask) | (synthetic[i] & ~mask & 0xff);
   synthetic.fill(0);
   return out;
 }
@@ -89,22 +89,22 @@ export function oaepUnpad(em: Buffer, hash: HashAlg): Buffer | null {
   const maskedDb = em.subarray(1 + hLen);
   const seed = Buffer.from(maskedSeed);
   const seedMask = mgf1(h.node, maskedDb, hLen);
-  for (let i = 0; i < hLen; i++) seed[i]! ^= seedMask[i]!;
+  for (let i = 0; i < hLen; i++) seed[i] ^= seedMask[i];
   const db = Buffer.from(maskedDb);
   const dbMask = mgf1(h.node, seed, db.length);
-  for (let i = 0; i < db.length; i++) db[i]! ^= dbMask[i]!;
+  for (let i = 0; i < db.length; i++) db[i] ^= dbMask[i];
   const lHash = createHash(h.node).digest();
-  let good = isZero(em[0]!);
+  let good = isZero(em[0]);
   let diff = 0;
-  for (let i = 0; i < hLen; i++) diff |= db[i]! ^ lHash[i]!;
+  for (let i = 0; i < hLen; i++) diff |= db[i] ^ lHash[i];
   good &= isZero(diff);
   // After lHash: zero bytes, then 0x01, then the message. Any other byte first is an error.
   let found = 0;
   let oneIndex = 0;
   let bad = 0;
   for (let i = hLen; i < db.length; i++) {
-    const isOne = eq(db[i]!, 1);
-    const isZ = isZero(db[i]!);
+    const isOne = eq(db[i], 1);
+    const isZ = isZero(db[i]);
     oneIndex = select(isOne & (found ^ 1), i, oneIndex);
     bad |= (found ^ 1) & (isOne ^ 1) & (isZ ^ 1);
     found |= isOne;

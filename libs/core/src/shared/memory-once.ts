@@ -82,7 +82,7 @@ export class MemoryOnceTokens implements OnceTokens {
 
   private scope(name: string): Map<string, number> {
     let tokens = this.scopes.get(name);
-    if (!tokens) this.scopes.set(name, (tokens = new Map()));
+    if (!tokens) this.scopes.set(name, (tokens = new Map<string, number>()));
     return tokens;
   }
 }

@@ -14,7 +14,7 @@ export const b64Transformer: ValueTransformer = {
 };
 export const jsonTransformer: ValueTransformer = {
   to: (v: unknown) => (v === undefined ? undefined : JSON.stringify(v ?? {})),
-  from: (v: string | null) => (v ? JSON.parse(v) : {}),
+  from: (v: string | null) => (v ? (JSON.parse(v) as unknown) : {}),
 };
 export const listTransformer: ValueTransformer = {
   to: (v: string[] | undefined) => v?.join(','),

@@ -21,7 +21,7 @@ export class KeyEntity {
   @Column({ name: 'updated_at', type: 'bigint', transformer: msTransformer }) updatedAt!: number;
   @Column({ name: 'expires_at', type: 'bigint', nullable: true, transformer: msTransformer }) expiresAt!: number | null;
   @Column({ name: 'deletion_at', type: 'bigint', nullable: true, transformer: msTransformer }) deletionAt!: number | null;
-  /** `any`, not `unknown`: TypeORM's update types cannot take a bag of unknowns. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's update types cannot take a bag of unknowns
   @Column({ type: 'text', transformer: jsonTransformer }) attributes!: Record<string, any>;
   @Column({ type: 'integer', default: 1 }) version!: number;
 }
