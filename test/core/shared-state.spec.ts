@@ -1,5 +1,5 @@
 import { OnceStore, isUniqueViolation } from '@kms/core';
-import { SharedReplayGuard } from '@kms/dialect-ehsm';
+import { SharedReplayLedger } from '@kms/dialect-ehsm';
 import { tempKernel } from '../support/temp-kernel';
 
 /**
@@ -35,8 +35,8 @@ describe('shared state in the store', () => {
   });
 
   it('backs the eHSM replay guard', async () => {
-    const guard = new SharedReplayGuard(t.kernel.once);
-    const other = new SharedReplayGuard(t.kernel.once);
+    const guard = new SharedReplayLedger(t.kernel.once);
+    const other = new SharedReplayLedger(t.kernel.once);
     expect(await guard.seen('app\u0000n\u00001')).toBe(false);
     expect(await guard.claim('app\u0000n\u00001')).toBe(true);
     expect(await other.seen('app\u0000n\u00001')).toBe(true);

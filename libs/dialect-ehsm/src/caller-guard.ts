@@ -1,9 +1,13 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { TenantService } from '@kms/core';
+import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { type OpContext, TenantService } from '@kms/core';
+import { CallerGuard } from '@kms/dialect-kit';
+import { actionName } from './actions';
 import { checkPayload } from './checker';
 import { EhsmFailure, MSG, badRequest } from './envelope';
-import { type ReplayGuard, ReplayGuardFull, replayKey } from './replay-guard';
-import { type AcceptOptions, acceptedSignStrings } from './sign-string';
+import { REPLAY_LEDGER, type ReplayLedger, ReplayLedgerFull, replayKey } from './replay-ledger';
+import { signatureMatches } from './signature';
+import { isUnauthenticated } from './unauthenticated';
 
 /** ±10 minutes (`MAX_TIME_STAMP_DIFF`); the vendor docs' 30 minutes is not what the server does. */
 export const MAX_CLOCK_SKEW_MS = 10 * 60 * 1000;
@@ -16,25 +20,49 @@ const PAYLOAD_REQUIRED = new Set([
   'AsymmetricEncrypt', 'AsymmetricDecrypt', 'ExportDataKey', 'GetPublicKey', 'ImportKeyMaterial', 'GetParametersForImport',
 ]);
 
-export interface EhsmCaller {
+/** An app that signed its request: the tenant it belongs to, and its appid (the audit's principal). */
+export interface EhsmCaller extends OpContext {
+  principal: string;
+  /** v1 blobs are bound to the app that made them. */
   appid: string;
-  tenantId: string;
-  payload: Record<string, unknown> | undefined;
 }
+
+/** The signed body's payload, which the guard checked; an absent one reads as empty. */
+export function signedPayloadOf(body: unknown): Record<string, unknown> {
+  const payload = (body as { payload?: unknown } | null | undefined)?.payload;
+  return payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
+}
+
+/** The `?Action=` of a request, as sent. */
+export const rawActionOf = (req: FastifyRequest): unknown => (req.query as { Action?: unknown } | undefined)?.Action;
 
 /**
  * `_checkParams` of ehsm_kms_service/function.js, check for check and message for message (notes
  * §2.2), minus its bugs: a request is remembered for replay only once its signature verified,
- * keyed on exactly (appid, nonce, timestamp), and an unknown appid never verifies.
+ * keyed on exactly (appid, nonce, timestamp), and an unknown appid never verifies. The payload is
+ * validated in the middle of it (after the replay check, before the appid is looked up), as upstream.
  */
-export class EhsmAuthenticator {
+@Injectable()
+export class EhsmCallerGuard extends CallerGuard<EhsmCaller> {
   constructor(
     private readonly tenants: TenantService,
-    private readonly replay: ReplayGuard,
-    private readonly now: () => number = Date.now,
-  ) {}
+    @Inject(REPLAY_LEDGER) private readonly replay: ReplayLedger,
+  ) {
+    super();
+  }
 
-  async authenticate(action: string, body: unknown): Promise<EhsmCaller> {
+  /** GetVersion and Enroll pass with no caller; upstream has no POST route for them. */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
+    if (!isUnauthenticated(actionName(rawActionOf(req)))) return super.canActivate(context);
+    if (req.method === 'POST') throw new EhsmFailure(404, MSG.notFound);
+    return true;
+  }
+
+  protected async authenticate(req: FastifyRequest): Promise<EhsmCaller> {
+    const action = actionName(rawActionOf(req));
+    // A GET carries no body, so the signed actions fail their first check, as upstream.
+    const body = req.method === 'POST' ? req.body : undefined;
     const b = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const { appid, nonce, timestamp, sign, payload } = b;
     if (!appid || !timestamp || !sign) throw badRequest(MSG.missingParams);
@@ -47,7 +75,7 @@ export class EhsmAuthenticator {
     if (typeof nonceLength === 'number' && nonceLength > MAX_NONCE_LENGTH) throw badRequest(MSG.nonceLength);
     if (timestamp.length !== TIMESTAMP_LENGTH) throw badRequest(MSG.timestampLength);
     // Number() as JavaScript's `now - timestamp` coerces: anything non-numeric is NaN and fails.
-    if (!(Math.abs(this.now() - Number(timestamp)) < MAX_CLOCK_SKEW_MS)) throw badRequest(MSG.timestamp);
+    if (!(Math.abs(Date.now() - Number(timestamp)) < MAX_CLOCK_SKEW_MS)) throw badRequest(MSG.timestamp);
     const key = replayKey(appid, nonce, timestamp);
     if (await this.replay.seen(key)) throw badRequest(MSG.replay);
 
@@ -65,28 +93,9 @@ export class EhsmAuthenticator {
       // Remembered while the timestamp passes the check above; after that the skew refuses a replay.
       if (!(await this.replay.claim(key, Number(timestamp) + MAX_CLOCK_SKEW_MS))) throw badRequest(MSG.replay);
     } catch (err) {
-      if (err instanceof ReplayGuardFull) throw new EhsmFailure(500, MSG.internal);
+      if (err instanceof ReplayLedgerFull) throw new EhsmFailure(500, MSG.internal);
       throw err;
     }
-    return { appid, tenantId: cred.tenantId, payload: payload as Record<string, unknown> | undefined };
+    return { tenantId: cred.tenantId, dialect: 'ehsm', principal: appid, appid };
   }
-}
-
-/**
- * Whether `sign` is the base64 HMAC-SHA256 under the app's apikey of one of the strings a client
- * may have signed for these params (sign-string.ts), as sent or upper-cased: the vendor documents
- * tell clients to upper-case it (a 2022 leftover).
- */
-export function signatureMatches(secret: string | Buffer, params: Record<string, unknown>, sign: string, opts: AcceptOptions = {}): boolean {
-  return acceptedSignStrings(params, opts).some((text) => {
-    const expected = createHmac('sha256', secret).update(text, 'utf8').digest('base64');
-    return sameText(sign, expected) || sameText(sign, expected.toUpperCase());
-  });
-}
-
-/** Constant time for equal lengths; the length of a base64 HMAC-SHA256 is public (44). */
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
 }
