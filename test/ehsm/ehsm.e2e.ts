@@ -93,6 +93,16 @@ describe('unauthenticated calls and the wire', () => {
     expect(r.body).toEqual({ code: 400, message: 'Invalid JSON', result: {} });
   });
 
+  it('answers a body that is not JSON with its envelope on both paths; other methods keep the router\'s 404', async () => {
+    for (const path of ['/ehsm', '/legacy/ehsm']) {
+      const res = await fetch(`${gw.url}${path}?Action=ListKey`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'appid=x' });
+      expect([path, res.status, await res.json()]).toEqual([path, 200, { code: 400, message: 'Missing required parameters', result: {} }]);
+    }
+    const put = await fetch(`${gw.url}/ehsm?Action=ListKey`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(put.status).toBe(404);
+    expect(await put.json()).toMatchObject({ statusCode: 404 });
+  });
+
   it('refuses a GET of a signed action and a POST of GetVersion', async () => {
     expect(await py.call({ action: 'ListKey', method: 'GET' })).toEqual({ code: 400, message: 'Missing required parameters', result: {} });
     expect(await act(app, 'GetVersion')).toMatchObject({ code: 404, message: 'API Not Found' });
