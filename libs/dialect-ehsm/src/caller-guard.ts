@@ -1,12 +1,11 @@
-import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { type OpContext, TenantService } from '@kms/core';
-import { CallerGuard } from '@kms/dialect-kit';
 import { actionName } from './actions';
 import { checkPayload } from './checker';
 import { EhsmFailure, MSG, badRequest } from './envelope';
-import { REPLAY_LEDGER, type ReplayLedger, ReplayLedgerFull, replayKey } from './replay-ledger';
+import { replayKey } from './replay-ledger';
 import { signatureMatches } from './signature';
+import { type EhsmCaller, SignedRequestGuard, rawActionOf } from './signed-request-guard';
 import { isUnauthenticated } from './unauthenticated';
 
 /** ±10 minutes (`MAX_TIME_STAMP_DIFF`); the vendor docs' 30 minutes is not what the server does. */
@@ -20,22 +19,6 @@ const PAYLOAD_REQUIRED = new Set([
   'AsymmetricEncrypt', 'AsymmetricDecrypt', 'ExportDataKey', 'GetPublicKey', 'ImportKeyMaterial', 'GetParametersForImport',
 ]);
 
-/** An app that signed its request: the tenant it belongs to, and its appid (the audit's principal). */
-export interface EhsmCaller extends OpContext {
-  principal: string;
-  /** v1 blobs are bound to the app that made them. */
-  appid: string;
-}
-
-/** The signed body's payload, which the guard checked; an absent one reads as empty. */
-export function signedPayloadOf(body: unknown): Record<string, unknown> {
-  const payload = (body as { payload?: unknown } | null | undefined)?.payload;
-  return payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
-}
-
-/** The `?Action=` of a request, as sent. */
-export const rawActionOf = (req: FastifyRequest): unknown => (req.query as { Action?: unknown } | undefined)?.Action;
-
 /**
  * `_checkParams` of ehsm_kms_service/function.js, check for check and message for message (notes
  * §2.2), minus its bugs: a request is remembered for replay only once its signature verified,
@@ -43,18 +26,10 @@ export const rawActionOf = (req: FastifyRequest): unknown => (req.query as { Act
  * validated in the middle of it (after the replay check, before the appid is looked up), as upstream.
  */
 @Injectable()
-export class EhsmCallerGuard extends CallerGuard<EhsmCaller> {
-  constructor(
-    private readonly tenants: TenantService,
-    @Inject(REPLAY_LEDGER) private readonly replay: ReplayLedger,
-  ) {
-    super();
-  }
-
+export class EhsmCallerGuard extends SignedRequestGuard {
   /** GetVersion and Enroll pass with no caller; upstream has no POST route for them. */
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!isUnauthenticated(actionName(rawActionOf(req)))) return super.canActivate(context);
+  protected unauthenticated(req: FastifyRequest): boolean {
+    if (!isUnauthenticated(actionName(rawActionOf(req)))) return false;
     if (req.method === 'POST') throw new EhsmFailure(404, MSG.notFound);
     return true;
   }
@@ -77,25 +52,13 @@ export class EhsmCallerGuard extends CallerGuard<EhsmCaller> {
     // Number() as JavaScript's `now - timestamp` coerces: anything non-numeric is NaN and fails.
     if (!(Math.abs(Date.now() - Number(timestamp)) < MAX_CLOCK_SKEW_MS)) throw badRequest(MSG.timestamp);
     const key = replayKey(appid, nonce, timestamp);
-    if (await this.replay.seen(key)) throw badRequest(MSG.replay);
+    await this.refuseSeen(key);
 
     checkPayload(action, payload);
 
-    let cred;
-    try {
-      cred = await this.tenants.resolve('ehsm-app', appid);
-    } catch {
-      throw badRequest(MSG.databaseError);
-    }
-    if (!cred || !cred.secret) throw badRequest(MSG.unknownAppid);
-    if (!signatureMatches(cred.secret, { appid, nonce, timestamp, payload }, sign)) throw badRequest(MSG.signError);
-    try {
-      // Remembered while the timestamp passes the check above; after that the skew refuses a replay.
-      if (!(await this.replay.claim(key, Number(timestamp) + MAX_CLOCK_SKEW_MS))) throw badRequest(MSG.replay);
-    } catch (err) {
-      if (err instanceof ReplayLedgerFull) throw new EhsmFailure(500, MSG.internal);
-      throw err;
-    }
-    return { tenantId: cred.tenantId, dialect: 'ehsm', principal: appid, appid };
+    const app = await this.appKey(appid, MSG.databaseError);
+    if (!signatureMatches(app.secret, { appid, nonce, timestamp, payload }, sign)) throw badRequest(MSG.signError);
+    await this.remember(key, Number(timestamp) + MAX_CLOCK_SKEW_MS);
+    return { tenantId: app.tenantId, dialect: 'ehsm', principal: appid, appid };
   }
 }

@@ -2,7 +2,8 @@ import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from 
 import { KeyOperations, QuotePolicyService, Sealer, SecretService, TenantService } from '@kms/core';
 import { Ctx } from '@kms/dialect-kit';
 import { ACTIONS, actionName } from './actions';
-import { type EhsmCaller, EhsmCallerGuard, signedPayloadOf } from './caller-guard';
+import { EhsmCallerGuard } from './caller-guard';
+import { type EhsmCaller, signedPayloadOf } from './signed-request-guard';
 import { type EhsmReply, EhsmFailure, MSG } from './envelope';
 import { EHSM_OPTIONS, type EhsmDialectOptions } from './options';
 import { UNAUTHENTICATED } from './unauthenticated';

@@ -1,5 +1,5 @@
 import { type KeyOperations, type SignParams, specInfo } from '@kms/core';
-import type { EhsmCaller } from '../caller-guard';
+import type { EhsmCaller } from '../signed-request-guard';
 import type { UsableKey } from '../actions/context';
 import { seal, unseal } from '../actions/symmetric';
 import { EhsmFailure, MSG, type EhsmReply, ok } from '../envelope';

@@ -1,11 +1,9 @@
-import { type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { TenantService } from '@kms/core';
-import { CallerGuard } from '@kms/dialect-kit';
-import { type EhsmCaller, rawActionOf } from '../caller-guard';
 import { EhsmFailure, MSG } from '../envelope';
-import { REPLAY_LEDGER, type ReplayLedger, ReplayLedgerFull, replayKey } from '../replay-ledger';
+import { replayKey } from '../replay-ledger';
 import { signatureMatches } from '../signature';
+import { type EhsmCaller, SignedRequestGuard, rawActionOf } from '../signed-request-guard';
 import { checkV1Payload } from './v1-rules';
 
 /**
@@ -26,17 +24,9 @@ const bad = (message: string) => new EhsmFailure(400, message);
  * the replay entry is recorded only once the signature verified.
  */
 @Injectable()
-export class V1CallerGuard extends CallerGuard<EhsmCaller> {
-  constructor(
-    private readonly tenants: TenantService,
-    @Inject(REPLAY_LEDGER) private readonly replay: ReplayLedger,
-  ) {
-    super();
-  }
-
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (rawActionOf(context.switchToHttp().getRequest<FastifyRequest>()) === V1_ENROLL) return true;
-    return super.canActivate(context);
+export class V1CallerGuard extends SignedRequestGuard {
+  protected unauthenticated(req: FastifyRequest): boolean {
+    return rawActionOf(req) === V1_ENROLL;
   }
 
   protected async authenticate(req: FastifyRequest): Promise<EhsmCaller> {
@@ -51,24 +41,12 @@ export class V1CallerGuard extends CallerGuard<EhsmCaller> {
     if (!(Math.abs(Date.now() - Number(timestamp)) < V1_CLOCK_SKEW_MS)) throw bad(MSG.timestamp);
     // v1: the timestamp is the nonce; one request per appid and millisecond.
     const key = replayKey(appid, `v1:${timestamp}`, timestamp);
-    if (await this.replay.seen(key)) throw bad(MSG.replay);
+    await this.refuseSeen(key);
     checkV1Payload(action, payload as Record<string, unknown>);
-    let cred;
-    try {
-      cred = await this.tenants.resolve('ehsm-app', appid);
-    } catch {
-      throw bad(MSG.unknownAppid);
-    }
-    if (!cred || !cred.secret) throw bad(MSG.unknownAppid);
+    const app = await this.appKey(appid, MSG.unknownAppid);
     // The document's samples sign `unquote(urlencode(...))` in their own field order: docs/ehsm.md.
-    if (!signatureMatches(cred.secret, { appid, timestamp, payload }, sign, { plusForSpace: true })) throw bad(MSG.signError);
-    try {
-      // Remembered while the timestamp passes the check above; after that the skew refuses a replay.
-      if (!(await this.replay.claim(key, Number(timestamp) + V1_CLOCK_SKEW_MS))) throw bad(MSG.replay);
-    } catch (err) {
-      if (err instanceof ReplayLedgerFull) throw new EhsmFailure(500, MSG.internal);
-      throw err;
-    }
-    return { tenantId: cred.tenantId, dialect: 'ehsm-v1', principal: appid, appid };
+    if (!signatureMatches(app.secret, { appid, timestamp, payload }, sign, { plusForSpace: true })) throw bad(MSG.signError);
+    await this.remember(key, Number(timestamp) + V1_CLOCK_SKEW_MS);
+    return { tenantId: app.tenantId, dialect: 'ehsm-v1', principal: appid, appid };
   }
 }

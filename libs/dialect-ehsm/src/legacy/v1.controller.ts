@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Inject, Post, Query, Req, type Type, UseGua
 import type { FastifyRequest } from 'fastify';
 import { KeyOperations, TenantService, invalidArgument } from '@kms/core';
 import { callerOf } from '@kms/dialect-kit';
-import { type EhsmCaller, signedPayloadOf } from '../caller-guard';
+import { type EhsmCaller, signedPayloadOf } from '../signed-request-guard';
 import { type EhsmReply, EhsmFailure, MSG, fail, ok } from '../envelope';
 import { EHSM_OPTIONS, type EhsmDialectOptions } from '../options';
 import { enroll } from '../unauthenticated';
