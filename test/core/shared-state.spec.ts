@@ -4,7 +4,7 @@ import { tempKernel } from '../support/temp-kernel';
 
 /**
  * The store-backed state replicas share (issue 8), on whichever store the run uses (SQLite here,
- * PostgreSQL in the pg run): single-use tokens, the shared eHSM replay guard, secret versions
+ * PostgreSQL in the pg run): single-use tokens, the shared eHSM replay ledger, secret versions
  * under concurrency, and duplicate detection by the database's own error codes.
  */
 describe('shared state in the store', () => {
@@ -34,7 +34,7 @@ describe('shared state in the store', () => {
     expect(await once.take('other', 'a')).toBe(false);
   });
 
-  it('backs the eHSM replay guard', async () => {
+  it('backs the eHSM replay ledger', async () => {
     const guard = new SharedReplayLedger(t.kernel.once);
     const other = new SharedReplayLedger(t.kernel.once);
     expect(await guard.seen('app\u0000n\u00001')).toBe(false);

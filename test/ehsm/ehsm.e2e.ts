@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sealer } from '../../libs/core/src/crypto/sealer';
 import { cli, startGateway, type Gateway } from '../support/server';
-import { type App, PyClient, type PyRequest, type Reply } from './py-client';
+import { type App, PyClient, type PyRequest } from './py-client';
 import { NOT_ON_SOFTHSM, backendHolds, describeRefusals, noteRefusal } from '../support/backend';
 
 /**

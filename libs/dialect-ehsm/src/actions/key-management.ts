@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_KEY_ATTRIBUTE, KmsError, isInternalKey } from '@kms/core';
+import { INTERNAL_KEY_ATTRIBUTE, isInternalKey } from '@kms/core';
 import { MSG, badRequest, ok, serverException } from '../envelope';
 import { fieldValue } from '../checker';
 import { KEYSPECS, KEYUSAGE_ENCRYPT, KEYUSAGE_SIGN, PURPOSES, USAGES, ehsmAttributes } from '../keyspecs';
