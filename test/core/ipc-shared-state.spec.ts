@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { IpcChangeFeed, IpcOnceTokens, MemoryOnceTokens, OnceTokensFull, answerOnce, type Change, type IpcMessage, type IpcPort } from '@kms/core';
-import { LayeredReplayGuard, SharedReplayGuard } from '@kms/dialect-ehsm';
+import { LayeredReplayLedger, SharedReplayLedger } from '@kms/dialect-ehsm';
 
 /**
  * The state a multi-process gateway's workers share through the primary (KMS_WORKERS > 1): the
@@ -66,8 +66,8 @@ describe('single-use tokens in the primary', () => {
     const a = pipe();
     const b = pipe();
     for (const p of [a, b]) p.primary.listen((m) => answerOnce(memory, p.primary, m));
-    const guardA = new SharedReplayGuard(new IpcOnceTokens(a.worker));
-    const guardB = new SharedReplayGuard(new IpcOnceTokens(b.worker));
+    const guardA = new SharedReplayLedger(new IpcOnceTokens(a.worker));
+    const guardB = new SharedReplayLedger(new IpcOnceTokens(b.worker));
     const key = 'app\u0000nonce\u00001700000000000';
     expect(await guardA.seen(key)).toBe(false);
     const racing = await Promise.all([guardA.claim(key), guardB.claim(key), guardA.claim(key), guardB.claim(key)]);
@@ -83,8 +83,8 @@ describe('single-use tokens in the primary', () => {
     const a = pipe();
     const b = pipe();
     for (const p of [a, b]) p.primary.listen((m) => answerOnce(memory, p.primary, m));
-    const guardA = new LayeredReplayGuard(new SharedReplayGuard(new IpcOnceTokens(a.worker)));
-    const guardB = new LayeredReplayGuard(new SharedReplayGuard(new IpcOnceTokens(b.worker)));
+    const guardA = new LayeredReplayLedger(new SharedReplayLedger(new IpcOnceTokens(a.worker)));
+    const guardB = new LayeredReplayLedger(new SharedReplayLedger(new IpcOnceTokens(b.worker)));
     const key = 'app\u0000nonce\u00001700000000001';
     expect(await guardA.seen(key)).toBe(false);
     expect(a.answered()).toBe(0);

@@ -1,10 +1,10 @@
 import { OnceStore, isUniqueViolation } from '@kms/core';
-import { SharedReplayGuard } from '@kms/dialect-ehsm';
+import { SharedReplayLedger } from '@kms/dialect-ehsm';
 import { tempKernel } from '../support/temp-kernel';
 
 /**
  * The store-backed state replicas share (issue 8), on whichever store the run uses (SQLite here,
- * PostgreSQL in the pg run): single-use tokens, the shared eHSM replay guard, secret versions
+ * PostgreSQL in the pg run): single-use tokens, the shared eHSM replay ledger, secret versions
  * under concurrency, and duplicate detection by the database's own error codes.
  */
 describe('shared state in the store', () => {
@@ -34,9 +34,9 @@ describe('shared state in the store', () => {
     expect(await once.take('other', 'a')).toBe(false);
   });
 
-  it('backs the eHSM replay guard', async () => {
-    const guard = new SharedReplayGuard(t.kernel.once);
-    const other = new SharedReplayGuard(t.kernel.once);
+  it('backs the eHSM replay ledger', async () => {
+    const guard = new SharedReplayLedger(t.kernel.once);
+    const other = new SharedReplayLedger(t.kernel.once);
     expect(await guard.seen('app\u0000n\u00001')).toBe(false);
     expect(await guard.claim('app\u0000n\u00001')).toBe(true);
     expect(await other.seen('app\u0000n\u00001')).toBe(true);

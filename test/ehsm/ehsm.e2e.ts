@@ -2,8 +2,8 @@ import { constants, createDecipheriv, createHash, createPublicKey, publicEncrypt
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sealer } from '../../libs/core/src/crypto/sealer';
-import { startGateway, type Gateway } from '../support/server';
-import { type App, PyClient, type PyRequest, type Reply } from './py-client';
+import { cli, startGateway, type Gateway } from '../support/server';
+import { type App, PyClient, type PyRequest } from './py-client';
 import { NOT_ON_SOFTHSM, backendHolds, describeRefusals, noteRefusal } from '../support/backend';
 
 /**
@@ -40,13 +40,21 @@ async function createKey(keyspec: string, keyusage?: string, who = app): Promise
 /** eHSM key specs whose canonical spec a backend may not hold (the others map to aes/rsa/ec specs every backend here holds). */
 const CANONICAL: Record<string, string> = { EH_SM4_CTR: 'sm4-128', EH_SM4_CBC: 'sm4-128', EH_SM2: 'ec-sm2' };
 
-/** A key, or null when the backend under test cannot hold the spec: then CreateKey must answer eHSM's unsupported error. */
-async function createKeyOrRefused(keyspec: string, keyusage?: string): Promise<string | null> {
+/**
+ * A test that needs a key of `keyspec`. Where the backend under test cannot hold its spec, the
+ * test asserts eHSM's unsupported error for CreateKey instead (and records it), so that every test
+ * asserts what this backend does.
+ */
+function itWithKey(title: string, keyspec: string, keyusage: string, body: (keyid: string) => Promise<void>): void {
   const spec = CANONICAL[keyspec] ?? keyspec;
-  if (backendHolds(spec)) return createKey(keyspec, keyusage);
-  expect(await act(app, 'CreateKey', { keyspec, origin: 'EH_INTERNAL_KEY', ...(keyusage ? { keyusage } : {}) })).toEqual({ code: 500, message: 'Server exception.', result: {} });
-  noteRefusal(keyspec, NOT_ON_SOFTHSM[spec]!);
-  return null;
+  if (backendHolds(spec)) {
+    it(title, async () => body(await createKey(keyspec, keyusage)));
+  } else {
+    it(`${title}: CreateKey refused (${NOT_ON_SOFTHSM[spec]})`, async () => {
+      expect(await act(app, 'CreateKey', { keyspec, origin: 'EH_INTERNAL_KEY', keyusage })).toEqual({ code: 500, message: 'Server exception.', result: {} });
+      noteRefusal(keyspec, NOT_ON_SOFTHSM[spec]!);
+    });
+  }
 }
 
 const ENC = 'EH_KEYUSAGE_ENCRYPT_DECRYPT';
@@ -83,6 +91,16 @@ describe('unauthenticated calls and the wire', () => {
     const r = await py.raw({ action: 'ListKey', raw: '{"appid": "x", ' });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ code: 400, message: 'Invalid JSON', result: {} });
+  });
+
+  it('answers a body that is not JSON with its envelope on both paths; other methods keep the router\'s 404', async () => {
+    for (const path of ['/ehsm', '/legacy/ehsm']) {
+      const res = await fetch(`${gw.url}${path}?Action=ListKey`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'appid=x' });
+      expect([path, res.status, await res.json()]).toEqual([path, 200, { code: 400, message: 'Missing required parameters', result: {} }]);
+    }
+    const put = await fetch(`${gw.url}/ehsm?Action=ListKey`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(put.status).toBe(404);
+    expect(await put.json()).toMatchObject({ statusCode: 404 });
   });
 
   it('refuses a GET of a signed action and a POST of GetVersion', async () => {
@@ -125,30 +143,28 @@ describe('authentication', () => {
 });
 
 describe('symmetric keys', () => {
-  it.each([
+  for (const [keyspec, overhead] of [
     ['EH_AES_GCM_128', 28],
     ['EH_AES_GCM_192', 28],
     ['EH_AES_GCM_256', 28],
     ['EH_SM4_CTR', 16],
-  ])('%s: Encrypt round-trips through Decrypt, ciphertext = ct ‖ iv (‖ tag)', async (keyspec, overhead) => {
-    const keyid = await createKeyOrRefused(keyspec, ENC);
-    if (!keyid) return;
-    const plaintext = randomBytes(100);
-    const aad = b64('some context');
-    const enc = await act(app, 'Encrypt', { keyid, plaintext: b64(plaintext), aad });
-    expect(enc).toMatchObject({ code: 200, message: 'success!' });
-    expect(unb64(enc.result.ciphertext).length).toBe(plaintext.length + overhead);
-    const dec = await act(app, 'Decrypt', { keyid, ciphertext: enc.result.ciphertext, aad });
-    expect(dec).toMatchObject({ code: 200, message: 'success!' });
-    expect(unb64(dec.result.plaintext)).toEqual(plaintext);
-    const wrongAad = await act(app, 'Decrypt', { keyid, ciphertext: enc.result.ciphertext, aad: b64('other context') });
-    if (keyspec.startsWith('EH_AES')) expect(wrongAad).toEqual({ code: 400, message: 'Decryption failed, Please confirm that your parameters are correct.', result: {} });
-    else expect(unb64(wrongAad.result.plaintext)).toEqual(plaintext); // SM4 ignores aad
-  });
+  ] as const) {
+    itWithKey(`${keyspec}: Encrypt round-trips through Decrypt, ciphertext = ct ‖ iv (‖ tag)`, keyspec, ENC, async (keyid) => {
+      const plaintext = randomBytes(100);
+      const aad = b64('some context');
+      const enc = await act(app, 'Encrypt', { keyid, plaintext: b64(plaintext), aad });
+      expect(enc).toMatchObject({ code: 200, message: 'success!' });
+      expect(unb64(enc.result.ciphertext).length).toBe(plaintext.length + overhead);
+      const dec = await act(app, 'Decrypt', { keyid, ciphertext: enc.result.ciphertext, aad });
+      expect(dec).toMatchObject({ code: 200, message: 'success!' });
+      expect(unb64(dec.result.plaintext)).toEqual(plaintext);
+      const wrongAad = await act(app, 'Decrypt', { keyid, ciphertext: enc.result.ciphertext, aad: b64('other context') });
+      if (keyspec.startsWith('EH_AES')) expect(wrongAad).toEqual({ code: 400, message: 'Decryption failed, Please confirm that your parameters are correct.', result: {} });
+      else expect(unb64(wrongAad.result.plaintext)).toEqual(plaintext); // SM4 ignores aad
+    });
+  }
 
-  it('EH_SM4_CBC pads with PKCS#7 and appends a 16-byte IV', async () => {
-    const keyid = await createKeyOrRefused('EH_SM4_CBC', ENC);
-    if (!keyid) return;
+  itWithKey('EH_SM4_CBC pads with PKCS#7 and appends a 16-byte IV', 'EH_SM4_CBC', ENC, async (keyid) => {
     const plaintext = randomBytes(20);
     const enc = await act(app, 'Encrypt', { keyid, plaintext: b64(plaintext) });
     expect(unb64(enc.result.ciphertext).length).toBe(32 + 16);
@@ -218,9 +234,7 @@ describe('asymmetric keys', () => {
     expect(nodeVerify(hash, message, createPublicKey(pk.result.pubkey), unb64(s.result.signature))).toBe(true);
   });
 
-  it('SM2: signs with SM3 whatever is asked, verifies on the server, and round-trips encryption', async () => {
-    const signKey = await createKeyOrRefused('EH_SM2', SIG);
-    if (!signKey) return;
+  itWithKey('SM2: signs with SM3 whatever is asked, and verifies on the server', 'EH_SM2', SIG, async (signKey) => {
     const pk = await act(app, 'GetPublicKey', { keyid: signKey });
     expect(pk.result.pubkey).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
     const s = await act(app, 'Sign', { keyid: signKey, message: b64(message), message_type: 'EH_RAW', digest_mode: 'EH_SHA_256', padding_mode: 'EH_RSA_PKCS1' });
@@ -230,8 +244,9 @@ describe('asymmetric keys', () => {
     expect(await verify(message)).toMatchObject({ code: 200, result: { result: true } });
     expect(await verify(Buffer.from('tampered'))).toMatchObject({ code: 200, result: { result: false } });
     expect(await verify(message, 'EH_SHA_256')).toMatchObject({ code: 500, message: 'Server exception.' });
+  });
 
-    const encKey = await createKey('EH_SM2', ENC);
+  itWithKey('SM2: round-trips encryption', 'EH_SM2', ENC, async (encKey) => {
     const plaintext = randomBytes(64);
     const enc = await act(app, 'AsymmetricEncrypt', { keyid: encKey, plaintext: b64(plaintext), padding_mode: 'EH_RSA_PKCS1_OAEP' });
     expect(enc).toMatchObject({ code: 200 });
@@ -296,6 +311,19 @@ describe('errors in the vendor words', () => {
     expect(await act(other, 'Encrypt', { keyid: aes, plaintext: b64('x') })).toEqual({ code: 400, message: 'appid error', result: {} });
     expect(await act(app, 'Encrypt', { keyid: aes.toUpperCase(), plaintext: b64('x') })).toMatchObject({ code: 400, message: 'Parameter invalid, The keyid format wrong.' });
     expect(await act(app, 'Encrypt', { keyid: 'short', plaintext: b64('x') })).toMatchObject({ message: 'Parameter invalid, The keyid length error.' });
+  });
+
+  it('audits the probe that told another app’s key from none, under the app that asked', async () => {
+    const stranger = await enroll();
+    expect(await act(stranger, 'Decrypt', { keyid: aes, ciphertext: b64(randomBytes(40)) })).toEqual({ code: 400, message: 'appid error', result: {} });
+    const unknown = '00000000-0000-4000-8000-00000000beef';
+    expect(await act(stranger, 'Decrypt', { keyid: unknown, ciphertext: b64(randomBytes(40)) })).toEqual({ code: 400, message: 'keyid error', result: {} });
+    const rows = (await cli(gw.dataDir, ['audit', '--tenant', `ehsm-${stranger.appid}`])).json as Array<{ operation: string; outcome: string; keyId: string | null; dialect: string }>;
+    const probes = rows.filter((r) => r.operation === 'probe-holder').map(({ keyId, outcome, dialect }) => ({ keyId, outcome, dialect }));
+    expect(probes.sort((a, b) => a.outcome.localeCompare(b.outcome))).toEqual([
+      { keyId: aes, outcome: 'FORBIDDEN', dialect: 'ehsm' },
+      { keyId: unknown, outcome: 'NOT_FOUND', dialect: 'ehsm' },
+    ]);
   });
 
   it('wrong key usage is the enclave’s 500', async () => {
@@ -439,7 +467,7 @@ describe('secret manager', () => {
 });
 
 describe('ExportDataKey', () => {
-  it('re-wraps a data key to an RSA key (OAEP-SHA256) and an SM2 key; accepts the three field names', async () => {
+  it('re-wraps a data key to an RSA key (OAEP-SHA256); accepts the three field names', async () => {
     const cmk = await createKey('EH_AES_GCM_256', ENC);
     const aad = b64('export');
     const gen = await act(app, 'GenerateDataKey', { keyid: cmk, keylen: 32, aad });
@@ -450,15 +478,19 @@ describe('ExportDataKey', () => {
       const back = await act(app, 'AsymmetricDecrypt', { keyid: rsa, ciphertext: r.result.newdatakey, padding_mode: 'EH_RSA_PKCS1_OAEP' });
       expect(back.result.plaintext).toBe(gen.result.plaintext);
     }
-    const sm2 = await createKeyOrRefused('EH_SM2', ENC);
-    if (sm2) {
-      const s = await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: sm2, aad, olddatakey_base: gen.result.ciphertext });
-      expect((await act(app, 'AsymmetricDecrypt', { keyid: sm2, ciphertext: s.result.newdatakey, padding_mode: 'EH_RSA_PKCS1_OAEP' })).result.plaintext).toBe(gen.result.plaintext);
-    }
     expect(await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: rsa, aad: b64('other'), olddatakey_base: gen.result.ciphertext })).toEqual({ code: 400, message: 'Failed, Please confirm that your parameters are correct.', result: {} });
     const ec = await createKey('EH_EC_P256', SIG);
     expect(await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: ec, aad, olddatakey_base: gen.result.ciphertext })).toEqual({ code: 400, message: 'key invalid.', result: {} });
     expect(await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: rsa, aad })).toMatchObject({ message: 'Missing required parameters, The olddatakey_base cannot be empty.' });
+  });
+
+  itWithKey('re-wraps a data key to an SM2 key', 'EH_SM2', ENC, async (sm2) => {
+    const cmk = await createKey('EH_AES_GCM_256', ENC);
+    const aad = b64('export');
+    const gen = await act(app, 'GenerateDataKey', { keyid: cmk, keylen: 32, aad });
+    const s = await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: sm2, aad, olddatakey_base: gen.result.ciphertext });
+    expect(s).toMatchObject({ code: 200, message: 'success!' });
+    expect((await act(app, 'AsymmetricDecrypt', { keyid: sm2, ciphertext: s.result.newdatakey, padding_mode: 'EH_RSA_PKCS1_OAEP' })).result.plaintext).toBe(gen.result.plaintext);
   });
 });
 

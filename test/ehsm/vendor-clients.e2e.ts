@@ -1,6 +1,6 @@
 import { constants, createHash, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import { startGateway, type Gateway } from '../support/server';
-import { type App, PyClient, type PyRequest, type Reply } from './py-client';
+import { type App, PyClient, type PyRequest } from './py-client';
 import { backendHolds, describeRefusals, noteRefusal, NOT_ON_SOFTHSM } from '../support/backend';
 
 /**

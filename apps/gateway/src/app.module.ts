@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
-import { EhsmBodyErrorFilter, EhsmDialectModule, LayeredReplayGuard, SharedReplayGuard, isEhsmPath } from '@kms/dialect-ehsm';
+import { EhsmDialectModule, LayeredReplayLedger, SharedReplayLedger } from '@kms/dialect-ehsm';
 import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, EncedoExceptionFilter, SharedChallengeStore, isEncedoPath, type EncedoDialectOptions } from '@kms/dialect-encedo';
 import { JoseDialectModule, JoseExceptionFilter, isJosePath } from '@kms/dialect-jose';
 import { DialectKitModule, ErrorCodecs } from '@kms/dialect-kit';
@@ -23,7 +23,7 @@ export class AppModule {
           enroll: kernel.config.ehsmEnroll,
           legacyPath: kernel.config.ehsmLegacyPath,
           // Replicas (KMS_SHARED_STATE) and workers: a request accepted by any of them is a replay for all.
-          replayGuard: kernel.sharedState ? new LayeredReplayGuard(new SharedReplayGuard(kernel.once)) : undefined,
+          replayLedger: kernel.sharedState ? new LayeredReplayLedger(new SharedReplayLedger(kernel.once)) : undefined,
         }),
         JoseDialectModule.forRoot(joseOptions(kernel.config)),
         EncedoDialectModule.forRoot(encedoOptions(kernel)),
@@ -35,10 +35,6 @@ export class AppModule {
           inject: [HttpAdapterHost, ErrorCodecs],
           useFactory: (host: HttpAdapterHost, codecs: ErrorCodecs) =>
             new ExceptionRouter(host.httpAdapter, [
-              {
-                matches: (path) => isEhsmPath(path) || path === kernel.config.ehsmLegacyPath || path === `${kernel.config.ehsmLegacyPath}/`,
-                filter: new EhsmBodyErrorFilter(host.httpAdapter),
-              },
               { matches: isJosePath, filter: new JoseExceptionFilter((err) => kernel.log.error({ err: describe(err) }, 'internal error on a JOSE route')) },
               { matches: isEncedoPath, filter: new EncedoExceptionFilter((err) => kernel.log.error({ err: describe(err) }, 'internal error on an Encedo route')) },
             ], codecs),

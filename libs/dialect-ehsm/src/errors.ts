@@ -1,7 +1,10 @@
 import type { KmsErrorCode } from '@kms/core';
-import { type EhsmReply, MSG, fail } from './envelope';
+import { MSG } from './envelope';
 
 type Wire = [code: number, message: string];
+
+/** Which of the dialect's two APIs a request speaks: `/ehsm` by key id, or the v1 blob path. */
+export type EhsmApi = 'keyid' | 'v1';
 
 /**
  * Canonical errors in eHSM's words. Upstream, whatever the enclave refuses (wrong usage, padding
@@ -20,12 +23,20 @@ const BY_CODE: Record<KmsErrorCode, Wire> = {
   INTERNAL: [500, MSG.internal],
 };
 
+type ActionWording = Record<string, Partial<Record<KmsErrorCode, Wire>>>;
+
 /** Where one action words an error differently from the table above. */
-const BY_ACTION: Record<string, Partial<Record<KmsErrorCode, Wire>>> = {
+const KEYID_BY_ACTION: ActionWording = {
   Decrypt: { CRYPTO_FAILURE: [400, MSG.decryptFailed] },
 };
 
-export function kmsErrorReply(action: string, code: KmsErrorCode): EhsmReply {
-  const [c, m] = BY_ACTION[action]?.[code] ?? BY_CODE[code];
-  return fail(c, m);
+/** v1 words a failed ExportDataKey as the keyid API's action does in its own handler. */
+const BY_ACTION: Record<EhsmApi, ActionWording> = {
+  keyid: KEYID_BY_ACTION,
+  v1: { ...KEYID_BY_ACTION, ExportDataKey: { CRYPTO_FAILURE: [400, 'Failed, Please confirm that your parameters are correct.'] } },
+};
+
+/** The `{code, message}` of a canonical error raised by `action`. */
+export function kmsErrorWire(api: EhsmApi, action: string, code: KmsErrorCode): Wire {
+  return (Object.hasOwn(BY_ACTION[api], action) ? BY_ACTION[api][action][code] : undefined) ?? BY_CODE[code];
 }

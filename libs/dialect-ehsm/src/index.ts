@@ -1,5 +1,4 @@
 export { EhsmDialectModule } from './ehsm.module';
 export type { EhsmDialectOptions } from './options';
-export { type ReplayGuard, LayeredReplayGuard, MemoryReplayGuard, SharedReplayGuard } from './replay-guard';
+export { type ReplayLedger, LayeredReplayLedger, MemoryReplayLedger, SharedReplayLedger } from './replay-ledger';
 export { signString } from './sign-string';
-export { EhsmBodyErrorFilter, isEhsmPath } from './invalid-json.filter';

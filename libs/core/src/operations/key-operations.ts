@@ -137,6 +137,29 @@ export class KeyOperations {
     return this.run(ctx, 'list', null, () => this.store.list(ctx.tenantId, offset, limit, opts.includeInternal));
   }
 
+  /**
+   * Who holds a live key of this id: the caller, another tenant, or nobody. Some vendors word the
+   * last two apart (eHSM: "appid error" against "keyid error"). The answer tells the caller that
+   * another tenant's key exists, so every probe is audited under the caller, with the probed id and
+   * the outcome FORBIDDEN (another tenant's) or NOT_FOUND (nobody's).
+   */
+  async holderOf(ctx: OpContext, keyId: string): Promise<'caller' | 'another-tenant' | 'nobody'> {
+    try {
+      await this.run(ctx, 'probe-holder', keyId, async () => {
+        // As lookup(): no store query for an id no key can have (PostgreSQL refuses NUL in text).
+        const record = keyId.length === 0 || keyId.length > 64 || keyId.includes('\u0000') ? null : await this.store.find(keyId);
+        if (!record || record.state === 'destroyed') throw notFound();
+        if (record.tenantId !== ctx.tenantId) throw forbidden('the key belongs to another tenant');
+      });
+      return 'caller';
+    } catch (err) {
+      const code = err instanceof KmsError ? err.code : null;
+      if (code === 'NOT_FOUND') return 'nobody';
+      if (code === 'FORBIDDEN') return 'another-tenant';
+      throw err;
+    }
+  }
+
   async getPublicKey(ctx: OpContext, keyId: string): Promise<{ record: KeyRecord; spki: Buffer }> {
     return this.run(ctx, 'get-public-key', keyId, async (meta) => {
       const record = await this.lookup(ctx, keyId);

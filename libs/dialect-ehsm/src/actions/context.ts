@@ -7,8 +7,6 @@ export interface ActionContext {
   op: OpContext;
   keys: KeyOperations;
   payload: Record<string, unknown>;
-  /** The tenant owning a key id, or null; only to tell "appid error" from "keyid error". */
-  keyOwner: (keyId: string) => Promise<string | null>;
   /** The action's name, as routed (aliases resolved). */
   action: string;
   secrets: SecretService;
@@ -46,8 +44,9 @@ export async function useKey(c: ActionContext, keyId: unknown): Promise<UsableKe
 export async function lookupKey(c: ActionContext, keyId: unknown): Promise<KeyRecord> {
   const record = await findKey(c, keyId);
   if (!record) {
-    const owner = typeof keyId === 'string' ? await c.keyOwner(keyId) : null;
-    throw badRequest(owner && owner !== c.op.tenantId ? MSG.appidError : MSG.keyidError);
+    // Upstream tells another app's key from no key at all; the core audits that probe.
+    const holder = typeof keyId === 'string' ? await c.keys.holderOf(c.op, keyId) : 'nobody';
+    throw badRequest(holder === 'another-tenant' ? MSG.appidError : MSG.keyidError);
   }
   if (record.state === 'disabled') throw badRequest(MSG.keyDisabled);
   if (record.expiresAt !== null && Date.now() > record.expiresAt) throw badRequest(MSG.keyExpired);
@@ -71,3 +70,16 @@ export async function findKey(c: ActionContext, keyId: unknown): Promise<KeyReco
 
 /** Base64 the checker has already validated; absent optional fields are empty. */
 export const b64 = (v: unknown): Buffer => (typeof v === 'string' && v !== '' ? Buffer.from(v, 'base64') : Buffer.alloc(0));
+
+/**
+ * Destroys a key unless it is already gone: one deleted meanwhile by a concurrent request is as
+ * good as deleted. Any other refusal stands. No id: nothing to destroy.
+ */
+export async function destroyUnlessGone(c: ActionContext, keyId: string | null): Promise<void> {
+  if (!keyId) return;
+  try {
+    await c.keys.destroy(c.op, keyId);
+  } catch (err) {
+    if (!(err instanceof KmsError && err.code === 'NOT_FOUND')) throw err;
+  }
+}

@@ -4,7 +4,7 @@ import { fieldValue } from '../checker';
 import { EhsmFailure, badRequest, ok, serverException } from '../envelope';
 import { KEYSPECS, PADDINGS, ehsmAttributes } from '../keyspecs';
 import { publicKeyPem } from '../pem';
-import { type ActionContext, type ActionHandler, b64, lookupKey, useKey } from './context';
+import { type ActionContext, type ActionHandler, b64, destroyUnlessGone, lookupKey, useKey } from './context';
 import { unseal } from './symmetric';
 import { encryptionScheme } from './asymmetric';
 
@@ -103,15 +103,6 @@ const wrappingKeyOf = (record: KeyRecord): string | null => {
   return typeof id === 'string' ? id : null;
 };
 
-async function destroyQuietly(c: ActionContext, keyId: string | null): Promise<void> {
-  if (!keyId) return;
-  try {
-    await c.keys.destroy(c.op, keyId);
-  } catch (err) {
-    if (!(err instanceof KmsError && err.code === 'NOT_FOUND')) throw err;
-  }
-}
-
 /**
  * A fresh RSA wrapping pair made in the core (usage: decrypt only), private to this target key:
  * tied to it by attributes both ways, expiring with the token, destroyed by the import. A newer
@@ -133,10 +124,10 @@ const getParametersForImport: ActionHandler = async (c) => {
   try {
     await c.keys.updateAttributes(c.op, target.id, { byok: { wrappingKeyId: wrapping.id, expiresAt } });
   } catch (err) {
-    await destroyQuietly(c, wrapping.id);
+    await destroyUnlessGone(c, wrapping.id);
     throw err;
   }
-  await destroyQuietly(c, previous);
+  await destroyUnlessGone(c, previous);
   const importToken = mintToken(c, { k: target.id, w: wrapping.id, t: c.op.tenantId, e: expiresAt });
   return ok({ pubkey: publicKeyPem('rsa', wrapping.publicKey!), importToken });
 };
@@ -170,7 +161,7 @@ const importKeyMaterial: ActionHandler = async (c) => {
   }
   // The pair has served: nothing can unwrap a second copy of the material.
   await c.keys.updateAttributes(c.op, target.id, { byok: null });
-  await destroyQuietly(c, wrappingKeyId);
+  await destroyUnlessGone(c, wrappingKeyId);
   return ok({ result: true });
 };
 

@@ -13,3 +13,9 @@ export const ACTIONS: Record<string, ActionHandler> = { ...KEY_MANAGEMENT, ...SY
 
 /** Other spellings clients use for the same action (notes §10.4): the vendor docs' DeleteALLKey. */
 export const ACTION_ALIASES: Record<string, string> = { DeleteALLKey: 'DeleteAllKey' };
+
+/** The action a request names (`?Action=`), aliases resolved; '' when it names none, or several. */
+export function actionName(raw: unknown): string {
+  const named = typeof raw === 'string' ? raw : '';
+  return Object.hasOwn(ACTION_ALIASES, named) ? ACTION_ALIASES[named]! : named;
+}

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_KEY_ATTRIBUTE, KmsError, isInternalKey } from '@kms/core';
+import { INTERNAL_KEY_ATTRIBUTE, isInternalKey } from '@kms/core';
 import { MSG, badRequest, ok, serverException } from '../envelope';
 import { fieldValue } from '../checker';
 import { KEYSPECS, KEYUSAGE_ENCRYPT, KEYUSAGE_SIGN, PURPOSES, USAGES, ehsmAttributes } from '../keyspecs';
-import { type ActionContext, type ActionHandler, findKey } from './context';
+import { type ActionHandler, destroyUnlessGone, findKey } from './context';
 
 /** Upstream keys expire a year after creation (`CMK_EFFECTIVE_DURATION`). */
 export const KEY_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
@@ -70,9 +70,9 @@ const listKey: ActionHandler = async (c) => {
 const deleteKey: ActionHandler = async (c) => {
   const record = await findKey(c, c.payload.keyid);
   if (record) {
-    await destroyQuietly(c, record.id);
+    await destroyUnlessGone(c, record.id);
     const wrapping = (record.attributes?.byok as { wrappingKeyId?: unknown } | undefined)?.wrappingKeyId;
-    if (typeof wrapping === 'string') await destroyQuietly(c, wrapping);
+    if (typeof wrapping === 'string') await destroyUnlessGone(c, wrapping);
   }
   return ok({}, MSG.nodeOk);
 };
@@ -80,18 +80,9 @@ const deleteKey: ActionHandler = async (c) => {
 /** Every CMK of the app, and pending BYOK wrapping keys; not the default secret key (as upstream). */
 const deleteAllKey: ActionHandler = async (c) => {
   const { keys } = await c.keys.list(c.op, 0, 10000, { includeInternal: true });
-  for (const k of keys) if (k.attributes?.[INTERNAL_KEY_ATTRIBUTE] !== 'secret-default') await destroyQuietly(c, k.id);
+  for (const k of keys) if (k.attributes?.[INTERNAL_KEY_ATTRIBUTE] !== 'secret-default') await destroyUnlessGone(c, k.id);
   return ok({}, MSG.nodeOk);
 };
-
-/** A key deleted meanwhile by a concurrent request is as good as deleted. */
-async function destroyQuietly(c: ActionContext, keyId: string): Promise<void> {
-  try {
-    await c.keys.destroy(c.op, keyId);
-  } catch (err) {
-    if (!(err instanceof KmsError && err.code === 'NOT_FOUND')) throw err;
-  }
-}
 
 const setEnabled =
   (enabled: boolean): ActionHandler =>

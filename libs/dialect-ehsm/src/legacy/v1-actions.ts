@@ -1,4 +1,5 @@
-import { type KeyOperations, type OpContext, type SignParams, specInfo } from '@kms/core';
+import { type KeyOperations, type SignParams, specInfo } from '@kms/core';
+import type { EhsmCaller } from '../signed-request-guard';
 import type { UsableKey } from '../actions/context';
 import { seal, unseal } from '../actions/symmetric';
 import { EhsmFailure, MSG, type EhsmReply, ok } from '../envelope';
@@ -8,11 +9,10 @@ import { MAX_DATA, v1Field } from './v1-rules';
 
 /** One authenticated v1 request: the caller and its checked payload. */
 export interface V1Call {
-  appid: string;
   action: string;
   payload: Record<string, unknown>;
   keys: KeyOperations;
-  op: OpContext;
+  op: EhsmCaller;
 }
 
 export type V1Handler = (c: V1Call) => Promise<EhsmReply>;
@@ -31,7 +31,7 @@ const field = (c: V1Call, key: string) => v1Field(c.action, c.payload, key) as s
 
 /** The key of a blob field, which must be of one of `kinds`: otherwise the enclave's 500. */
 async function keyOf(c: V1Call, name: string, kinds: readonly EhsmKind[]): Promise<UsableKey> {
-  const k = await openV1(c.keys, c.op, c.appid, field(c, name));
+  const k = await openV1(c.keys, c.op, c.op.appid, field(c, name));
   if (!kinds.includes(k.spec.kind)) throw serverException();
   return k;
 }
@@ -75,7 +75,7 @@ export const V1_ACTIONS: Record<string, V1Handler> = {
   async CreateKey(c) {
     // v1 made keys inside the enclave only: an EXTERNAL_KEY could never be filled.
     if (c.payload.origin !== 'EH_INTERNAL_KEY') throw serverException();
-    return ok({ cmk_base64: await createV1(c.keys, c.op, c.appid, field(c, 'keyspec') as V1Keyspec) });
+    return ok({ cmk_base64: await createV1(c.keys, c.op, c.op.appid, field(c, 'keyspec') as V1Keyspec) });
   },
   async Encrypt(c) {
     const k = await keyOf(c, 'cmk_base64', SYM);

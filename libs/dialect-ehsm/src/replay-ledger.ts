@@ -5,18 +5,18 @@ import { createHash, hash } from 'node:crypto';
  * played again inside the timestamp window. Behind an interface so that a shared store
  * (PostgreSQL) can back it when several gateways serve the same apps.
  */
-export interface ReplayGuard {
+export interface ReplayLedger {
   /** Was this request already accepted (and not yet forgotten)? */
   seen(key: string): Promise<boolean>;
   /**
    * Records an accepted request; false if it was recorded meanwhile (a concurrent replay). The
    * record may go at `expiresAt` (ms), once the request's timestamp is outside the accepted window
-   * and a replay is refused for that alone; without it, and never later than, the guard's TTL.
+   * and a replay is refused for that alone; without it, and never later than, the ledger's TTL.
    */
   claim(key: string, expiresAt?: number): Promise<boolean>;
 }
 
-export const REPLAY_GUARD = Symbol('EHSM_REPLAY_GUARD');
+export const REPLAY_LEDGER = Symbol('EHSM_REPLAY_LEDGER');
 
 /** The identity of a request for replay purposes. */
 export const replayKey = (appid: string, nonce: unknown, timestamp: string) => `${appid}\u0000${nonce === undefined || nonce === null ? '' : String(nonce)}\u0000${timestamp}`;
@@ -28,11 +28,11 @@ export const replayKey = (appid: string, nonce: unknown, timestamp: string) => `
  */
 export const REPLAY_TTL_MS = 60 * 60 * 1000;
 
-/** Thrown when the guard cannot take more entries; the request is refused rather than let through. */
-export class ReplayGuardFull extends Error {}
+/** Thrown when the ledger cannot take more entries; the request is refused rather than let through. */
+export class ReplayLedgerFull extends Error {}
 
 /**
- * In-process guard. An entry is a 128-bit digest of the request's key (a 16-character one-byte
+ * In-process ledger. An entry is a 128-bit digest of the request's key (a 16-character one-byte
  * string: about 66 bytes of heap with its share of the set, against some 310 for the key string
  * and an expiry number), so a million entries, the default bound, take about 66 MB. A collision
  * can only refuse a request, never let a replay through, and needs about 2^64 signed requests.
@@ -41,10 +41,10 @@ export class ReplayGuardFull extends Error {}
  * in [n, n + 1) slice widths and is dropped whole once its end has passed, so an entry lives at
  * least until its expiry and at most one slice longer. An entry expires when its request's
  * timestamp leaves the accepted window (the caller says when: `claim(key, expiresAt)`), and never
- * later than `ttlMs` after it was accepted. When full of live entries the guard refuses new
+ * later than `ttlMs` after it was accepted. When full of live entries the ledger refuses new
  * requests (fail closed): dropping a live entry would re-open a replay window.
  */
-export class MemoryReplayGuard implements ReplayGuard {
+export class MemoryReplayLedger implements ReplayLedger {
   /** Slice number n -> digests of the entries expiring in [n, n + 1) x sliceMs. */
   private readonly slices = new Map<number, Set<string>>();
   private readonly sliceMs: number;
@@ -70,7 +70,7 @@ export class MemoryReplayGuard implements ReplayGuard {
     this.sweep(now);
     const entry = entryOf(key);
     if (this.has(entry)) return false;
-    if (this.count >= this.maxEntries) throw new ReplayGuardFull('replay cache is full');
+    if (this.count >= this.maxEntries) throw new ReplayLedgerFull('replay cache is full');
     const until = Math.min(bound(expiresAt), now + this.ttlMs);
     const n = Math.floor(Math.max(until, now) / this.sliceMs);
     let slice = this.slices.get(n);
@@ -114,22 +114,22 @@ const bound = (expiresAt: number | undefined) => (expiresAt !== undefined && Num
 /** 128 bits of SHA-256 as a one-byte string (copied out, so the digest buffer is not kept). */
 const entryOf = (key: string) => hash('sha256', key, 'buffer').toString('latin1', 0, 16);
 
-/** What a shared guard needs from the store: insert-or-fail and a lookup (core's OnceStore). */
+/** What a shared ledger needs from the store: insert-or-fail and a lookup (core's OnceStore). */
 export interface SharedTokenStore {
   claim(scope: string, token: string, expiresAt: number): Promise<boolean>;
   exists(scope: string, token: string): Promise<boolean>;
 }
 
-/** Scope of the guard's rows in the store. */
+/** Scope of the ledger's rows in the store. */
 export const REPLAY_SCOPE = 'ehsm-replay';
 
 /**
- * A guard every replica shares: accepted requests are rows of the store, keyed on SHA-256 of the
+ * A ledger every replica shares: accepted requests are rows of the store, keyed on SHA-256 of the
  * (appid, nonce, timestamp) key, so a request accepted by one gateway is refused by all the
  * others, and two replicas receiving the same request at once accept it once (the row's primary
- * key decides). Rows live as long as the memory guard's entries and are swept by the gateway.
+ * key decides). Rows live as long as the memory ledger's entries and are swept by the gateway.
  */
-export class SharedReplayGuard implements ReplayGuard {
+export class SharedReplayLedger implements ReplayLedger {
   constructor(
     private readonly store: SharedTokenStore,
     private readonly ttlMs = REPLAY_TTL_MS,
@@ -148,7 +148,7 @@ export class SharedReplayGuard implements ReplayGuard {
 const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex');
 
 /**
- * A shared guard with a local memory in front of it, for the workers of one gateway and for
+ * A shared ledger with a local memory in front of it, for the workers of one gateway and for
  * replicas. `seen` (the early check, before the signature) asks only this process's memory of the
  * requests it accepted; `claim` (after the signature) asks the shared store, which alone decides,
  * and is remembered locally. A replay to the process that accepted the original is refused by
@@ -156,10 +156,10 @@ const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest(
  * before it: the same answer, one round trip to the primary or the database per request instead of
  * two.
  */
-export class LayeredReplayGuard implements ReplayGuard {
+export class LayeredReplayLedger implements ReplayLedger {
   constructor(
-    private readonly shared: ReplayGuard,
-    private readonly local: ReplayGuard = new MemoryReplayGuard(),
+    private readonly shared: ReplayLedger,
+    private readonly local: ReplayLedger = new MemoryReplayLedger(),
   ) {}
 
   seen(key: string): Promise<boolean> {
