@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AuditReader, AuditWriter, BackendRouter, KeyOperations, KeyStore, KmsMetrics, QuotePolicyService, Sealer, SecretService, TenantService } from '@kms/core';
+import { AuditReader, AuditWriter, BackendRouter, KeyOperations, KmsMetrics, QuotePolicyService, Sealer, SecretService, TenantService } from '@kms/core';
 import type { Kernel } from './kernel';
 
 /** The admin bearer token (KMS_ADMIN_TOKEN), or null when the admin routes are off. */
@@ -31,8 +31,6 @@ export class CoreModule {
       { provide: AuditReader, useValue: kernel.auditReader },
       { provide: BackendRouter, useValue: kernel.router },
       { provide: DataSource, useValue: kernel.ds },
-      // TODO(issue 16 merge): only EhsmController still reads it; gone once it asks the core.
-      { provide: KeyStore, useValue: kernel.keyStore },
       { provide: ADMIN_TOKEN, useValue: kernel.config.adminToken ?? null },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };

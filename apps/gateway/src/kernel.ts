@@ -51,7 +51,7 @@ export interface Kernel {
   quotePolicies: QuotePolicyService;
   router: BackendRouter;
   backends: Map<string, CryptoBackend>;
-  /** Single-use tokens shared by every process (eHSM replay guard, Encedo challenges): in the store, or in the primary's memory. */
+  /** Single-use tokens shared by every process (eHSM replay ledger, Encedo challenges): in the store, or in the primary's memory. */
   once: OnceTokens;
   /** Whether dialect state lives outside this process: in the store (KMS_SHARED_STATE) or with the primary (KMS_WORKERS > 1). */
   sharedState: boolean;
