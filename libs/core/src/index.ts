@@ -33,3 +33,4 @@ export * from './shared/ipc';
 export * from './shared/change-feed';
 export * from './crypto/rsa-padding';
 export * from './crypto/oid';
+export * from './capabilities';

@@ -66,6 +66,12 @@ export function curveByNodeName(node: string | undefined): CurveInfo | undefined
   return CURVE_LIST.find((c) => c.node === node);
 }
 
+/** The curve of an EC spec; a programming error for any other family (the core checks families first). */
+export function curveOf(spec: SpecInfo): CurveInfo {
+  if (!spec.curve) throw new Error(`${spec.spec} is not a key on a named curve`);
+  return CURVES[spec.curve];
+}
+
 /** id-ecPublicKey: the SPKI / PKCS#8 algorithm of every key on a curve above. */
 export const EC_PUBLIC_KEY_OID = '1.2.840.10045.2.1';
 
