@@ -105,7 +105,7 @@ const EC: PairRow = {
   generationExtras: () => [],
   pubUsage: usage(F.CKA_VERIFY),
   privUsage: usage(F.CKA_SIGN, F.CKA_DERIVE),
-  publicValues: (spec, pub) => [{ type: F.CKA_EC_POINT, value: octets(pointOf(spec, pub)) }],
+  publicValues: (spec, pub) => [{ type: F.CKA_EC_POINT, value: octets(ecPoint(spec, pub)) }],
   privateValues: (spec, key) => {
     const curve = curveOf(spec);
     // SEC 1 ECPrivateKey: SEQUENCE { version, privateKey OCTET STRING, ... } (JWK would not do P-224).
@@ -123,7 +123,7 @@ const EC: PairRow = {
   privateAttrs: [F.CKA_VALUE],
   pkcs8From: (spec, [value], pub) => {
     const curve = curveOf(spec);
-    const sec1 = seq(tlv(0x02, Buffer.from([1])), octets(leftPad(value ?? Buffer.alloc(0), curve.size)), tlv(0xa0, curve.params), tlv(0xa1, bitString(pointOf(spec, pub))));
+    const sec1 = seq(tlv(0x02, Buffer.from([1])), octets(leftPad(value ?? Buffer.alloc(0), curve.size)), tlv(0xa0, curve.params), tlv(0xa1, bitString(ecPoint(spec, pub))));
     return createPrivateKey({ key: sec1, format: 'der', type: 'sec1' }).export({ format: 'der', type: 'pkcs8' });
   },
 };
@@ -139,7 +139,7 @@ const EDDSA: PairRow = {
   generationExtras: () => [],
   pubUsage: usage(F.CKA_VERIFY),
   privUsage: usage(F.CKA_SIGN),
-  publicValues: (spec, pub) => [{ type: F.CKA_EC_POINT, value: octets(pointOf(spec, pub)) }],
+  publicValues: (_, pub) => [{ type: F.CKA_EC_POINT, value: octets(spkiTail(pub, ED25519.size)) }],
   privateValues: (_, key) => [
     { type: F.CKA_EC_PARAMS, value: ED25519.params },
     { type: F.CKA_VALUE, value: jwkValue(key.export({ format: 'jwk' }).d) },
@@ -205,11 +205,13 @@ export function specsNeverHeld(): Record<string, string> {
   );
 }
 
-/** The uncompressed point (EC) or the key bytes (EdDSA) at the end of a node-made SPKI. */
-export function pointOf(spec: SpecInfo, key: KeyObject): Buffer {
-  const spki = key.export({ format: 'der', type: 'spki' });
-  const len = spec.family === 'ec' ? 1 + 2 * curveOf(spec).size : ED25519.size;
-  return Buffer.from(spki.subarray(spki.length - len));
+/** The uncompressed point 04||x||y of an EC public key: the end of its node-made SPKI. */
+export function ecPoint(spec: SpecInfo, key: KeyObject): Buffer {
+  return spkiTail(key, 1 + 2 * curveOf(spec).size);
+}
+
+function spkiTail(key: KeyObject, size: number): Buffer {
+  return Buffer.from(key.export({ format: 'der', type: 'spki' }).subarray(-size));
 }
 
 /** Parsed by node, so a point off the curve is refused here. */

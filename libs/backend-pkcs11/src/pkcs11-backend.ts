@@ -29,7 +29,7 @@ import {
 import { resolvePin, tokenName, type Pkcs11Config } from './config';
 import { derToRaw, leftPad, rawToDer } from './der';
 import { asCryptoFailure, ckr, isDeadSession, isRefused, isStaleHandle, refusedAsUnsupported } from './errors';
-import { KEY_FAMILIES, keyPairTemplates, pointOf, scratchSecretTemplate, secretKeyTemplate, sessionAesKey, tokenHolds, tokenSpecs, type KeyIdentity, type PairRow, type SecretRow } from './key-families';
+import { KEY_FAMILIES, ecPoint, keyPairTemplates, scratchSecretTemplate, secretKeyTemplate, sessionAesKey, tokenHolds, tokenSpecs, type KeyIdentity, type PairRow, type SecretRow } from './key-families';
 import { masterSecret, type MasterSecret } from './master-key-kek';
 import { CKZ_DATA_SPECIFIED, HASH_PARAMS, HMAC_CKM, MECH_BY_NAME, canonicalMechanisms, describeMechanisms, offers, type TokenMechanisms } from './mechanisms';
 import { acquireModule, releaseModule } from './module-registry';
@@ -459,7 +459,8 @@ export class Pkcs11Backend implements CryptoBackend {
         return false;
       }
     }
-    if (sig.length !== size || (spec.family === 'rsa' && sig.length !== Math.ceil(spec.bits / 8))) return false;
+    // For RSA `size` is the modulus length: a shorter or longer signature is simply not valid.
+    if (sig.length !== size) return false;
     try {
       return await this.onKey(key, async (s) => {
         if (!key.pubHandle) throw new Error(`key ${key.ref.id} has no public-key object on the token`);
@@ -488,7 +489,7 @@ export class Pkcs11Backend implements CryptoBackend {
     if (peer.asymmetricKeyType !== 'ec' || peer.asymmetricKeyDetails?.namedCurve !== curveOf(spec).node) {
       throw invalidArgument(`the peer key is not a ${spec.spec} key`, 'peer');
     }
-    const point = pointOf(spec, peer);
+    const point = ecPoint(spec, peer);
     const { p11 } = this.live();
     const mech = { mechanism: F.CKM_ECDH1_DERIVE, parameter: { type: F.CK_PARAMS_EC_DH, kdf: F.CKD_NULL, publicData: point } };
     return this.onKey(key, async (s) => {
