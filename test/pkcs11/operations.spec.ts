@@ -1,5 +1,5 @@
 import { operationsCases } from '../core/operations.cases';
-import { NOT_ON_SOFTHSM } from '../support/backend';
+import { NOT_ON_SOFTHSM, pkcs11Refuses } from '../support/backend';
 import { createSoftHsmToken, type SoftHsmToken } from '../support/softhsm';
 
 /**
@@ -18,12 +18,8 @@ operationsCases({
     return { ...token.env, KMS_DEFAULT_BACKEND: 'pkcs11' };
   },
   holds: (spec) => !(spec in NOT_ON_SOFTHSM),
-  refuses: (spec, op) => {
-    // AES-CBC-HMAC needs the key split in two halves: a token key cannot be.
-    if (op === 'AES-CBC-HMAC-SHA2') return 'composite AES-CBC-HMAC keys are not split on a token';
-    // SoftHSM2 states (and enforces) HMAC key sizes of at least the hash size, and has no SHA-3.
-    if (op.startsWith('HMAC-SHA3')) return 'no SHA-3 HMAC mechanism';
-    if (spec === 'secret-256' && (op === 'HMAC-SHA-384' || op === 'HMAC-SHA-512')) return 'CKR_KEY_SIZE_RANGE: a 32-byte key is below the stated minimum';
-    return null;
-  },
+  refuses: (spec, op) =>
+    pkcs11Refuses(op) ??
+    // SoftHSM2 states (and enforces) HMAC key sizes of at least the hash size.
+    (spec === 'secret-256' && (op === 'HMAC-SHA-384' || op === 'HMAC-SHA-512') ? 'CKR_KEY_SIZE_RANGE: a 32-byte key is below the stated minimum' : null),
 });

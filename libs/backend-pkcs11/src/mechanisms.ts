@@ -106,25 +106,33 @@ export function hmacHashes(t: TokenMechanisms, bits: number): HashAlg[] {
   return SHA2.map(([h]) => h).filter((h) => offers(t, `HMAC-${h}`, bits));
 }
 
-/** Each canonical mechanism name capabilities() may list, and what the token must offer for it. */
-const CANONICAL: Array<{ name: (t: TokenMechanisms) => string; offered: (t: TokenMechanisms) => boolean }> = [
-  { name: () => 'AES-GCM', offered: (t) => offers(t, 'AES-GCM') },
-  { name: () => 'AES-KW', offered: (t) => offers(t, 'AES-KW') },
-  { name: (t) => (t.kwpConformant ? 'AES-KWP' : 'AES-KWP (inputs of 8n bytes; unwrap any)'), offered: (t) => offers(t, 'AES-KWP') },
+/**
+ * Each canonical mechanism this backend can perform, and what the token must offer for it. `shown`
+ * is how capabilities() names it on a token where it is restricted.
+ */
+const CANONICAL: Array<{ name: string; offered: (t: TokenMechanisms) => boolean; shown?: (t: TokenMechanisms) => string }> = [
+  { name: 'AES-GCM', offered: (t) => offers(t, 'AES-GCM') },
+  { name: 'AES-KW', offered: (t) => offers(t, 'AES-KW') },
+  { name: 'AES-KWP', offered: (t) => offers(t, 'AES-KWP'), shown: (t) => (t.kwpConformant ? 'AES-KWP' : 'AES-KWP (inputs of 8n bytes; unwrap any)') },
   // OAEP with a hash the token lacks, and PKCS#1 v1.5 with implicit rejection, run on raw RSA.
-  { name: () => 'RSA-OAEP', offered: (t) => offers(t, 'RSA-OAEP') || offers(t, 'RSA-RAW') },
-  { name: () => 'RSA-PKCS1', offered: (t) => offers(t, 'RSA-RAW') },
-  { name: () => 'RSA-PKCS1-SIGN', offered: (t) => offers(t, 'RSA-PKCS1-SIGN') },
-  { name: () => 'RSA-PSS', offered: (t) => offers(t, 'RSA-PSS') },
-  { name: () => 'ECDSA', offered: (t) => offers(t, 'ECDSA') },
-  { name: () => 'ECDH', offered: (t) => offers(t, 'ECDH') },
-  { name: () => 'EdDSA', offered: (t) => offers(t, 'EdDSA') && t.curves.has('Ed25519') },
-  ...SHA2.map(([h]) => ({ name: () => `HMAC-${h}`, offered: (t: TokenMechanisms) => offers(t, `HMAC-${h}`) })),
+  { name: 'RSA-OAEP', offered: (t) => offers(t, 'RSA-OAEP') || offers(t, 'RSA-RAW') },
+  { name: 'RSA-PKCS1', offered: (t) => offers(t, 'RSA-RAW') },
+  { name: 'RSA-PKCS1-SIGN', offered: (t) => offers(t, 'RSA-PKCS1-SIGN') },
+  { name: 'RSA-PSS', offered: (t) => offers(t, 'RSA-PSS') },
+  { name: 'ECDSA', offered: (t) => offers(t, 'ECDSA') },
+  { name: 'ECDH', offered: (t) => offers(t, 'ECDH') },
+  { name: 'EdDSA', offered: (t) => offers(t, 'EdDSA') && t.curves.has('Ed25519') },
+  ...SHA2.map(([h]) => ({ name: `HMAC-${h}`, offered: (t: TokenMechanisms) => offers(t, `HMAC-${h}`) })),
 ];
 
 /** Canonical mechanism names, for capabilities(). */
 export function canonicalMechanisms(t: TokenMechanisms): string[] {
-  return CANONICAL.filter((m) => m.offered(t)).map((m) => m.name(t));
+  return CANONICAL.filter((m) => m.offered(t)).map((m) => m.shown?.(t) ?? m.name);
+}
+
+/** Every canonical mechanism the backend can perform on a token that offers it; anything else it never does. */
+export function possibleMechanisms(): string[] {
+  return CANONICAL.map((m) => m.name);
 }
 
 /** A human matrix: each table row the token offers, with its size range. */
