@@ -1,12 +1,12 @@
 import { operationsCases } from '../core/operations.cases';
+import { NOT_ON_SOFTHSM, pkcs11Refuses } from '../support/backend';
 import { createSoftHsmToken, type SoftHsmToken } from '../support/softhsm';
 
 /**
  * The canonical operation suite of test/core, run with every new key on a SoftHSM2 token
- * (KMS_DEFAULT_BACKEND=pkcs11, no fallback). What SoftHSM2 2.6 cannot hold is refused as
- * UNSUPPORTED: sm4-128 and ec-sm2 (no SM mechanisms), okp-x25519 (no EC-MONTGOMERY), ml-dsa-44.
+ * (KMS_DEFAULT_BACKEND=pkcs11, no fallback). What SoftHSM2 2.6 cannot hold (NOT_ON_SOFTHSM:
+ * here sm4-128, ec-sm2, okp-x25519, ml-dsa-44) is refused as UNSUPPORTED.
  */
-const NOT_ON_SOFTHSM = new Set(['sm4-128', 'ec-sm2', 'okp-x25519', 'ml-dsa-44']);
 
 let token: SoftHsmToken;
 afterAll(() => token?.cleanup());
@@ -17,13 +17,9 @@ operationsCases({
     token = createSoftHsmToken('kms-ops');
     return { ...token.env, KMS_DEFAULT_BACKEND: 'pkcs11' };
   },
-  holds: (spec) => !NOT_ON_SOFTHSM.has(spec),
-  refuses: (spec, op) => {
-    // AES-CBC-HMAC needs the key split in two halves: a token key cannot be.
-    if (op === 'AES-CBC-HMAC-SHA2') return 'composite AES-CBC-HMAC keys are not split on a token';
-    // SoftHSM2 states (and enforces) HMAC key sizes of at least the hash size, and has no SHA-3.
-    if (op.startsWith('HMAC-SHA3')) return 'no SHA-3 HMAC mechanism';
-    if (spec === 'secret-256' && (op === 'HMAC-SHA-384' || op === 'HMAC-SHA-512')) return 'CKR_KEY_SIZE_RANGE: a 32-byte key is below the stated minimum';
-    return null;
-  },
+  holds: (spec) => !(spec in NOT_ON_SOFTHSM),
+  refuses: (spec, op) =>
+    pkcs11Refuses(op) ??
+    // SoftHSM2 states (and enforces) HMAC key sizes of at least the hash size.
+    (spec === 'secret-256' && (op === 'HMAC-SHA-384' || op === 'HMAC-SHA-512') ? 'CKR_KEY_SIZE_RANGE: a 32-byte key is below the stated minimum' : null),
 });

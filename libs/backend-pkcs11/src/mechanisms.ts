@@ -1,6 +1,5 @@
 import * as pkcs11js from 'pkcs11js';
-import type { Curve, HashAlg, KeyClass, SpecInfo } from '@kms/core';
-import { EC_CURVES } from './curves';
+import type { Curve, HashAlg } from '@kms/core';
 
 /** PKCS#11 3.0 values pkcs11js 2.1 does not name. */
 export const CKM_EC_EDWARDS_KEY_PAIR_GEN = 0x1055;
@@ -97,33 +96,9 @@ export function offers(t: TokenMechanisms, name: string, bits?: number): boolean
   const r = t.ranges.get(name);
   if (!r) return false;
   if (bits === undefined) return true;
-  const size = MECH_BY_NAME.get(name)!.unit === 'bytes' ? bits / 8 : bits;
+  const size = MECH_BY_NAME.get(name)?.unit === 'bytes' ? bits / 8 : bits;
   // A range of 0..0 means the token states no limit.
   return (r.min === 0 && r.max === 0) || (size >= r.min && size <= r.max);
-}
-
-/** The mechanisms a spec needs before a key of it is worth creating on this token. */
-export function canHoldSpec(t: TokenMechanisms, spec: SpecInfo, keyClass: KeyClass): boolean {
-  if (keyClass === 'public') return false; // public keys stay in the software engine
-  const b = keyBits(spec);
-  switch (spec.family) {
-    case 'aes':
-      return offers(t, 'AES-KEYGEN', b) && offers(t, 'AES-GCM', b);
-    case 'secret':
-      return offers(t, 'GENERIC-SECRET-KEYGEN', b) && hmacHashes(t, b).length > 0;
-    case 'rsa':
-      return offers(t, 'RSA-KEYGEN', b) && (offers(t, 'RSA-PKCS1-SIGN', b) || offers(t, 'RSA-PSS', b));
-    case 'ec':
-      return offers(t, 'EC-KEYGEN', b) && offers(t, 'ECDSA', b) && t.curves.has(spec.curve!);
-    case 'ed25519':
-      return offers(t, 'EDWARDS-KEYGEN') && offers(t, 'EdDSA') && t.curves.has('Ed25519');
-    case 'x25519':
-      // Needs CKM_EC_MONTGOMERY_KEY_PAIR_GEN and ECDH on Montgomery keys; not implemented here.
-      return false;
-    default:
-      // sm2, sm4, ml-dsa: no PKCS#11 mechanism in the table.
-      return false;
-  }
 }
 
 /** HMAC hashes the token accepts for a generic secret of `bits` (tokens bound the key size). */
@@ -131,41 +106,39 @@ export function hmacHashes(t: TokenMechanisms, bits: number): HashAlg[] {
   return SHA2.map(([h]) => h).filter((h) => offers(t, `HMAC-${h}`, bits));
 }
 
+/**
+ * Each canonical mechanism this backend can perform, and what the token must offer for it. `shown`
+ * is how capabilities() names it on a token where it is restricted.
+ */
+const CANONICAL: Array<{ name: string; offered: (t: TokenMechanisms) => boolean; shown?: (t: TokenMechanisms) => string }> = [
+  { name: 'AES-GCM', offered: (t) => offers(t, 'AES-GCM') },
+  { name: 'AES-KW', offered: (t) => offers(t, 'AES-KW') },
+  { name: 'AES-KWP', offered: (t) => offers(t, 'AES-KWP'), shown: (t) => (t.kwpConformant ? 'AES-KWP' : 'AES-KWP (inputs of 8n bytes; unwrap any)') },
+  // OAEP with a hash the token lacks, and PKCS#1 v1.5 with implicit rejection, run on raw RSA.
+  { name: 'RSA-OAEP', offered: (t) => offers(t, 'RSA-OAEP') || offers(t, 'RSA-RAW') },
+  { name: 'RSA-PKCS1', offered: (t) => offers(t, 'RSA-RAW') },
+  { name: 'RSA-PKCS1-SIGN', offered: (t) => offers(t, 'RSA-PKCS1-SIGN') },
+  { name: 'RSA-PSS', offered: (t) => offers(t, 'RSA-PSS') },
+  { name: 'ECDSA', offered: (t) => offers(t, 'ECDSA') },
+  { name: 'ECDH', offered: (t) => offers(t, 'ECDH') },
+  { name: 'EdDSA', offered: (t) => offers(t, 'EdDSA') && t.curves.has('Ed25519') },
+  ...SHA2.map(([h]) => ({ name: `HMAC-${h}`, offered: (t: TokenMechanisms) => offers(t, `HMAC-${h}`) })),
+];
+
 /** Canonical mechanism names, for capabilities(). */
 export function canonicalMechanisms(t: TokenMechanisms): string[] {
-  const out: string[] = [];
-  const add = (cond: boolean, name: string) => cond && out.push(name);
-  add(offers(t, 'AES-GCM'), 'AES-GCM');
-  add(offers(t, 'AES-KW'), 'AES-KW');
-  add(offers(t, 'AES-KWP'), t.kwpConformant ? 'AES-KWP' : 'AES-KWP (inputs of 8n bytes; unwrap any)');
-  add(offers(t, 'RSA-OAEP') || offers(t, 'RSA-RAW'), 'RSA-OAEP');
-  add(offers(t, 'RSA-RAW'), 'RSA-PKCS1');
-  add(offers(t, 'RSA-PKCS1-SIGN'), 'RSA-PKCS1-SIGN');
-  add(offers(t, 'RSA-PSS'), 'RSA-PSS');
-  add(offers(t, 'ECDSA'), 'ECDSA');
-  add(offers(t, 'ECDH'), 'ECDH');
-  add(offers(t, 'EdDSA') && t.curves.has('Ed25519'), 'EdDSA');
-  for (const [h] of SHA2) add(offers(t, `HMAC-${h}`), `HMAC-${h}`);
-  return out;
+  return CANONICAL.filter((m) => m.offered(t)).map((m) => m.shown?.(t) ?? m.name);
 }
 
-/** Spec names (sized families as `rsa-*`, `secret-*`) for capabilities(). */
-export function canonicalSpecs(t: TokenMechanisms, all: SpecInfo[]): string[] {
-  const out = all.filter((s) => s.family !== 'rsa' && s.family !== 'secret' && canHoldSpec(t, s, s.symmetric ? 'secret' : 'private')).map((s) => s.spec);
-  if (offers(t, 'RSA-KEYGEN')) out.push('rsa-*');
-  if (offers(t, 'GENERIC-SECRET-KEYGEN') && SHA2.some(([h]) => offers(t, `HMAC-${h}`))) out.push('secret-*');
-  return out;
+/** Every canonical mechanism the backend can perform on a token that offers it; anything else it never does. */
+export function possibleMechanisms(): string[] {
+  return CANONICAL.map((m) => m.name);
 }
 
 /** A human matrix: each table row the token offers, with its size range. */
 export function describeMechanisms(t: TokenMechanisms): string[] {
-  return MECHANISMS.filter((m) => t.ranges.has(m.name)).map((m) => {
-    const r = t.ranges.get(m.name)!;
-    return `${m.name}: ${r.min}..${r.max} ${m.unit}`;
+  return MECHANISMS.flatMap((m) => {
+    const r = t.ranges.get(m.name);
+    return r ? [`${m.name}: ${r.min}..${r.max} ${m.unit}`] : [];
   });
-}
-
-/** Key size as tokens count it (for EC the field size of the curve, not the spec's `bits`). */
-export function keyBits(spec: SpecInfo): number {
-  return spec.family === 'ec' && spec.curve ? EC_CURVES[spec.curve].bits : spec.bits;
 }

@@ -28,7 +28,7 @@ export class SessionPool {
     private readonly p11: pkcs11js.PKCS11,
     private readonly slot: Handle,
     private readonly pin: string,
-    readonly size: number,
+    private readonly size: number,
     private readonly tokenName: string,
   ) {}
 
@@ -61,11 +61,6 @@ export class SessionPool {
       this.release(s);
       return result;
     }
-  }
-
-  /** Sessions open now (idle or in use), and callers waiting for one. */
-  stats(): { open: number; idle: number; waiting: number } {
-    return { open: this.count, idle: this.idle.length, waiting: this.waiters.length };
   }
 
   /** Logs out and closes every session. Waiters are refused. */

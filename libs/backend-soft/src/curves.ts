@@ -20,23 +20,11 @@ const p224Point = weierstrass({
 });
 const p224 = ecdsa(p224Point, sha224);
 
-export interface CurveInfo {
-  /** OpenSSL's name, as node:crypto takes it. */
-  node: string;
-  /** Scalar / coordinate size in bytes. */
-  size: number;
-  noble: ECDSA;
-}
-
-export const CURVES: Record<Curve, CurveInfo> = {
-  'P-224': { node: 'secp224r1', size: 28, noble: p224 },
-  'P-256': { node: 'prime256v1', size: 32, noble: p256 },
-  secp256k1: { node: 'secp256k1', size: 32, noble: secp256k1 },
-  'P-384': { node: 'secp384r1', size: 48, noble: p384 },
-  'P-521': { node: 'secp521r1', size: 66, noble: p521 },
+/** noble's ECDSA for each curve of the core's table (which holds every other fact about it). */
+export const NOBLE: Record<Curve, ECDSA> = {
+  'P-224': p224,
+  'P-256': p256,
+  secp256k1,
+  'P-384': p384,
+  'P-521': p521,
 };
-
-/** node reports a key's curve by its OpenSSL name; map back to ours. */
-export const CURVE_BY_NODE_NAME: Record<string, Curve> = Object.fromEntries(
-  (Object.entries(CURVES) as [Curve, CurveInfo][]).map(([c, i]) => [i.node, c]),
-);

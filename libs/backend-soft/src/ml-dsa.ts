@@ -35,7 +35,7 @@ function scheme(spec: string): PqcScheme {
 }
 
 export interface MlDsaKey {
-  secretKey?: Uint8Array;
+  secretKey: Uint8Array;
   publicKey: Uint8Array;
 }
 /** ML-KEM keys have the same shape: the decapsulation key and the encapsulation key. */

@@ -1,3 +1,4 @@
+import { oidDer } from './crypto/oid';
 import { invalidArgument } from './errors';
 
 /**
@@ -25,17 +26,92 @@ export interface SpecInfo {
   readonly defaultUsages: readonly KeyUsage[];
 }
 
+/**
+ * THE curve table: every fact about a named curve that code needs, written once. Backends, the core
+ * and dialects read it; nothing else spells a curve's OpenSSL name, size or OID.
+ */
+export interface CurveInfo {
+  readonly curve: Curve;
+  /** Canonical spec of a key on this curve. */
+  readonly spec: string;
+  /** OpenSSL's name, as node:crypto takes it and reports it (asymmetricKeyDetails.namedCurve). */
+  readonly node: string;
+  /** Field size in bits: a key's `bits`, and the EC key size PKCS#11 tokens state. */
+  readonly bits: number;
+  /** Scalar / coordinate size in bytes. */
+  readonly size: number;
+  /** The curve's OID, dotted. */
+  readonly oid: string;
+  /** DER of the OID: SPKI / SEC 1 parameters and PKCS#11 CKA_EC_PARAMS. */
+  readonly params: Buffer;
+  /** JOSE `crv` (RFC 7518, RFC 8812 for secp256k1); null where JOSE names none. */
+  readonly jwkCrv: string | null;
+}
+
+function curve(c: Curve, node: string, bits: number, oid: string, jwkCrv: string | null): CurveInfo {
+  return { curve: c, spec: `ec-${c.toLowerCase().replace('-', '')}`, node, bits, size: Math.ceil(bits / 8), oid, params: oidDer(oid), jwkCrv };
+}
+
+export const CURVES: Readonly<Record<Curve, CurveInfo>> = {
+  'P-224': curve('P-224', 'secp224r1', 224, '1.3.132.0.33', null),
+  'P-256': curve('P-256', 'prime256v1', 256, '1.2.840.10045.3.1.7', 'P-256'),
+  secp256k1: curve('secp256k1', 'secp256k1', 256, '1.3.132.0.10', 'secp256k1'),
+  'P-384': curve('P-384', 'secp384r1', 384, '1.3.132.0.34', 'P-384'),
+  'P-521': curve('P-521', 'secp521r1', 521, '1.3.132.0.35', 'P-521'),
+};
+export const CURVE_LIST: readonly CurveInfo[] = Object.values(CURVES);
+
+/** The curve node:crypto reports for a key (its OpenSSL name), or undefined for one we do not name. */
+export function curveByNodeName(node: string | undefined): CurveInfo | undefined {
+  return CURVE_LIST.find((c) => c.node === node);
+}
+
+/** The curve of an EC spec; a programming error for any other family (the core checks families first). */
+export function curveOf(spec: SpecInfo): CurveInfo {
+  if (!spec.curve) throw new Error(`${spec.spec} is not a key on a named curve`);
+  return CURVES[spec.curve];
+}
+
+/** id-ecPublicKey: the SPKI / PKCS#8 algorithm of every key on a curve above. */
+export const EC_PUBLIC_KEY_OID = '1.2.840.10045.2.1';
+
+/** RFC 8410 curves: the algorithm OID is the whole identifier (no parameters). */
+export type OkpFamily = 'ed25519' | 'x25519' | 'ed448' | 'x448';
+export interface OkpInfo {
+  readonly family: OkpFamily;
+  /** JOSE `crv` (RFC 8037) and node:crypto's key type, capitalised. */
+  readonly crv: 'Ed25519' | 'X25519' | 'Ed448' | 'X448';
+  /** node:crypto's asymmetricKeyType. */
+  readonly node: OkpFamily;
+  /** Private and public key length in bytes. */
+  readonly size: number;
+  readonly oid: string;
+  /** DER of the OID (also a PKCS#11 CKA_EC_PARAMS for Edwards / Montgomery keys). */
+  readonly params: Buffer;
+}
+
+function okp(family: OkpFamily, crv: OkpInfo['crv'], size: number, oid: string): OkpInfo {
+  return { family, crv, node: family, size, oid, params: oidDer(oid) };
+}
+
+export const OKP_CURVES: Readonly<Record<OkpFamily, OkpInfo>> = {
+  x25519: okp('x25519', 'X25519', 32, '1.3.101.110'),
+  x448: okp('x448', 'X448', 56, '1.3.101.111'),
+  ed25519: okp('ed25519', 'Ed25519', 32, '1.3.101.112'),
+  ed448: okp('ed448', 'Ed448', 57, '1.3.101.113'),
+};
+
 const ENC: KeyUsage[] = ['encrypt', 'decrypt'];
 const SIG: KeyUsage[] = ['sign', 'verify'];
 
 const FIXED: SpecInfo[] = [
   ...[128, 192, 256].map((bits) => sym(`aes-${bits}`, 'aes', bits, [...ENC, 'wrap', 'unwrap'], ENC)),
   sym('sm4-128', 'sm4', 128, ENC, ENC),
-  ...(['P-224', 'P-256', 'secp256k1', 'P-384', 'P-521'] as Curve[]).map((curve) => ({
-    spec: `ec-${curve.toLowerCase().replace('-', '')}`,
+  ...CURVE_LIST.map((c) => ({
+    spec: c.spec,
     family: 'ec' as const,
-    bits: curve === 'P-521' ? 521 : curve === 'secp256k1' ? 256 : Number(curve.slice(2)),
-    curve,
+    bits: c.bits,
+    curve: c.curve,
     symmetric: false,
     usages: [...SIG, 'derive'] as KeyUsage[],
     defaultUsages: SIG,

@@ -10,6 +10,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { invertCt } from '@noble/curves/abstract/modular.js';
 import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
+import { EC_PUBLIC_KEY_OID, oidDer } from '@kms/core';
 import {
   DerReader,
   TAG_OCTET_STRING,
@@ -46,9 +47,9 @@ export interface Sm2KeyPair {
   publicKey: Uint8Array;
 }
 
-// DER of OID 1.2.840.10045.2.1 (id-ecPublicKey) and 1.2.156.10197.1.301 (sm2p256v1).
-const OID_EC_PUBLIC_KEY = Uint8Array.from([0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]);
-const OID_SM2 = Uint8Array.from([0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x82, 0x2d]);
+// SM2 keys are EC keys (id-ecPublicKey) on sm2p256v1.
+const OID_EC_PUBLIC_KEY = oidDer(EC_PUBLIC_KEY_OID);
+const OID_SM2 = oidDer('1.2.156.10197.1.301');
 const ALGORITHM_ID = encodeSequence(OID_EC_PUBLIC_KEY, OID_SM2);
 
 const ZA_CURVE_PART = concatBytes(to32(A), to32(B), to32(GX), to32(GY));
