@@ -1,18 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { KeyOperations, type OpContext } from '@kms/core';
 import { Ctx } from '@kms/dialect-kit';
-import { asBody } from './body';
-import { decrypt } from './decrypt';
-import { encrypt } from './encrypt';
+import { JoseBody } from './body';
+import { DecryptDto, decrypt } from './decrypt';
+import { EncryptDto, encrypt } from './encrypt';
 import { JoseGuard } from './guard';
-import { createKey, deleteKey, jwks, unwrapKey } from './keys';
-import { mac } from './mac';
-import { sign, verify } from './sign';
+import { CreateKeyDto } from './jwk';
+import { UnwrapDto, createKey, deleteKey, jwks, unwrapKey } from './keys';
+import { MacDto, mac } from './mac';
+import { SignDto, VerifyDto, sign, verify } from './sign';
 
 /**
  * The `/v1/crypto` routes. Every POST answers 200 (the vendor's contract, not Nest's 201), DELETE
- * 204; the guard authenticates before the body is looked at, then each handler hands the body to
- * its endpoint's translator.
+ * 204. The guard authenticates before the body is looked at; the body pipe then validates the
+ * endpoint's DTO, which the handler hands to its endpoint's translator.
  */
 @Controller('v1/crypto')
 @UseGuards(JoseGuard)
@@ -21,14 +22,14 @@ export class JoseController {
 
   @Post('keys')
   @HttpCode(200)
-  createKey(@Ctx() ctx: OpContext, @Body() body: unknown) {
-    return createKey(this.keys, ctx, asBody(body));
+  createKey(@Ctx() ctx: OpContext, @JoseBody() body: CreateKeyDto) {
+    return createKey(this.keys, ctx, body);
   }
 
   @Post('keys/unwrap')
   @HttpCode(200)
-  unwrap(@Ctx() ctx: OpContext, @Body() body: unknown) {
-    return unwrapKey(this.keys, ctx, asBody(body));
+  unwrap(@Ctx() ctx: OpContext, @JoseBody() body: UnwrapDto) {
+    return unwrapKey(this.keys, ctx, body);
   }
 
   @Delete('keys/:kid')
@@ -39,32 +40,32 @@ export class JoseController {
 
   @Post('encrypt')
   @HttpCode(200)
-  encrypt(@Ctx() ctx: OpContext, @Body() body: unknown) {
-    return encrypt(this.keys, ctx, asBody(body));
+  encrypt(@Ctx() ctx: OpContext, @JoseBody() body: EncryptDto) {
+    return encrypt(this.keys, ctx, body);
   }
 
   @Post('decrypt')
   @HttpCode(200)
-  decrypt(@Ctx() ctx: OpContext, @Body() body: unknown) {
-    return decrypt(this.keys, ctx, asBody(body));
+  decrypt(@Ctx() ctx: OpContext, @JoseBody() body: DecryptDto) {
+    return decrypt(this.keys, ctx, body);
   }
 
   @Post('sign')
   @HttpCode(200)
-  sign(@Ctx() ctx: OpContext, @Body() body: unknown) {
-    return sign(this.keys, ctx, asBody(body));
+  sign(@Ctx() ctx: OpContext, @JoseBody() body: SignDto) {
+    return sign(this.keys, ctx, body);
   }
 
   @Post('verify')
   @HttpCode(200)
-  verify(@Ctx() ctx: OpContext, @Body() body: unknown) {
-    return verify(this.keys, ctx, asBody(body));
+  verify(@Ctx() ctx: OpContext, @JoseBody() body: VerifyDto) {
+    return verify(this.keys, ctx, body);
   }
 
   @Post('mac')
   @HttpCode(200)
-  mac(@Ctx() ctx: OpContext, @Body() body: unknown) {
-    return mac(this.keys, ctx, asBody(body));
+  mac(@Ctx() ctx: OpContext, @JoseBody() body: MacDto) {
+    return mac(this.keys, ctx, body);
   }
 }
 
