@@ -32,3 +32,5 @@ export * from './shared/memory-once';
 export * from './shared/ipc';
 export * from './shared/change-feed';
 export * from './crypto/rsa-padding';
+export type { ConcatKdfParams } from './crypto/concat-kdf';
+export * from './crypto/key-pair-checks';

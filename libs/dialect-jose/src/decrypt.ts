@@ -3,7 +3,7 @@ import { KmsError, aesKeyUnwrap, type KeyOperations, type OpContext } from '@kms
 import { JWE_ALG, JWE_ENC, JWS, HMAC, ECDH_CURVES, type JweEnc } from './algorithms';
 import { b64url, decodeB64url } from './b64url';
 import { decryptContent, jweAad } from './content';
-import { concatKdf, epkToSpki } from './ecdh-es';
+import { epkToSpki } from './ecdh-es';
 import { badRequest, cryptoFail, decryptionFailed, notFound, unsupportedAlg } from './errors';
 import { headerString, parseProtected } from './header';
 import { OptionalString, RequiredString } from './fields';
@@ -123,12 +123,14 @@ async function ecdhCek(keys: KeyOperations, ctx: OpContext, key: Found, header: 
   if (!(key.info.spec in ECDH_CURVES)) throw cryptoFail(`${alg} needs a P-256, P-384, P-521 or X25519 key`);
   const apu = optionalB64Member(header, 'apu');
   const apv = optionalB64Member(header, 'apv');
-  const z = await keys.deriveEcdh(ctx, key.id, { spki: epkToSpki(header.epk, key.info.spec) });
+  const epk = epkToSpki(header.epk, key.info.spec);
+  const party = { partyUInfo: apu, partyVInfo: apv };
   if (!kwBytes) {
+    const cek = await keys.ecdhEsReceive(ctx, key.id, epk, { keyBits: enc.keyBytes * 8, algorithmId: encName, ...party });
     if (encryptedKey.length) throw badRequest('A direct ECDH-ES JWE has no `encrypted_key`');
-    return concatKdf(z, enc.keyBytes * 8, encName, apu, apv);
+    return cek;
   }
-  const kek = concatKdf(z, kwBytes * 8, alg, apu, apv);
+  const kek = await keys.ecdhEsReceive(ctx, key.id, epk, { keyBits: kwBytes * 8, algorithmId: alg, ...party });
   return implicitCek(enc, async () => aesKeyUnwrap(kek, encryptedKey));
 }
 

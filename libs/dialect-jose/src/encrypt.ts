@@ -3,7 +3,7 @@ import { aesKeyWrap, type KeyOperations, type OpContext } from '@kms/core';
 import { ECDH_CURVES, JWE_ALG, JWE_ENC, isKnownAlg } from './algorithms';
 import { b64url, decodeB64url } from './b64url';
 import { encryptContent, jweAad } from './content';
-import { concatKdf, ephemeralAgreement } from './ecdh-es';
+import { epkFromSpki } from './ecdh-es';
 import { cryptoFail, notFound, unsupportedAlg } from './errors';
 import { OptionalString, RequiredName, RequiredString } from './fields';
 import { checkMadeFor, lookup } from './lookup';
@@ -73,12 +73,13 @@ export async function encrypt(keys: KeyOperations, ctx: OpContext, body: Encrypt
     }
     case 'ecdh': {
       if (!(info.spec in ECDH_CURVES)) throw cryptoFail(`${alg} needs a P-256, P-384, P-521 or X25519 key`);
-      const { spki } = await keys.getPublicKey(ctx, key.id);
-      const { z, epk } = ephemeralAgreement(info.spec, spki);
-      const header = { alg, enc: encName, kid: key.id, epk };
-      if (!mode.kwBytes) return finish(header, Buffer.alloc(0), concatKdf(z, enc.keyBytes * 8, encName));
+      // The derived key is the CEK itself (direct), or the KEK that wraps a fresh one.
+      const kdf = mode.kwBytes ? { keyBits: mode.kwBytes * 8, algorithmId: alg } : { keyBits: enc.keyBytes * 8, algorithmId: encName };
+      const { key: derived, ephemeralSpki } = await keys.ecdhEsSend(ctx, key.id, kdf);
+      const header = { alg, enc: encName, kid: key.id, epk: epkFromSpki(ephemeralSpki) };
+      if (!mode.kwBytes) return finish(header, Buffer.alloc(0), derived);
       const cek = randomBytes(enc.keyBytes);
-      return finish(header, aesKeyWrap(concatKdf(z, mode.kwBytes * 8, alg), cek), cek);
+      return finish(header, aesKeyWrap(derived, cek), cek);
     }
   }
 }

@@ -1,5 +1,5 @@
-import { createECDH, createPrivateKey, createPublicKey, sign, verify, type JsonWebKey } from 'node:crypto';
-import type { KeyMaterial, KeyRecord, KeyUsage } from '@kms/core';
+import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto';
+import { type KeyMaterial, type KeyRecord, type KeyUsage, ecPublicPoint, rsaKeyIsConsistent } from '@kms/core';
 import { HMAC, JWE_ALG, JWE_ENC, JWS, byName, type JweAlg } from './algorithms';
 import { decodeB64url } from './b64url';
 import { badRequest } from './errors';
@@ -140,9 +140,7 @@ function planEc(alg: string | undefined, crv: string | undefined, jwk?: Record<s
 function ecPkcs8(crv: string, jwk: Record<string, string>): Buffer {
   const d = decodeB64url(jwk.d, 'd');
   try {
-    const ecdh = createECDH(NODE_CURVES[crv]);
-    ecdh.setPrivateKey(d);
-    const pub = ecdh.getPublicKey();
+    const pub = ecPublicPoint(NODE_CURVES[crv], d);
     const size = (pub.length - 1) / 2;
     const x = pub.subarray(1, 1 + size).toString('base64url');
     const y = pub.subarray(1 + size).toString('base64url');
@@ -171,8 +169,7 @@ function planRsa(alg: string | undefined, bits: number | undefined, jwk?: Record
     const key = createPrivateKey({ key: { kty: 'RSA', ...jwk } as JsonWebKey, format: 'jwk' });
     modulusBits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     der = key.export({ format: 'der', type: 'pkcs8' });
-    // node accepts inconsistent CRT members; a sign/verify round trip with the public part proves them.
-    checkRsaConsistency(key);
+    if (!rsaKeyIsConsistent(key)) throw new Error('inconsistent');
   } catch {
     throw badRequest('Invalid RSA private key');
   }
@@ -180,11 +177,6 @@ function planRsa(alg: string | undefined, bits: number | undefined, jwk?: Record
   const e = BigInt(`0x${Buffer.from(jwk.e, 'base64url').toString('hex') || '0'}`);
   if (e < 3n || e % 2n === 0n) throw badRequest('The RSA public exponent must be odd and at least 3');
   return { ...plan, spec: `rsa-${modulusBits}`, material: { kind: 'pkcs8', der } };
-}
-
-function checkRsaConsistency(key: ReturnType<typeof createPrivateKey>): void {
-  const probe = Buffer.from('kms-gateway rsa import check');
-  if (!verify('sha256', probe, createPublicKey(key), sign('sha256', probe, key))) throw new Error('inconsistent');
 }
 
 const OKP_CURVES = byName<{ spec: string; usages: KeyUsage[]; prefix: string }>({
