@@ -127,11 +127,18 @@ async function ecdhCek(keys: KeyOperations, ctx: OpContext, key: Found, header: 
   const party = { partyUInfo: apu, partyVInfo: apv };
   if (!kwBytes) {
     const cek = await keys.ecdhEsReceive(ctx, key.id, epk, { keyBits: enc.keyBytes * 8, algorithmId: encName, ...party });
-    if (encryptedKey.length) throw badRequest('A direct ECDH-ES JWE has no `encrypted_key`');
+    if (encryptedKey.length) {
+      cek.fill(0);
+      throw badRequest('A direct ECDH-ES JWE has no `encrypted_key`');
+    }
     return cek;
   }
   const kek = await keys.ecdhEsReceive(ctx, key.id, epk, { keyBits: kwBytes * 8, algorithmId: alg, ...party });
-  return implicitCek(enc, async () => aesKeyUnwrap(kek, encryptedKey));
+  try {
+    return await implicitCek(enc, async () => aesKeyUnwrap(kek, encryptedKey));
+  } finally {
+    kek.fill(0);
+  }
 }
 
 function optionalB64Member(header: Record<string, unknown>, member: string): Buffer | undefined {

@@ -79,7 +79,9 @@ export async function encrypt(keys: KeyOperations, ctx: OpContext, body: Encrypt
       const header = { alg, enc: encName, kid: key.id, epk: epkFromSpki(ephemeralSpki) };
       if (!mode.kwBytes) return finish(header, Buffer.alloc(0), derived);
       const cek = randomBytes(enc.keyBytes);
-      return finish(header, aesKeyWrap(derived, cek), cek);
+      const encryptedKey = aesKeyWrap(derived, cek);
+      derived.fill(0);
+      return finish(header, encryptedKey, cek);
     }
   }
 }
