@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { EhsmDialectModule, LayeredReplayLedger, SharedReplayLedger } from '@kms/dialect-ehsm';
 import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, EncedoExceptionFilter, SharedChallengeStore, isEncedoPath, type EncedoDialectOptions } from '@kms/dialect-encedo';
-import { JoseDialectModule, JoseExceptionFilter, isJosePath } from '@kms/dialect-jose';
+import { JoseDialectModule } from '@kms/dialect-jose';
 import { DialectKitModule, ErrorCodecs } from '@kms/dialect-kit';
 import { CoreModule } from './core.module';
 import { ExceptionRouter } from './exception-router';
@@ -35,7 +35,6 @@ export class AppModule {
           inject: [HttpAdapterHost, ErrorCodecs],
           useFactory: (host: HttpAdapterHost, codecs: ErrorCodecs) =>
             new ExceptionRouter(host.httpAdapter, [
-              { matches: isJosePath, filter: new JoseExceptionFilter((err) => kernel.log.error({ err: describe(err) }, 'internal error on a JOSE route')) },
               { matches: isEncedoPath, filter: new EncedoExceptionFilter((err) => kernel.log.error({ err: describe(err) }, 'internal error on an Encedo route')) },
             ], codecs),
         },

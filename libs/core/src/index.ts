@@ -34,3 +34,5 @@ export * from './shared/change-feed';
 export * from './crypto/rsa-padding';
 export * from './crypto/oid';
 export * from './capabilities';
+export type { ConcatKdfParams } from './crypto/concat-kdf';
+export * from './crypto/key-pair-checks';

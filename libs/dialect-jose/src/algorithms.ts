@@ -83,9 +83,9 @@ export const JWE_ENC = byName<JweEnc>({
 export const isKnownAlg = (alg: string) => alg in JWS || alg in HMAC || alg in JWE_ALG;
 
 /** Curves of ECDH-ES recipients, by canonical spec. */
-export const ECDH_CURVES = byName<{ crv: string; node: string; kty: 'EC' | 'OKP' }>({
-  'ec-p256': { crv: 'P-256', node: 'prime256v1', kty: 'EC' },
-  'ec-p384': { crv: 'P-384', node: 'secp384r1', kty: 'EC' },
-  'ec-p521': { crv: 'P-521', node: 'secp521r1', kty: 'EC' },
-  'okp-x25519': { crv: 'X25519', node: 'x25519', kty: 'OKP' },
+export const ECDH_CURVES = byName<{ crv: string; kty: 'EC' | 'OKP' }>({
+  'ec-p256': { crv: 'P-256', kty: 'EC' },
+  'ec-p384': { crv: 'P-384', kty: 'EC' },
+  'ec-p521': { crv: 'P-521', kty: 'EC' },
+  'okp-x25519': { crv: 'X25519', kty: 'OKP' },
 });

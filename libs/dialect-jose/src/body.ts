@@ -1,32 +1,31 @@
+import { Body, type PipeTransform, type ValidationError } from '@nestjs/common';
+import { dialectValidationPipe, firstConstraint } from '@kms/dialect-kit';
+import { fastDtoPipe } from './dto-check';
 import { badRequest } from './errors';
+import { UNKNOWN_VARIANT } from './fields';
 
-/** Request-body readers: unknown fields are ignored (as the vendor does); wrong types are 400. */
-export type Body = Record<string, unknown>;
+/**
+ * A request body, checked as the vendor's deserializer checks it: a JSON object first (anything
+ * else, or no body at all, is one message), then every field's presence and type, then whether the
+ * names given are known ones — so a body with a missing `data` and an unknown `alg` is refused
+ * for the missing field, whatever the order of the fields. Unknown fields are ignored.
+ */
+const jsonObject: PipeTransform = {
+  transform(value: unknown) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw badRequest('Invalid request body: expected a JSON object');
+    return value;
+  },
+};
 
-export function asBody(body: unknown): Body {
-  if (body === null || body === undefined || typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest('Invalid request body: expected a JSON object');
-  }
-  return body as Body;
-}
+/** Shape rules rank before name rules; within a rank, the DTO's field order decides. */
+const rank = (e: ValidationError) => (e.constraints && UNKNOWN_VARIANT in e.constraints ? 1 : 0);
 
-export function requireString(b: Body, field: string): string {
-  const v = b[field];
-  if (v === undefined || v === null) throw badRequest(`Invalid request body: missing field \`${field}\``);
-  if (typeof v !== 'string') throw badRequest(`Invalid request body: field \`${field}\` must be a string`);
-  return v;
-}
+const fields = dialectValidationPipe((errors) => {
+  const first = firstConstraint([...errors].sort((a, b) => rank(a) - rank(b)));
+  return badRequest(first?.message ?? 'Invalid request body');
+});
 
-export function optionalString(b: Body, field: string): string | undefined {
-  const v = b[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw badRequest(`Invalid request body: field \`${field}\` must be a string`);
-  return v;
-}
+const dto = fastDtoPipe(fields);
 
-export function optionalUint(b: Body, field: string): number | undefined {
-  const v = b[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw badRequest(`Invalid request body: field \`${field}\` must be a non-negative integer`);
-  return v;
-}
+/** The endpoint's DTO, validated: `@JoseBody() body: EncryptDto`. A valid body takes the fast path (dto-check.ts). */
+export const JoseBody = () => Body(jsonObject, dto);

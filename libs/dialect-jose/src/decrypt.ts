@@ -2,12 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { KmsError, aesKeyUnwrap, type KeyOperations, type OpContext } from '@kms/core';
 import { JWE_ALG, JWE_ENC, JWS, HMAC, ECDH_CURVES, type JweEnc } from './algorithms';
 import { b64url, decodeB64url } from './b64url';
-import { type Body, optionalString, requireString } from './body';
 import { decryptContent, jweAad } from './content';
-import { concatKdf, epkToSpki } from './ecdh-es';
+import { epkToSpki } from './ecdh-es';
 import { badRequest, cryptoFail, decryptionFailed, notFound, unsupportedAlg } from './errors';
 import { headerString, parseProtected } from './header';
+import { OptionalString, RequiredString } from './fields';
 import { checkMadeFor, lookup, type Found } from './lookup';
+
+/** `POST /v1/crypto/decrypt` body: a flattened JWE, and (beyond the vendor) the key's `kid`. */
+export class DecryptDto {
+  @RequiredString() protected!: string;
+  @RequiredString() iv!: string;
+  @RequiredString() ciphertext!: string;
+  @RequiredString() tag!: string;
+  @OptionalString() encrypted_key?: string | null;
+  @OptionalString() aad?: string | null;
+  @OptionalString() kid?: string | null;
+}
 
 /**
  * `POST /v1/crypto/decrypt` (notes §2.5), checks in the vendor's order. Every path that unwraps a
@@ -18,17 +29,14 @@ import { checkMadeFor, lookup, type Found } from './lookup';
  * Beyond the vendor: a top-level `kid` in the body names the key when the JWE was made elsewhere
  * (its header carries another kid, or none); the header is then only authenticated data.
  */
-export async function decrypt(keys: KeyOperations, ctx: OpContext, b: Body) {
-  const protectedB64 = requireString(b, 'protected');
-  const ivB64 = requireString(b, 'iv');
-  const ctB64 = requireString(b, 'ciphertext');
-  const tagB64 = requireString(b, 'tag');
-  const ekB64 = optionalString(b, 'encrypted_key');
-  const aadB64 = optionalString(b, 'aad');
+export async function decrypt(keys: KeyOperations, ctx: OpContext, body: DecryptDto) {
+  const { protected: protectedB64, iv: ivB64, ciphertext: ctB64, tag: tagB64 } = body;
+  const ekB64 = body.encrypted_key ?? undefined;
+  const aadB64 = body.aad ?? undefined;
 
   const header = parseProtected(protectedB64);
   // Beyond the vendor: a `kid` in the body names the key (JWEs made elsewhere carry other kids, or none).
-  const kid = optionalString(b, 'kid') ?? headerString(header, 'kid');
+  const kid = body.kid ?? headerString(header, 'kid');
   if (kid === undefined) throw badRequest('Protected header is missing `kid` (or give `kid` in the body)');
   const alg = headerString(header, 'alg');
   if (alg === undefined) throw badRequest('Protected header is missing `alg`');
@@ -115,13 +123,22 @@ async function ecdhCek(keys: KeyOperations, ctx: OpContext, key: Found, header: 
   if (!(key.info.spec in ECDH_CURVES)) throw cryptoFail(`${alg} needs a P-256, P-384, P-521 or X25519 key`);
   const apu = optionalB64Member(header, 'apu');
   const apv = optionalB64Member(header, 'apv');
-  const z = await keys.deriveEcdh(ctx, key.id, { spki: epkToSpki(header.epk, key.info.spec) });
+  const epk = epkToSpki(header.epk, key.info.spec);
+  const party = { partyUInfo: apu, partyVInfo: apv };
   if (!kwBytes) {
-    if (encryptedKey.length) throw badRequest('A direct ECDH-ES JWE has no `encrypted_key`');
-    return concatKdf(z, enc.keyBytes * 8, encName, apu, apv);
+    const cek = await keys.ecdhEsReceive(ctx, key.id, epk, { keyBits: enc.keyBytes * 8, algorithmId: encName, ...party });
+    if (encryptedKey.length) {
+      cek.fill(0);
+      throw badRequest('A direct ECDH-ES JWE has no `encrypted_key`');
+    }
+    return cek;
   }
-  const kek = concatKdf(z, kwBytes * 8, alg, apu, apv);
-  return implicitCek(enc, async () => aesKeyUnwrap(kek, encryptedKey));
+  const kek = await keys.ecdhEsReceive(ctx, key.id, epk, { keyBits: kwBytes * 8, algorithmId: alg, ...party });
+  try {
+    return await implicitCek(enc, async () => aesKeyUnwrap(kek, encryptedKey));
+  } finally {
+    kek.fill(0);
+  }
 }
 
 function optionalB64Member(header: Record<string, unknown>, member: string): Buffer | undefined {

@@ -1,34 +1,17 @@
-import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { ECDH_CURVES } from './algorithms';
 import { badRequest } from './errors';
 
 /**
- * ECDH-ES (RFC 7518 §4.6): an ephemeral key on the recipient's curve, Z from it, and the Concat KDF
- * of NIST SP 800-56A §5.8.1 with SHA-256. AlgorithmID is `enc` for direct agreement and `alg` when
- * the result is a key-wrapping key.
+ * The `epk` header member of ECDH-ES (RFC 7518 §4.6.1.1) to and from the SPKI the core takes and
+ * gives: format conversions only. The agreement and the Concat KDF are the core's
+ * (KeyOperations.ecdhEsSend / ecdhEsReceive).
  */
-export function concatKdf(z: Buffer, keyBits: number, algorithmId: string, apu: Buffer = Buffer.alloc(0), apv: Buffer = Buffer.alloc(0)): Buffer {
-  const lenPrefixed = (b: Buffer) => Buffer.concat([u32(b.length), b]);
-  const otherInfo = Buffer.concat([lenPrefixed(Buffer.from(algorithmId, 'ascii')), lenPrefixed(apu), lenPrefixed(apv), u32(keyBits)]);
-  const rounds = Math.ceil(keyBits / 256);
-  const out: Buffer[] = [];
-  for (let i = 1; i <= rounds; i++) out.push(createHash('sha256').update(u32(i)).update(z).update(otherInfo).digest());
-  return Buffer.concat(out).subarray(0, keyBits / 8);
-}
 
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-}
-
-/** A fresh ephemeral pair on the recipient's curve, and Z with the recipient's public key. */
-export function ephemeralAgreement(spec: string, recipientSpki: Buffer): { z: Buffer; epk: JsonWebKey } {
-  const curve = ECDH_CURVES[spec];
-  const pair = curve.kty === 'OKP' ? generateKeyPairSync('x25519') : generateKeyPairSync('ec', { namedCurve: curve.node });
-  const z = diffieHellman({ privateKey: pair.privateKey, publicKey: createPublicKey({ key: recipientSpki, format: 'der', type: 'spki' }) });
-  const { kty, crv, x, y } = pair.publicKey.export({ format: 'jwk' });
-  return { z, epk: y === undefined ? { kty, crv, x } : { kty, crv, x, y } };
+/** The sender's ephemeral public key as the header's `epk`: kty, crv, x (and y on EC curves), in that order. */
+export function epkFromSpki(spki: Buffer): JsonWebKey {
+  const { kty, crv, x, y } = createPublicKey({ key: spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
+  return y === undefined ? { kty, crv, x } : { kty, crv, x, y };
 }
 
 /** The header's `epk` as SPKI, refused unless it is a public key on the recipient's curve. */

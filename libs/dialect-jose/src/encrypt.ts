@@ -2,25 +2,29 @@ import { randomBytes } from 'node:crypto';
 import { aesKeyWrap, type KeyOperations, type OpContext } from '@kms/core';
 import { ECDH_CURVES, JWE_ALG, JWE_ENC, isKnownAlg } from './algorithms';
 import { b64url, decodeB64url } from './b64url';
-import { type Body, optionalString, requireString } from './body';
 import { encryptContent, jweAad } from './content';
-import { concatKdf, ephemeralAgreement } from './ecdh-es';
-import { badRequest, cryptoFail, notFound, unsupportedAlg } from './errors';
+import { epkFromSpki } from './ecdh-es';
+import { cryptoFail, notFound, unsupportedAlg } from './errors';
+import { OptionalString, RequiredName, RequiredString } from './fields';
 import { checkMadeFor, lookup } from './lookup';
+
+/** `POST /v1/crypto/encrypt` body: `data` and `aad` are base64url, decoded by the handler. */
+export class EncryptDto {
+  @RequiredString() kid!: string;
+  @RequiredName(isKnownAlg) alg!: string;
+  @RequiredName((name) => name in JWE_ENC) enc!: string;
+  @RequiredString() data!: string;
+  @OptionalString() aad?: string | null;
+}
 
 /**
  * `POST /v1/crypto/encrypt` → flattened JWE (notes §2.4). The header is built in the vendor's
  * member order with no spaces; the AAD is the protected header (and `aad`) as RFC 7516 says.
  */
-export async function encrypt(keys: KeyOperations, ctx: OpContext, b: Body) {
-  const kid = requireString(b, 'kid');
-  const alg = requireString(b, 'alg');
-  const encName = requireString(b, 'enc');
-  const dataB64 = requireString(b, 'data');
-  const aadB64 = optionalString(b, 'aad');
-  if (!isKnownAlg(alg)) throw badRequest(`Invalid request body: unknown variant \`${alg}\``);
+export async function encrypt(keys: KeyOperations, ctx: OpContext, body: EncryptDto) {
+  const { kid, alg, enc: encName, data: dataB64 } = body;
+  const aadB64 = body.aad ?? undefined;
   const enc = JWE_ENC[encName];
-  if (!enc) throw badRequest(`Invalid request body: unknown variant \`${encName}\``);
   const data = decodeB64url(dataB64, 'data');
   if (aadB64 !== undefined) decodeB64url(aadB64, 'aad');
   const mode = JWE_ALG[alg];
@@ -69,12 +73,15 @@ export async function encrypt(keys: KeyOperations, ctx: OpContext, b: Body) {
     }
     case 'ecdh': {
       if (!(info.spec in ECDH_CURVES)) throw cryptoFail(`${alg} needs a P-256, P-384, P-521 or X25519 key`);
-      const { spki } = await keys.getPublicKey(ctx, key.id);
-      const { z, epk } = ephemeralAgreement(info.spec, spki);
-      const header = { alg, enc: encName, kid: key.id, epk };
-      if (!mode.kwBytes) return finish(header, Buffer.alloc(0), concatKdf(z, enc.keyBytes * 8, encName));
+      // The derived key is the CEK itself (direct), or the KEK that wraps a fresh one.
+      const kdf = mode.kwBytes ? { keyBits: mode.kwBytes * 8, algorithmId: alg } : { keyBits: enc.keyBytes * 8, algorithmId: encName };
+      const { key: derived, ephemeralSpki } = await keys.ecdhEsSend(ctx, key.id, kdf);
+      const header = { alg, enc: encName, kid: key.id, epk: epkFromSpki(ephemeralSpki) };
+      if (!mode.kwBytes) return finish(header, Buffer.alloc(0), derived);
       const cek = randomBytes(enc.keyBytes);
-      return finish(header, aesKeyWrap(concatKdf(z, mode.kwBytes * 8, alg), cek), cek);
+      const encryptedKey = aesKeyWrap(derived, cek);
+      derived.fill(0);
+      return finish(header, encryptedKey, cek);
     }
   }
 }

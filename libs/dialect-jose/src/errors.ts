@@ -1,5 +1,4 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { HttpException } from '@nestjs/common';
 import { KmsError, type KmsErrorCode } from '@kms/core';
 
 /**
@@ -9,7 +8,7 @@ import { KmsError, type KmsErrorCode } from '@kms/core';
  */
 export type JoseErrorCode = 'bad_request' | 'unauthorized' | 'unsupported_algorithm' | 'crypto_failure' | 'decryption_failed' | 'forbidden' | 'not_found' | 'internal_error';
 
-const STATUS: Record<JoseErrorCode, number> = {
+export const STATUS: Record<JoseErrorCode, number> = {
   bad_request: 400,
   unauthorized: 401,
   forbidden: 403,
@@ -73,18 +72,4 @@ export function toJoseError(err: unknown): JoseError {
     return new JoseError('bad_request', e.statusCode === 413 ? 'Request body too large' : `Invalid request body: ${e.message ?? 'malformed'}`);
   }
   return new JoseError('internal_error');
-}
-
-/** Writes every failure on a JOSE route as `{error, description}` with the vendor's status. */
-@Catch()
-export class JoseExceptionFilter implements ExceptionFilter {
-  constructor(private readonly onInternal: (err: unknown) => void = () => {}) {}
-
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const err = toJoseError(exception);
-    if (err.code === 'internal_error') this.onInternal(exception);
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const status = err.code === 'bad_request' && (exception as { statusCode?: number })?.statusCode === 413 ? 413 : STATUS[err.code];
-    void reply.status(status).header('content-type', 'application/json').send(JSON.stringify({ error: err.code, description: err.description }));
-  }
 }

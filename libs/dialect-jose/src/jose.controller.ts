@@ -1,84 +1,82 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
-import { KeyOperations } from '@kms/core';
-import { JoseAuth } from './auth';
-import { asBody } from './body';
-import { decrypt } from './decrypt';
-import { encrypt } from './encrypt';
-import { createKey, deleteKey, jwks, unwrapKey } from './keys';
-import { mac } from './mac';
-import { sign, verify } from './sign';
+import { Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { KeyOperations, type OpContext } from '@kms/core';
+import { Ctx } from '@kms/dialect-kit';
+import { JoseBody } from './body';
+import { DecryptDto, decrypt } from './decrypt';
+import { EncryptDto, encrypt } from './encrypt';
+import { JoseGuard } from './guard';
+import { CreateKeyDto } from './jwk';
+import { UnwrapDto, createKey, deleteKey, jwks, unwrapKey } from './keys';
+import { MacDto, mac } from './mac';
+import { SignDto, VerifyDto, sign, verify } from './sign';
 
 /**
  * The `/v1/crypto` routes. Every POST answers 200 (the vendor's contract, not Nest's 201), DELETE
- * 204; each handler authenticates, then hands the body to its endpoint's translator.
+ * 204. The guard authenticates before the body is looked at; the body pipe then validates the
+ * endpoint's DTO, which the handler hands to its endpoint's translator.
  */
 @Controller('v1/crypto')
+@UseGuards(JoseGuard)
 export class JoseController {
-  constructor(
-    private readonly keys: KeyOperations,
-    private readonly auth: JoseAuth,
-  ) {}
+  constructor(private readonly keys: KeyOperations) {}
 
   @Post('keys')
   @HttpCode(200)
-  async createKey(@Req() req: FastifyRequest, @Body() body: unknown) {
-    return createKey(this.keys, await this.auth.context(req), asBody(body));
+  createKey(@Ctx() ctx: OpContext, @JoseBody() body: CreateKeyDto) {
+    return createKey(this.keys, ctx, body);
   }
 
   @Post('keys/unwrap')
   @HttpCode(200)
-  async unwrap(@Req() req: FastifyRequest, @Body() body: unknown) {
-    return unwrapKey(this.keys, await this.auth.context(req), asBody(body));
+  unwrap(@Ctx() ctx: OpContext, @JoseBody() body: UnwrapDto) {
+    return unwrapKey(this.keys, ctx, body);
   }
 
   @Delete('keys/:kid')
   @HttpCode(204)
-  async deleteKey(@Req() req: FastifyRequest, @Param('kid') kid: string): Promise<void> {
-    await deleteKey(this.keys, await this.auth.context(req), kid);
+  async deleteKey(@Ctx() ctx: OpContext, @Param('kid') kid: string): Promise<void> {
+    await deleteKey(this.keys, ctx, kid);
   }
 
   @Post('encrypt')
   @HttpCode(200)
-  async encrypt(@Req() req: FastifyRequest, @Body() body: unknown) {
-    return encrypt(this.keys, await this.auth.context(req), asBody(body));
+  encrypt(@Ctx() ctx: OpContext, @JoseBody() body: EncryptDto) {
+    return encrypt(this.keys, ctx, body);
   }
 
   @Post('decrypt')
   @HttpCode(200)
-  async decrypt(@Req() req: FastifyRequest, @Body() body: unknown) {
-    return decrypt(this.keys, await this.auth.context(req), asBody(body));
+  decrypt(@Ctx() ctx: OpContext, @JoseBody() body: DecryptDto) {
+    return decrypt(this.keys, ctx, body);
   }
 
   @Post('sign')
   @HttpCode(200)
-  async sign(@Req() req: FastifyRequest, @Body() body: unknown) {
-    return sign(this.keys, await this.auth.context(req), asBody(body));
+  sign(@Ctx() ctx: OpContext, @JoseBody() body: SignDto) {
+    return sign(this.keys, ctx, body);
   }
 
   @Post('verify')
   @HttpCode(200)
-  async verify(@Req() req: FastifyRequest, @Body() body: unknown) {
-    return verify(this.keys, await this.auth.context(req), asBody(body));
+  verify(@Ctx() ctx: OpContext, @JoseBody() body: VerifyDto) {
+    return verify(this.keys, ctx, body);
   }
 
   @Post('mac')
   @HttpCode(200)
-  async mac(@Req() req: FastifyRequest, @Body() body: unknown) {
-    return mac(this.keys, await this.auth.context(req), asBody(body));
+  mac(@Ctx() ctx: OpContext, @JoseBody() body: MacDto) {
+    return mac(this.keys, ctx, body);
   }
 }
 
 /** The tenant's public keys, where the vendor's later versions serve them. */
 @Controller('.well-known')
+@UseGuards(JoseGuard)
 export class JwksController {
-  constructor(
-    private readonly keys: KeyOperations,
-    private readonly auth: JoseAuth,
-  ) {}
+  constructor(private readonly keys: KeyOperations) {}
 
   @Get('jwks.json')
-  async jwks(@Req() req: FastifyRequest) {
-    return jwks(this.keys, await this.auth.context(req));
+  jwks(@Ctx() ctx: OpContext) {
+    return jwks(this.keys, ctx);
   }
 }

@@ -1,5 +1,7 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { JoseAuth } from './auth';
+import { type DynamicModule, Inject, Module } from '@nestjs/common';
+import { ErrorCodecs } from '@kms/dialect-kit';
+import { joseErrorCodec } from './error-codec';
+import { JoseGuard } from './guard';
 import { JoseController, JwksController } from './jose.controller';
 import { JOSE_OPTIONS, type JoseDialectOptions } from './options';
 
@@ -8,9 +10,13 @@ const DEFAULTS: JoseDialectOptions = { auth: 'token', defaultTenant: 'default' }
 /** The JOSE `/v1/crypto` dialect (Cosmian/Eviden KMS REST crypto API). */
 @Module({
   controllers: [JoseController, JwksController],
-  providers: [{ provide: JOSE_OPTIONS, useValue: DEFAULTS }, JoseAuth],
+  providers: [{ provide: JOSE_OPTIONS, useValue: DEFAULTS }, JoseGuard],
 })
 export class JoseDialectModule {
+  constructor(@Inject(ErrorCodecs) codecs: ErrorCodecs) {
+    codecs.register(joseErrorCodec);
+  }
+
   static forRoot(options: JoseDialectOptions): DynamicModule {
     return { module: JoseDialectModule, providers: [{ provide: JOSE_OPTIONS, useValue: options }] };
   }

@@ -1,9 +1,28 @@
-import { createECDH, createPrivateKey, createPublicKey, sign, verify, type JsonWebKey } from 'node:crypto';
-import type { KeyMaterial, KeyRecord, KeyUsage } from '@kms/core';
+import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto';
+import { type KeyMaterial, type KeyRecord, type KeyUsage, ecPublicPoint, rsaKeyIsConsistent } from '@kms/core';
 import { HMAC, JWE_ALG, JWE_ENC, JWS, byName, type JweAlg } from './algorithms';
 import { decodeB64url } from './b64url';
-import { type Body, optionalString, optionalUint, requireString } from './body';
 import { badRequest } from './errors';
+import { OptionalString, OptionalUint, RequiredString } from './fields';
+
+/** `POST /v1/crypto/keys` body: what to generate, or (with `k` or `d`) the JWK to import. */
+export class CreateKeyDto {
+  @RequiredString() kty!: string;
+  @OptionalString() alg?: string | null;
+  @OptionalString() crv?: string | null;
+  @OptionalUint() bits?: number | null;
+  @OptionalString() k?: string | null;
+  @OptionalString() d?: string | null;
+  @OptionalString() x?: string | null;
+  @OptionalString() y?: string | null;
+  @OptionalString() n?: string | null;
+  @OptionalString() e?: string | null;
+  @OptionalString() p?: string | null;
+  @OptionalString() q?: string | null;
+  @OptionalString() dp?: string | null;
+  @OptionalString() dq?: string | null;
+  @OptionalString() qi?: string | null;
+}
 
 /**
  * `POST /v1/crypto/keys` request → what to create in the core (notes §2.1). Import mode when `k`
@@ -28,7 +47,7 @@ const ALGS_FOR_KTY = byName<(alg: string) => boolean>({
 const EC_SPECS = byName({ 'P-256': 'ec-p256', 'P-384': 'ec-p384', 'P-521': 'ec-p521' });
 const NODE_CURVES = byName({ 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' });
 const RSA_USAGES: KeyUsage[] = ['sign', 'verify', 'encrypt', 'decrypt', 'wrap', 'unwrap'];
-const MATERIAL_FIELDS = ['k', 'd', 'x', 'y', 'n', 'e', 'p', 'q', 'dp', 'dq', 'qi'];
+const MATERIAL_FIELDS = ['k', 'd', 'x', 'y', 'n', 'e', 'p', 'q', 'dp', 'dq', 'qi'] as const satisfies readonly (keyof CreateKeyDto)[];
 
 /**
  * What a key made for a JOSE `alg` may do: that algorithm's kind of operation only (one key, one
@@ -50,15 +69,15 @@ function usagesFor(alg: string | undefined, all: KeyUsage[]): KeyUsage[] {
   return (role && USAGES_OF_ROLE[role]) || all;
 }
 
-export function planKey(b: Body): KeyPlan {
-  const kty = requireString(b, 'kty');
-  const alg = optionalString(b, 'alg');
-  const crv = optionalString(b, 'crv');
-  const bits = optionalUint(b, 'bits');
+export function planKey(body: CreateKeyDto): KeyPlan {
+  const kty = body.kty;
+  const alg = body.alg ?? undefined;
+  const crv = body.crv ?? undefined;
+  const bits = body.bits ?? undefined;
   const jwk: Record<string, string> = {};
   for (const f of MATERIAL_FIELDS) {
-    const v = optionalString(b, f);
-    if (v !== undefined) jwk[f] = v;
+    const v = body[f];
+    if (v !== undefined && v !== null) jwk[f] = v;
   }
   const fits = ALGS_FOR_KTY[kty];
   if (!fits) throw badRequest(`Unsupported key type '${kty}'`);
@@ -121,9 +140,7 @@ function planEc(alg: string | undefined, crv: string | undefined, jwk?: Record<s
 function ecPkcs8(crv: string, jwk: Record<string, string>): Buffer {
   const d = decodeB64url(jwk.d, 'd');
   try {
-    const ecdh = createECDH(NODE_CURVES[crv]);
-    ecdh.setPrivateKey(d);
-    const pub = ecdh.getPublicKey();
+    const pub = ecPublicPoint(NODE_CURVES[crv], d);
     const size = (pub.length - 1) / 2;
     const x = pub.subarray(1, 1 + size).toString('base64url');
     const y = pub.subarray(1 + size).toString('base64url');
@@ -152,8 +169,7 @@ function planRsa(alg: string | undefined, bits: number | undefined, jwk?: Record
     const key = createPrivateKey({ key: { kty: 'RSA', ...jwk } as JsonWebKey, format: 'jwk' });
     modulusBits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     der = key.export({ format: 'der', type: 'pkcs8' });
-    // node accepts inconsistent CRT members; a sign/verify round trip with the public part proves them.
-    checkRsaConsistency(key);
+    if (!rsaKeyIsConsistent(key)) throw new Error('inconsistent');
   } catch {
     throw badRequest('Invalid RSA private key');
   }
@@ -161,11 +177,6 @@ function planRsa(alg: string | undefined, bits: number | undefined, jwk?: Record
   const e = BigInt(`0x${Buffer.from(jwk.e, 'base64url').toString('hex') || '0'}`);
   if (e < 3n || e % 2n === 0n) throw badRequest('The RSA public exponent must be odd and at least 3');
   return { ...plan, spec: `rsa-${modulusBits}`, material: { kind: 'pkcs8', der } };
-}
-
-function checkRsaConsistency(key: ReturnType<typeof createPrivateKey>): void {
-  const probe = Buffer.from('kms-gateway rsa import check');
-  if (!verify('sha256', probe, createPublicKey(key), sign('sha256', probe, key))) throw new Error('inconsistent');
 }
 
 const OKP_CURVES = byName<{ spec: string; usages: KeyUsage[]; prefix: string }>({

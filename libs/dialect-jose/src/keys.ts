@@ -1,16 +1,16 @@
 import type { KeyOperations, OpContext } from '@kms/core';
 import { JWE_ALG, JWE_ENC } from './algorithms';
 import { decodeB64url } from './b64url';
-import { type Body, optionalString, requireString } from './body';
 import { badRequest, cryptoFail, decryptionFailed, unsupportedAlg } from './errors';
 import { headerString, parseProtected } from './header';
-import { keyOpsFor, planKey, publicJwk, publicUse } from './jwk';
+import { OptionalString, RequiredString } from './fields';
+import { type CreateKeyDto, keyOpsFor, planKey, publicJwk, publicUse } from './jwk';
 import { publicKidOf } from './kids';
 import { lookup } from './lookup';
 
 /** `POST /v1/crypto/keys`: generate, or import when `k`/`d` is given (notes §2.1). */
-export async function createKey(keys: KeyOperations, ctx: OpContext, b: Body) {
-  const plan = planKey(b);
+export async function createKey(keys: KeyOperations, ctx: OpContext, body: CreateKeyDto) {
+  const plan = planKey(body);
   const attributes = { jose: { alg: plan.alg ?? null } };
   const record = plan.material
     ? await keys.import(ctx, { spec: plan.spec, usages: plan.usages, material: plan.material, attributes })
@@ -31,15 +31,21 @@ export async function deleteKey(keys: KeyOperations, ctx: OpContext, kid: string
   await keys.destroy(ctx, key.id);
 }
 
+/** `POST /v1/crypto/keys/unwrap` body: a JWE's header and wrapped CEK, and optionally the key's `kid`. */
+export class UnwrapDto {
+  @RequiredString() protected!: string;
+  @RequiredString() encrypted_key!: string;
+  @OptionalString() kid?: string | null;
+}
+
 /**
  * `POST /v1/crypto/keys/unwrap` (notes §2.3): RSA-OAEP unwrap of a JWE's CEK straight into a new
  * managed key; the CEK is never returned.
  */
-export async function unwrapKey(keys: KeyOperations, ctx: OpContext, b: Body) {
-  const protectedB64 = requireString(b, 'protected');
-  const ekB64 = requireString(b, 'encrypted_key');
+export async function unwrapKey(keys: KeyOperations, ctx: OpContext, body: UnwrapDto) {
+  const { protected: protectedB64, encrypted_key: ekB64 } = body;
   const header = parseProtected(protectedB64);
-  const kid = optionalString(b, 'kid') ?? headerString(header, 'kid');
+  const kid = body.kid ?? headerString(header, 'kid');
   if (kid === undefined) throw badRequest('Protected header is missing `kid` (or give `kid` in the body)');
   const alg = headerString(header, 'alg');
   if (alg === undefined) throw badRequest('Protected header is missing `alg`');

@@ -1,20 +1,25 @@
 import type { KeyOperations, OpContext } from '@kms/core';
 import { HMAC, isKnownAlg } from './algorithms';
 import { b64url, decodeB64url } from './b64url';
-import { type Body, optionalString, requireString } from './body';
-import { badRequest, notFound, unsupportedAlg } from './errors';
+import { notFound, unsupportedAlg } from './errors';
+import { OptionalString, RequiredName, RequiredString } from './fields';
 import { lookup } from './lookup';
+
+/** `POST /v1/crypto/mac` body: with `mac`, a verify. */
+export class MacDto {
+  @RequiredString() kid!: string;
+  @RequiredName(isKnownAlg) alg!: string;
+  @RequiredString() data!: string;
+  @OptionalString() mac?: string | null;
+}
 
 /**
  * `POST /v1/crypto/mac` (notes §2.8): HMAC over the decoded `data` bytes; with `mac`, a
  * constant-time verify answering `valid` (a wrong MAC or key is `valid:false`, status 200).
  */
-export async function mac(keys: KeyOperations, ctx: OpContext, b: Body) {
-  const kid = requireString(b, 'kid');
-  const alg = requireString(b, 'alg');
-  const dataB64 = requireString(b, 'data');
-  const macB64 = optionalString(b, 'mac');
-  if (!isKnownAlg(alg)) throw badRequest(`Invalid request body: unknown variant \`${alg}\``);
+export async function mac(keys: KeyOperations, ctx: OpContext, body: MacDto) {
+  const { kid, alg, data: dataB64 } = body;
+  const macB64 = body.mac ?? undefined;
   const hmac = HMAC[alg];
   if (!hmac) throw unsupportedAlg(`'${alg}' is not a MAC algorithm`);
   const data = decodeB64url(dataB64, 'data');

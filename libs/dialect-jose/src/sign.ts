@@ -1,11 +1,26 @@
 import type { KeyOperations, OpContext } from '@kms/core';
 import { ES_COORD, JWS, isKnownAlg } from './algorithms';
 import { b64url, decodeB64url } from './b64url';
-import { type Body, optionalString, requireString } from './body';
 import { JoseError, badRequest, cryptoFail, notFound, unsupportedAlg } from './errors';
 import { headerString, parseProtected } from './header';
 import { publicKidOf } from './kids';
+import { OptionalString, RequiredName, RequiredString } from './fields';
 import { lookup, type Found } from './lookup';
+
+/** `POST /v1/crypto/sign` body: `data` is the base64url payload, signed as sent. */
+export class SignDto {
+  @RequiredString() kid!: string;
+  @RequiredName(isKnownAlg) alg!: string;
+  @RequiredString() data!: string;
+}
+
+/** `POST /v1/crypto/verify` body: a detached JWS, and (beyond the vendor) the key's `kid`. */
+export class VerifyDto {
+  @RequiredString() protected!: string;
+  @RequiredString() data!: string;
+  @RequiredString() signature!: string;
+  @OptionalString() kid?: string | null;
+}
 
 /** Signing input: the client's strings verbatim (RFC 7515 §5.1 with a detached payload). */
 const signingInput = (protectedB64: string, dataB64: string) => Buffer.from(`${protectedB64}.${dataB64}`, 'ascii');
@@ -19,11 +34,7 @@ function checkFit(alg: string, key: Found): void {
 }
 
 /** `POST /v1/crypto/sign` → `{protected, signature}` (notes §2.6). */
-export async function sign(keys: KeyOperations, ctx: OpContext, b: Body) {
-  const kid = requireString(b, 'kid');
-  const alg = requireString(b, 'alg');
-  const dataB64 = requireString(b, 'data');
-  if (!isKnownAlg(alg)) throw badRequest(`Invalid request body: unknown variant \`${alg}\``);
+export async function sign(keys: KeyOperations, ctx: OpContext, { kid, alg, data: dataB64 }: SignDto) {
   const key = await lookup(keys, ctx, kid);
   // Symmetric keys and public halves cannot sign: the vendor reports them as not found.
   if (key.info.symmetric || key.publicOnly || key.record.keyClass === 'public') throw notFound();
@@ -40,12 +51,10 @@ export async function sign(keys: KeyOperations, ctx: OpContext, b: Body) {
  * the body names the key, so a JWS made elsewhere (another kid in its header, or none, like the
  * RFC examples) is verified unchanged.
  */
-export async function verify(keys: KeyOperations, ctx: OpContext, b: Body) {
-  const protectedB64 = requireString(b, 'protected');
-  const dataB64 = requireString(b, 'data');
-  const signatureB64 = requireString(b, 'signature');
+export async function verify(keys: KeyOperations, ctx: OpContext, body: VerifyDto) {
+  const { protected: protectedB64, data: dataB64, signature: signatureB64 } = body;
   const header = parseProtected(protectedB64);
-  const kid = optionalString(b, 'kid') ?? headerString(header, 'kid');
+  const kid = body.kid ?? headerString(header, 'kid');
   if (kid === undefined) throw badRequest('Protected header is missing `kid` (or give `kid` in the body)');
   const alg = headerString(header, 'alg');
   if (alg === undefined) throw badRequest('Protected header is missing `alg`');

@@ -19,6 +19,8 @@ import { KmsError, asKmsError, forbidden, invalidArgument, notFound, unsupported
 import type { KeyOrigin, KeyRecord, OpContext } from '../key';
 import type { KeyCache } from '../keys/key-cache';
 import { type CreateSealedRequest, type KeyRef, type SealedKey, decodeSealedBody, encodeSealedBody, storedKeyId } from '../keys/sealed-key';
+import { type ConcatKdfParams, checkConcatKdf, concatKdf } from '../crypto/concat-kdf';
+import { ephemeralAgreement } from '../crypto/ephemeral-ecdh';
 import type { Sealer } from '../crypto/sealer';
 import type { KeyStore } from '../keys/key-store';
 import type { KmsMetrics } from '../metrics';
@@ -166,6 +168,40 @@ export class KeyOperations {
       meta.backend = record.backend;
       if (!record.publicKey) throw invalidArgument('the key has no public part', 'keyId');
       return { record, spki: record.publicKey };
+    });
+  }
+
+  /**
+   * The sender's side of ECDH-ES (ephemeral-static, RFC 7518 §4.6): a one-time pair on the key's
+   * curve, its agreement with the key's public half, and the Concat KDF. Only the public half is
+   * used, which anyone may hold, so this checks what getPublicKey checks (the tenant's live key),
+   * not the key's state or usage; the recipient's side does.
+   */
+  ecdhEsSend(ctx: OpContext, keyId: string, kdf: ConcatKdfParams): Promise<{ key: Buffer; ephemeralSpki: Buffer }> {
+    return this.run(ctx, 'ecdh-es-send', keyId, async (meta) => {
+      const record = await this.lookup(ctx, keyId);
+      meta.backend = record.backend;
+      if (!record.publicKey) throw invalidArgument('the key has no public part', 'keyId');
+      checkConcatKdf(kdf);
+      const { z, ephemeralSpki } = ephemeralAgreement(record.publicKey);
+      try {
+        return { key: concatKdf(z, kdf), ephemeralSpki };
+      } finally {
+        z.fill(0);
+      }
+    });
+  }
+
+  /** The recipient's side of ECDH-ES: the key's private half agrees with the sender's ephemeral public key (SPKI), then the Concat KDF. */
+  ecdhEsReceive(ctx: OpContext, keyId: string, ephemeralSpki: Buffer, kdf: ConcatKdfParams): Promise<Buffer> {
+    return this.withKey(ctx, 'ecdh-es-receive', keyId, 'derive', async (k) => {
+      checkConcatKdf(kdf);
+      const z = await k.backend.deriveEcdh(k.loaded, ephemeralSpki);
+      try {
+        return concatKdf(z, kdf);
+      } finally {
+        z.fill(0);
+      }
     });
   }
 

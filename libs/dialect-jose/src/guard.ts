@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createLocalJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { TenantService, hashToken, type OpContext } from '@kms/core';
+import { CallerGuard } from '@kms/dialect-kit';
 import { JoseError } from './errors';
 import { JOSE_OPTIONS, type JoseDialectOptions } from './options';
 
@@ -16,7 +17,7 @@ const unauthorized = (d = 'Missing or invalid bearer token') => new JoseError('u
  * to the default tenant, for local development only.
  */
 @Injectable()
-export class JoseAuth {
+export class JoseGuard extends CallerGuard {
   private readonly jwtKey: KeyObject | JWTVerifyGetKey | null;
   private defaultTenantId: Promise<string> | null = null;
   private readonly tenantByClaim = new Map<string, string>();
@@ -25,10 +26,11 @@ export class JoseAuth {
     @Inject(JOSE_OPTIONS) private readonly opts: JoseDialectOptions,
     private readonly tenants: TenantService,
   ) {
+    super();
     this.jwtKey = opts.jwt ? loadIssuerKey(opts.jwt.keysFile) : null;
   }
 
-  async context(req: FastifyRequest): Promise<OpContext> {
+  protected async authenticate(req: FastifyRequest): Promise<OpContext> {
     if (this.opts.auth === 'none') return { tenantId: await this.defaultTenant(), dialect: 'jose', principal: 'no-auth' };
     const header = req.headers.authorization;
     if (!header || !/^Bearer\s+\S+$/i.test(header)) throw unauthorized();
