@@ -1,6 +1,5 @@
 import { Body, type PipeTransform, type ValidationError } from '@nestjs/common';
 import { dialectValidationPipe, firstConstraint } from '@kms/dialect-kit';
-import { fastDtoPipe } from './dto-check';
 import { badRequest } from './errors';
 import { UNKNOWN_VARIANT } from './fields';
 
@@ -20,12 +19,10 @@ const jsonObject: PipeTransform = {
 /** Shape rules rank before name rules; within a rank, the DTO's field order decides. */
 const rank = (e: ValidationError) => (e.constraints && UNKNOWN_VARIANT in e.constraints ? 1 : 0);
 
-const fields = dialectValidationPipe((errors) => {
+const dto = dialectValidationPipe((errors) => {
   const first = firstConstraint([...errors].sort((a, b) => rank(a) - rank(b)));
   return badRequest(first?.message ?? 'Invalid request body');
 });
 
-const dto = fastDtoPipe(fields);
-
-/** The endpoint's DTO, validated: `@JoseBody() body: EncryptDto`. A valid body takes the fast path (dto-check.ts). */
+/** The endpoint's DTO, validated: `@JoseBody() body: EncryptDto`. A valid body takes the kit's fast path. */
 export const JoseBody = () => Body(jsonObject, dto);

@@ -3,4 +3,5 @@ export * from './caller-guard';
 export * from './error-codec';
 export * from './exception-router';
 export * from './validation-pipe';
+export { compileDtoCheck } from './dto-check';
 export * from './dialect-kit.module';
