@@ -23,9 +23,9 @@ export const HASHES: Record<HashAlg, { size: number; node: string }> = {
  * AES-CBC (PKCS#7 padding) and AES-ECB (no padding: whole blocks only) are unauthenticated: they
  * return an empty tag. They exist for dialects whose wire API offers them (Encedo HEM).
  */
-export type AeadAlg = 'AES-GCM' | 'AES-CBC-HMAC-SHA2' | 'SM4-CBC' | 'SM4-CTR' | 'AES-CBC' | 'AES-ECB';
+export type CipherAlg = 'AES-GCM' | 'AES-CBC-HMAC-SHA2' | 'SM4-CBC' | 'SM4-CTR' | 'AES-CBC' | 'AES-ECB';
 export interface EncryptParams {
-  alg: AeadAlg;
+  alg: CipherAlg;
   plaintext: Buffer;
   /** Authenticated, not encrypted (AES-GCM, AES-CBC-HMAC); SM4 modes ignore it. */
   aad?: Buffer;
@@ -39,7 +39,7 @@ export interface EncryptResult {
   tag: Buffer;
 }
 export interface DecryptParams {
-  alg: AeadAlg;
+  alg: CipherAlg;
   ciphertext: Buffer;
   iv: Buffer;
   tag: Buffer;
@@ -87,7 +87,7 @@ export const ASYM_SCHEMES: Partial<Record<KeyFamily, readonly AsymScheme[]>> = {
   rsa: ['RSA-OAEP', 'RSA-PKCS1'],
   sm2: ['SM2'],
 };
-export const AEAD_ALGS: Partial<Record<KeyFamily, readonly AeadAlg[]>> = {
+export const CIPHER_ALGS: Partial<Record<KeyFamily, readonly CipherAlg[]>> = {
   aes: ['AES-GCM', 'AES-CBC-HMAC-SHA2', 'AES-CBC', 'AES-ECB'],
   sm4: ['SM4-CBC', 'SM4-CTR'],
   secret: ['AES-CBC-HMAC-SHA2'],

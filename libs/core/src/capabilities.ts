@@ -1,4 +1,4 @@
-import { AEAD_ALGS, ASYM_SCHEMES, MAC_HASHES, SIGN_SCHEMES, type WrapAlg } from './algorithms';
+import { CIPHER_ALGS, ASYM_SCHEMES, MAC_HASHES, SIGN_SCHEMES, type WrapAlg } from './algorithms';
 import type { BackendCapabilities } from './backend';
 import { listedSpecs, specInfo, type KeyFamily, type SpecInfo } from './specs';
 
@@ -11,7 +11,7 @@ const WRAP_ALGS: Partial<Record<KeyFamily, readonly WrapAlg[]>> = { aes: ['AES-K
 const AGREEMENT: Partial<Record<KeyFamily, readonly string[]>> = { ec: ['ECDH'], x25519: ['X25519'], x448: ['X448'] };
 const KEM: Partial<Record<KeyFamily, readonly string[]>> = { 'ml-kem': ['ML-KEM'] };
 const MACS: Partial<Record<KeyFamily, readonly string[]>> = { secret: MAC_HASHES.map((h) => `HMAC-${h}`) };
-const MECHANISM_TABLES: ReadonlyArray<Partial<Record<KeyFamily, readonly string[]>>> = [AEAD_ALGS, WRAP_ALGS, ASYM_SCHEMES, SIGN_SCHEMES, AGREEMENT, KEM, MACS];
+const MECHANISM_TABLES: ReadonlyArray<Partial<Record<KeyFamily, readonly string[]>>> = [CIPHER_ALGS, WRAP_ALGS, ASYM_SCHEMES, SIGN_SCHEMES, AGREEMENT, KEM, MACS];
 
 /** Families sized by the caller (`rsa-3072`, `secret-384`): listed by their wildcard. */
 const SIZED: Partial<Record<KeyFamily, string>> = { rsa: 'rsa-*', secret: 'secret-*' };

@@ -1,4 +1,4 @@
-import type { AeadAlg, AsymScheme, HashAlg, KeyRecord, KeyUsage, SignScheme } from '@kms/core';
+import type { CipherAlg, AsymScheme, HashAlg, KeyRecord, KeyUsage, SignScheme } from '@kms/core';
 
 /** How eHSM treats a key family: symmetric ciphers, RSA, NIST/Koblitz EC, or SM2. */
 export type EhsmKind = 'sym' | 'rsa' | 'ec' | 'sm2';
@@ -9,7 +9,7 @@ export interface EhsmSpec {
   spec: string | null;
   kind: EhsmKind;
   /** The cipher a symmetric key encrypts with: the eHSM keyspec, not the request, picks it. */
-  cipher?: AeadAlg;
+  cipher?: CipherAlg;
 }
 
 const SPECS: EhsmSpec[] = [

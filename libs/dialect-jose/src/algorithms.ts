@@ -1,4 +1,4 @@
-import type { AeadAlg, HashAlg, KeyFamily, SignParams, Curve } from '@kms/core';
+import type { CipherAlg, HashAlg, KeyFamily, SignParams, Curve } from '@kms/core';
 
 /**
  * The JOSE algorithm names and what each means for the canonical core (RFC 7518). One table per
@@ -65,7 +65,7 @@ export const JWE_ALG = byName<JweAlg>({
 
 /** Content encryption (`enc`). CBC-HMAC is beyond the vendor. */
 export interface JweEnc {
-  core: AeadAlg;
+  core: CipherAlg;
   keyBytes: number;
   ivBytes: number;
   tagBytes: number;

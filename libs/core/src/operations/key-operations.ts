@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
-  AEAD_ALGS,
+  CIPHER_ALGS,
   ASYM_SCHEMES,
   HASHES,
   MAC_HASHES,
@@ -683,7 +683,7 @@ function checkScheme<S extends string>(table: Partial<Record<string, readonly S[
 }
 
 function checkAead(info: SpecInfo, alg: EncryptParams['alg'], iv?: Buffer, data?: Buffer): void {
-  checkScheme(AEAD_ALGS, info, alg);
+  checkScheme(CIPHER_ALGS, info, alg);
   if (alg === 'AES-CBC-HMAC-SHA2' && ![256, 384, 512].includes(info.bits)) {
     throw invalidArgument('AES-CBC-HMAC-SHA2 needs a 256, 384 or 512-bit key', 'key');
   }

@@ -1,4 +1,4 @@
-import type { AeadAlg } from '@kms/core';
+import type { CipherAlg } from '@kms/core';
 import { MSG, badRequest, ok, serverException } from '../envelope';
 import { type ActionHandler, type OpCall, type UsableKey, b64, useKey } from './context';
 
@@ -7,7 +7,7 @@ const GCM_TAG = 16;
 const SM4_IV = 16;
 
 /** The symmetric cipher of a key; any other key is the enclave's 500. */
-export function cipherOf(k: UsableKey): AeadAlg {
+export function cipherOf(k: UsableKey): CipherAlg {
   if (k.spec.kind !== 'sym' || !k.spec.cipher) throw serverException();
   return k.spec.cipher;
 }
