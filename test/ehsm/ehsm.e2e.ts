@@ -326,6 +326,14 @@ describe('errors in the vendor words', () => {
     ]);
   });
 
+  it('audits a refusal of the dialect’s own (a key of the wrong kind) once, under the app that asked', async () => {
+    const asker = await enroll();
+    const own = await createKey('EH_AES_GCM_256', ENC, asker);
+    expect(await act(asker, 'Sign', { keyid: own, digest: b64('d'.repeat(32)) })).toMatchObject({ code: 500, message: 'Server exception.' });
+    const rows = (await cli(gw.dataDir, ['audit', '--tenant', `ehsm-${asker.appid}`])).json as Array<{ operation: string; outcome: string }>;
+    expect(rows.filter((r) => r.operation === 'Sign').map((r) => r.outcome)).toEqual(['INVALID_ARGUMENT']);
+  });
+
   it('wrong key usage is the enclave’s 500', async () => {
     expect(await act(app, 'Sign', { keyid: aes, message: b64('m'), message_type: 'EH_RAW', digest_mode: 'EH_SHA_256', padding_mode: 'EH_RSA_PKCS1' })).toEqual({
       code: 500,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
-import { KeyOperations, QuotePolicyService, Sealer, SecretService, TenantService } from '@kms/core';
+import { KeyOperations, QuotePolicyService, invalidArgument, Sealer, SecretService, TenantService } from '@kms/core';
 import { Ctx } from '@kms/dialect-kit';
 import { ACTIONS, actionName } from './actions';
 import { EhsmCallerGuard } from './caller-guard';
@@ -44,15 +44,22 @@ export class EhsmController {
   async post(@Query('Action') rawAction: unknown, @Body() body: unknown, @Ctx() caller: EhsmCaller): Promise<EhsmReply> {
     const action = actionName(rawAction);
     const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
-    if (!handler) throw new EhsmFailure(404, MSG.notFound);
-    return handler({
-      op: caller,
-      keys: this.keys,
-      payload: signedPayloadOf(body),
-      action,
-      secrets: this.secrets,
-      quotePolicies: this.quotePolicies,
-      importTokenKey: this.importTokenKey,
-    });
+    try {
+      if (!handler) throw new EhsmFailure(404, MSG.notFound);
+      return await handler({
+        op: caller,
+        keys: this.keys,
+        payload: signedPayloadOf(body),
+        action,
+        secrets: this.secrets,
+        quotePolicies: this.quotePolicies,
+        importTokenKey: this.importTokenKey,
+      });
+    } catch (err) {
+      // The dialect's own refusal of an authenticated call (a key of the wrong kind, a bad field)
+      // gets its audit row here; one that came from a core call has its row already.
+      if (err instanceof EhsmFailure && !err.audited) await this.keys.refusal(caller, action.slice(0, 48) || 'unknown-action', invalidArgument(err.message));
+      throw err;
+    }
   }
 }

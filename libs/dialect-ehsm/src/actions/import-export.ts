@@ -30,7 +30,9 @@ const exportDataKey: ActionHandler = async (c) => {
   try {
     dataKey = await unseal(c, k, Buffer.from(old, 'base64'), b64(c.payload.aad));
   } catch (err) {
-    if (err instanceof EhsmFailure || (err instanceof KmsError && err.code === 'CRYPTO_FAILURE')) throw badRequest(ARGUMENTS_BAD);
+    if (err instanceof EhsmFailure) throw badRequest(ARGUMENTS_BAD);
+    // The core wrote this refusal's row already.
+    if (err instanceof KmsError && err.code === 'CRYPTO_FAILURE') throw new EhsmFailure(400, ARGUMENTS_BAD, true);
     throw err;
   }
   try {
