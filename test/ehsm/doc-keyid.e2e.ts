@@ -168,7 +168,7 @@ describe('doc-keyid-client.py (written from ehsm-api-v2-keyid.md only)', () => {
       const found = results.filter((r) => r.name === name);
       expect(found).toHaveLength(1);
       // On failure the diff shows the client's detail: the check that failed and the server's reply.
-      const { ok, detail } = found[0]!;
+      const { ok, detail } = found[0];
       expect({ name, ok, detail: ok ? 'ok' : detail }).toEqual({ name, ok: true, detail: 'ok' });
     });
   }

@@ -52,7 +52,7 @@ function itWithKey(title: string, keyspec: string, keyusage: string, body: (keyi
   } else {
     it(`${title}: CreateKey refused (${NOT_ON_SOFTHSM[spec]})`, async () => {
       expect(await act(app, 'CreateKey', { keyspec, origin: 'EH_INTERNAL_KEY', keyusage })).toEqual({ code: 500, message: 'Server exception.', result: {} });
-      noteRefusal(keyspec, NOT_ON_SOFTHSM[spec]!);
+      noteRefusal(keyspec, NOT_ON_SOFTHSM[spec]);
     });
   }
 }

@@ -94,8 +94,8 @@ export function startGateway(env: Record<string, string> = {}, dataDir = tempDir
         });
       }
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (c: Buffer) => (out += c.toString()));
     proc.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`gateway exited with ${code} before listening:\n${out}`));

@@ -25,9 +25,9 @@ export function resolvePin(c: Pkcs11Config): string {
     try {
       text = readFileSync(c.pinFile, 'utf8');
     } catch (err) {
-      throw new Error(`cannot read the PKCS#11 PIN file ${c.pinFile}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+      throw new Error(`cannot read the PKCS#11 PIN file ${c.pinFile}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`, { cause: err });
     }
-    const pin = text.split(/\r?\n/)[0]!.trim();
+    const pin = text.split(/\r?\n/)[0].trim();
     if (!pin) throw new Error(`the PKCS#11 PIN file ${c.pinFile} is empty`);
     return pin;
   }

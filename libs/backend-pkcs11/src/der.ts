@@ -17,20 +17,20 @@ export const uint = (b: Buffer): Buffer => {
   let i = 0;
   while (i < b.length - 1 && b[i] === 0) i++;
   const v = b.subarray(i);
-  return tlv(0x02, v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
+  return tlv(0x02, v[0] & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
 };
 
 /** Reads one TLV at `pos`; throws on anything malformed. */
 export function readTlv(buf: Buffer, pos = 0): { tag: number; value: Buffer; end: number } {
   if (pos + 2 > buf.length) throw new Error('truncated DER');
-  const tag = buf[pos]!;
-  let l = buf[pos + 1]!;
+  const tag = buf[pos];
+  let l = buf[pos + 1];
   let p = pos + 2;
   if (l & 0x80) {
     const n = l & 0x7f;
     if (n === 0 || n > 3 || p + n > buf.length) throw new Error('bad DER length');
     l = 0;
-    for (let i = 0; i < n; i++) l = (l << 8) | buf[p + i]!;
+    for (let i = 0; i < n; i++) l = (l << 8) | buf[p + i];
     p += n;
   }
   if (p + l > buf.length) throw new Error('truncated DER');

@@ -3,7 +3,7 @@ import { KmsError, cryptoFailure, unsupported } from '@kms/core';
 /** The CKR_* name of a pkcs11js error (`Pkcs11Error.message` is the name), or null. */
 export function ckr(err: unknown): string | null {
   const m = /^(CKR_[A-Z0-9_]+)/.exec(String((err as Error)?.message ?? ''));
-  return m ? m[1]! : null;
+  return m ? m[1] : null;
 }
 
 /** Errors after which a session is no use: close it, open another (and log in again if needed). */

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import * as pkcs11js from 'pkcs11js';
 import { EC_PUBLIC_KEY_OID, OKP_CURVES, curveOf, listedSpecInfos, oidDer, specNames, type KeyFamily, type SpecInfo } from '@kms/core';
 import { bitString, leftPad, octets, readTlv, seq, tlv, unwrapEcPoint } from './der';
@@ -89,7 +89,7 @@ const RSA: PairRow = {
   spkiFrom: (_, [n, e]) => createPublicKey({ key: { kty: 'RSA', n: b64u(n), e: b64u(e) }, format: 'jwk' }).export({ format: 'der', type: 'spki' }),
   privateAttrs: RSA_PRIVATE_ATTRS,
   pkcs8From: (_, values) => {
-    const jwk = Object.fromEntries([['kty', 'RSA'], ...RSA_PRIVATE_JWK.map((n, i) => [n, b64u(values[i])])]);
+    const jwk = Object.fromEntries([['kty', 'RSA'], ...RSA_PRIVATE_JWK.map((n, i) => [n, b64u(values[i])])]) as JsonWebKey;
     return createPrivateKey({ key: jwk, format: 'jwk' }).export({ format: 'der', type: 'pkcs8' });
   },
 };

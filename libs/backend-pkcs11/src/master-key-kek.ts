@@ -57,7 +57,7 @@ async function unwrapSecret(p11: pkcs11js.PKCS11, s: Handle, kek: Handle, label:
   try {
     tmp = await p11.C_UnwrapKeyAsync(s, { mechanism: F.CKM_AES_KEY_WRAP }, kek, wrapped, scratchSecretTemplate());
   } catch (err) {
-    throw new Error(`the token key '${label}' cannot unwrap the stored master key (${ckr(err) ?? (err as Error).message}): wrong token, key or file`);
+    throw new Error(`the token key '${label}' cannot unwrap the stored master key (${ckr(err) ?? (err as Error).message}): wrong token, key or file`, { cause: err });
   }
   try {
     const secret = readValue(p11, s, tmp);

@@ -18,14 +18,14 @@ export function acquireModule(path: string): pkcs11js.PKCS11 {
   try {
     p11.load(path);
   } catch (err) {
-    throw new Error(`cannot load PKCS#11 module ${path}: ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(`cannot load PKCS#11 module ${path}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   try {
     // OS locking: pkcs11js runs the *Async calls on libuv worker threads.
     p11.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
   } catch (err) {
     if (ckr(err) !== 'CKR_CRYPTOKI_ALREADY_INITIALIZED') {
-      throw new Error(`cannot initialise PKCS#11 module ${path}: ${ckr(err) ?? (err as Error).message}`);
+      throw new Error(`cannot initialise PKCS#11 module ${path}: ${ckr(err) ?? (err as Error).message}`, { cause: err });
     }
   }
   loaded.set(path, { p11, users: 1 });

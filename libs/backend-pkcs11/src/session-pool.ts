@@ -89,7 +89,7 @@ export class SessionPool {
         return Promise.resolve(this.openSession());
       } catch (err) {
         this.count--;
-        return Promise.reject(err);
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
       }
     }
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -147,7 +147,7 @@ export class SessionPool {
         try {
           this.p11.C_Login(s, pkcs11js.CKU_USER, this.pin);
         } catch (err) {
-          if (ckr(err) !== 'CKR_USER_ALREADY_LOGGED_IN') throw new Error(`PKCS#11 login failed on token ${this.tokenName}: ${ckr(err) ?? (err as Error).message}`);
+          if (ckr(err) !== 'CKR_USER_ALREADY_LOGGED_IN') throw new Error(`PKCS#11 login failed on token ${this.tokenName}: ${ckr(err) ?? (err as Error).message}`, { cause: err });
         }
       }
     } catch (err) {

@@ -37,7 +37,7 @@ export class EhsmErrorCodec implements DialectErrorCodec {
   encode(exception: unknown, req: FastifyRequest): WireError {
     if (exception instanceof EhsmFailure) return envelope(exception.code, exception.message);
     if (exception instanceof KmsError && exception.code !== 'INTERNAL') {
-      const api = this.paths.get((req.url ?? '').split('?', 1)[0]!) ?? 'keyid';
+      const api = this.paths.get((req.url ?? '').split('?', 1)[0]) ?? 'keyid';
       return envelope(...kmsErrorWire(api, actionName((req.query as { Action?: unknown } | undefined)?.Action), exception.code));
     }
     if (exception instanceof HttpException) return httpRefusal(exception);

@@ -1,4 +1,5 @@
 import { createHash, hash } from 'node:crypto';
+import { jsToString } from './sign-string';
 
 /**
  * Remembers which signed requests were already accepted, so that a captured request cannot be
@@ -19,7 +20,7 @@ export interface ReplayLedger {
 export const REPLAY_LEDGER = Symbol('EHSM_REPLAY_LEDGER');
 
 /** The identity of a request for replay purposes. */
-export const replayKey = (appid: string, nonce: unknown, timestamp: string) => `${appid}\u0000${nonce === undefined || nonce === null ? '' : String(nonce)}\u0000${timestamp}`;
+export const replayKey = (appid: string, nonce: unknown, timestamp: string) => `${appid}\u0000${jsToString(nonce)}\u0000${timestamp}`;
 
 /**
  * The longest an entry may have to live: a request is accepted while its timestamp is within the

@@ -14,7 +14,7 @@ function flatten(params: Record<string, unknown>, opts: SignStringOptions, neste
   for (const key of opts.keepOrder && nested ? keys : keys.sort()) {
     const value = params[key];
     if (looselyEmpty(value) && !(opts.keepEmptyStrings && value === '')) continue;
-    parts.push(`${key}=${typeof value === 'object' ? flatten(value as Record<string, unknown>, opts, true) : String(value)}`);
+    parts.push(`${key}=${typeof value === 'object' ? flatten(value as Record<string, unknown>, opts, true) : jsToString(value)}`);
   }
   return parts.join('&');
 }
@@ -102,9 +102,19 @@ function looselyEmpty(v: unknown): boolean {
   }
 }
 
-function jsToString(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  if (Array.isArray(v)) return v.map(jsToString).join(',');
-  if (typeof v === 'object') return '[object Object]';
-  return String(v);
+/** JavaScript's String() of a JSON value, as upstream's Node code applies it (null and undefined as ''). */
+export function jsToString(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    case 'object':
+      if (v === null) return '';
+      return Array.isArray(v) ? v.map(jsToString).join(',') : '[object Object]';
+    default:
+      return '';
+  }
 }

@@ -2,7 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { createLocalJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { TenantService, hashToken, type OpContext } from '@kms/core';
 import { CallerGuard } from '@kms/dialect-kit';
 import { JoseError } from './errors';
@@ -85,5 +85,5 @@ export class JoseGuard extends CallerGuard {
 function loadIssuerKey(file: string): KeyObject | JWTVerifyGetKey {
   const text = readFileSync(file, 'utf8');
   if (text.includes('-----BEGIN')) return createPublicKey(text);
-  return createLocalJWKSet(JSON.parse(text));
+  return createLocalJWKSet(JSON.parse(text) as JSONWebKeySet);
 }

@@ -118,7 +118,7 @@ function planOct(alg: string | undefined, k: Buffer | undefined): KeyPlan {
   // AES keys also do AES key wrap; longer secrets are AES-CBC-HMAC composite keys.
   return {
     ...base,
-    spec: aes ? `aes-${size! * 8}` : `secret-${size! * 8}`,
+    spec: aes ? `aes-${size * 8}` : `secret-${size * 8}`,
     usages: aes ? ['encrypt', 'decrypt', 'wrap', 'unwrap'] : ['encrypt', 'decrypt'],
     material: k && { kind: 'secret', bytes: k },
   };

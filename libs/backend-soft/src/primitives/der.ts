@@ -58,7 +58,7 @@ export function encodeUnsignedInteger(magnitude: Uint8Array): Uint8Array {
   while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
   let body = magnitude.subarray(i);
   if (body.length === 0) body = Uint8Array.of(0);
-  if (body[0]! & 0x80) body = concatBytes(Uint8Array.of(0), body);
+  if (body[0] & 0x80) body = concatBytes(Uint8Array.of(0), body);
   return encodeTlv(TAG_INTEGER, body);
 }
 
@@ -98,9 +98,9 @@ export class DerReader {
     const start = this.pos;
     const buf = this.buf;
     if (start + 2 > buf.length) throw new DerError('truncated');
-    const tag = buf[start]!;
+    const tag = buf[start];
     if ((tag & 0x1f) === 0x1f) throw new DerError('multi-byte tags not supported');
-    let len = buf[start + 1]!;
+    let len = buf[start + 1];
     let p = start + 2;
     if (len & 0x80) {
       const n = len & 0x7f;
@@ -109,7 +109,7 @@ export class DerReader {
       if (p + n > buf.length) throw new DerError('truncated length');
       if (buf[p] === 0) throw new DerError('non-minimal length');
       len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + buf[p + i]!;
+      for (let i = 0; i < n; i++) len = len * 256 + buf[p + i];
       p += n;
       if (len < 0x80) throw new DerError('non-minimal length');
     }
@@ -132,8 +132,8 @@ export class DerReader {
   readUnsignedInteger(): bigint {
     const c = this.expect(TAG_INTEGER);
     if (c.length === 0) throw new DerError('empty INTEGER');
-    if (c[0]! & 0x80) throw new DerError('negative INTEGER');
-    if (c.length > 1 && c[0] === 0 && !(c[1]! & 0x80)) throw new DerError('non-minimal INTEGER');
+    if (c[0] & 0x80) throw new DerError('negative INTEGER');
+    if (c.length > 1 && c[0] === 0 && !(c[1] & 0x80)) throw new DerError('non-minimal INTEGER');
     return BigInt('0x' + Buffer.from(c).toString('hex'));
   }
 

@@ -58,7 +58,7 @@ describe('RSAES-PKCS1-v1_5 decryption: public-information errors only', () => {
   });
 
   it('throws for a ciphertext longer than the modulus', () => {
-    const v = hex(RSA_2048_2_VECTORS[0]!.ciphertext);
+    const v = hex(RSA_2048_2_VECTORS[0].ciphertext);
     expect(() => rsaPkcs1v15Decrypt(key, Buffer.concat([Buffer.of(0), v]))).toThrow(/exactly 256 bytes/);
   });
 
@@ -66,7 +66,7 @@ describe('RSAES-PKCS1-v1_5 decryption: public-information errors only', () => {
     expect(() => rsaPkcs1v15Decrypt(key, n)).toThrow(/not smaller than the modulus/);
     expect(() => rsaPkcs1v15Decrypt(key, Buffer.alloc(256, 0xff))).toThrow(/not smaller than the modulus/);
     const nMinus1 = Buffer.from(n);
-    nMinus1[nMinus1.length - 1]! -= 1;
+    nMinus1[nMinus1.length - 1] -= 1;
     expect(() => rsaPkcs1v15Decrypt(key, nMinus1)).not.toThrow();
   });
 
@@ -87,7 +87,7 @@ describe('RSAES-PKCS1-v1_5 implicit rejection behaviour', () => {
   /** Uniform-ish random value below n: clear the top bit so it is always < n for this key. */
   function randomCiphertext(): Buffer {
     const c = randomBytes(k);
-    c[0] = c[0]! & 0x7f;
+    c[0] = c[0] & 0x7f;
     return c;
   }
 
@@ -113,7 +113,7 @@ describe('RSAES-PKCS1-v1_5 implicit rejection behaviour', () => {
     expect(rsaPkcs1v15Decrypt(key, c).equals(msg)).toBe(true);
     for (const pos of [0, 1, 100, k - 1]) {
       const t = Buffer.from(c);
-      t[pos] = t[pos]! ^ 0x01;
+      t[pos] = t[pos] ^ 0x01;
       if (Buffer.compare(t, n) >= 0) continue;
       const out = rsaPkcs1v15Decrypt(key, t);
       expect(out.equals(msg)).toBe(false);
@@ -169,7 +169,7 @@ describe('RFC 7516 Appendix A.2 (RSA1_5 key transport)', () => {
     const doc = JSON.parse(readFileSync(file, 'utf8')) as {
       vectors: Record<string, { alg: string; jwk: Record<string, string>; encrypted_key: string; cek_bytes: number[] }>;
     };
-    const a2 = doc.vectors['A.2']!;
+    const a2 = doc.vectors['A.2'];
     expect(a2.alg).toBe('RSA1_5');
     const key = createPrivateKey({ key: a2.jwk, format: 'jwk' });
     const cek = rsaPkcs1v15Decrypt(key, Buffer.from(a2.encrypted_key, 'base64url'));

@@ -37,7 +37,7 @@ function leftPad(b: Uint8Array, len: number): Buffer {
 /** Big-endian, equal-length comparison of public values: is a >= b? */
 function geBytes(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) {
-    if (a[i] !== b[i]) return a[i]! > b[i]!;
+    if (a[i] !== b[i]) return a[i] > b[i];
   }
   return true;
 }

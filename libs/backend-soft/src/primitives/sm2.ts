@@ -254,12 +254,12 @@ function kdf(z: Uint8Array, length: number): Uint8Array {
 
 function isAllZero(bytes: Uint8Array): boolean {
   let acc = 0;
-  for (let i = 0; i < bytes.length; i++) acc |= bytes[i]!;
+  for (let i = 0; i < bytes.length; i++) acc |= bytes[i];
   return acc === 0;
 }
 
 function xorInto(out: Uint8Array, a: Uint8Array, b: Uint8Array): Uint8Array {
-  for (let i = 0; i < out.length; i++) out[i] = a[i]! ^ b[i]!;
+  for (let i = 0; i < out.length; i++) out[i] = a[i] ^ b[i];
   return out;
 }
 
@@ -346,7 +346,7 @@ export function sm2PublicFromSpki(spki: Uint8Array): Uint8Array {
     seq.end();
     return encodeUncompressed(decodePublic(point));
   } catch (err) {
-    throw new Error(`invalid SM2 SubjectPublicKeyInfo: ${(err as Error).message}`);
+    throw new Error(`invalid SM2 SubjectPublicKeyInfo: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -408,6 +408,6 @@ export function sm2PrivateFromPkcs8(der: Uint8Array): Uint8Array {
     seq.end();
     return privateKey;
   } catch (err) {
-    throw new Error(`invalid SM2 PKCS#8: ${(err as Error).message}`);
+    throw new Error(`invalid SM2 PKCS#8: ${(err as Error).message}`, { cause: err });
   }
 }

@@ -17,5 +17,5 @@ export const ACTION_ALIASES: Record<string, string> = { DeleteALLKey: 'DeleteAll
 /** The action a request names (`?Action=`), aliases resolved; '' when it names none, or several. */
 export function actionName(raw: unknown): string {
   const named = typeof raw === 'string' ? raw : '';
-  return Object.hasOwn(ACTION_ALIASES, named) ? ACTION_ALIASES[named]! : named;
+  return Object.hasOwn(ACTION_ALIASES, named) ? ACTION_ALIASES[named] : named;
 }

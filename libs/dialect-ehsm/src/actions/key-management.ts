@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { INTERNAL_KEY_ATTRIBUTE, isInternalKey } from '@kms/core';
 import { MSG, badRequest, ok, serverException } from '../envelope';
 import { fieldValue } from '../checker';
+import { jsToString } from '../sign-string';
 import { KEYSPECS, KEYUSAGE_ENCRYPT, KEYUSAGE_SIGN, PURPOSES, USAGES, ehsmAttributes } from '../keyspecs';
 import { type ActionHandler, destroyUnlessGone, findKey } from './context';
 
@@ -17,10 +18,10 @@ const createKey: ActionHandler = async (c) => {
   const keyspec = fieldValue(c.action, c.payload, 'keyspec') as string;
   const origin = c.payload.origin as string;
   // The 2023 document's `purpose` stands in for the later `keyusage` when that is absent.
-  const keyusage = sent(c.payload.keyusage) ?? PURPOSES[String(c.payload.purpose)] ?? null;
+  const keyusage = sent(c.payload.keyusage) ?? PURPOSES[jsToString(c.payload.purpose)] ?? null;
   const eh = KEYSPECS.get(keyspec)!;
   // Not in the checker upstream: a bad keyusage reaches the enclave, which answers 500.
-  const mode = keyusage === null ? 'absent' : USAGE_OF[String(keyusage)];
+  const mode = keyusage === null ? 'absent' : USAGE_OF[jsToString(keyusage)];
   const usages = mode ? USAGES[eh.kind][mode] : null;
   if (!eh.spec || !usages) throw serverException();
   // EH_EXTERNAL_KEY (BYOK): an empty key that GetParametersForImport/ImportKeyMaterial fill. Only
