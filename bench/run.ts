@@ -134,7 +134,16 @@ async function settledCount(reader: AuditReader): Promise<number> {
 async function measure(url: string, items: LoadItem[], opts: { checkEhsmBody?: boolean; reader?: AuditReader; rate?: number; pid?: number } = {}) {
   let before = 0;
   let cpu0 = 0;
-  const spec: LoadSpec = { url, items, connections: CONNECTIONS, warmS: WARM_S, measureS: MEASURE_S, minAmount: CONNECTIONS * 4, checkEhsmBody: opts.checkEhsmBody, rate: opts.rate };
+  const spec: LoadSpec = {
+    url,
+    items,
+    connections: CONNECTIONS,
+    warmS: WARM_S,
+    measureS: MEASURE_S,
+    minAmount: CONNECTIONS * 4,
+    checkEhsmBody: opts.checkEhsmBody,
+    rate: opts.rate,
+  };
   const res = await runInteractive<LoadResult>('load.js', JSON.stringify(spec), async (line) => {
     if (!line.startsWith('{"warm"')) return false;
     before = opts.reader ? await settledCount(opts.reader) : 0;
@@ -194,7 +203,10 @@ function softHsm(): Hsm | null {
   writeFileSync(conf, `directories.tokendir = ${join(dir, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n`);
   const label = 'kms-bench';
   const pin = '1234-bench';
-  execFileSync('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', '5678-bench'], { stdio: 'pipe', env: { ...process.env, SOFTHSM2_CONF: conf } });
+  execFileSync('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', '5678-bench'], {
+    stdio: 'pipe',
+    env: { ...process.env, SOFTHSM2_CONF: conf },
+  });
   return { module, label, pin, conf, dir };
 }
 
@@ -316,7 +328,9 @@ async function runScenario(sv: Servers, hsm: Hsm | null, sc: Scenario): Promise<
     cores,
   };
   const vsMinimal = minimal ? `, minimal ${minimal.rps.toFixed(0)} req/s p99 ${minimal.p99} ms (${pct(minimalRatio!)})` : '';
-  log(`${sc.id}: ${res.rps.toFixed(0)} req/s (limit ${limitRps.toFixed(0)}${echoLatestRps === null ? '' : `, latest echo ${echoLatestRps.toFixed(0)}`}${vsMinimal}), p99 ${res.p99} ms, cores gateway ${cores.gateway.toFixed(2)} load ${cores.load.toFixed(2)}, audit ${auditRows}/${expected}${failures.length ? ` FAIL: ${failures.join('; ')}` : ''}`);
+  log(
+    `${sc.id}: ${res.rps.toFixed(0)} req/s (limit ${limitRps.toFixed(0)}${echoLatestRps === null ? '' : `, latest echo ${echoLatestRps.toFixed(0)}`}${vsMinimal}), p99 ${res.p99} ms, cores gateway ${cores.gateway.toFixed(2)} load ${cores.load.toFixed(2)}, audit ${auditRows}/${expected}${failures.length ? ` FAIL: ${failures.join('; ')}` : ''}`,
+  );
   return row;
 }
 
@@ -346,7 +360,9 @@ async function halfLoad(sv: Servers, sc: Scenario, full: Row): Promise<Row> {
     pass = res.p99 <= bound;
     margin = pass ? `met (${res.p99} <= ${bound} ms, ${bound - res.p99} ms to spare)` : `MISSED by ${res.p99 - bound} ms (${res.p99} > ${bound} ms)`;
   }
-  log(`${sc.id} at ${rate} req/s: p99 ${res.p99} ms${minimal ? `, minimal handler ${minimal.p99} ms` : ''}, audit ${auditRows}/${expected}${failures.length ? ` FAIL: ${failures.join('; ')}` : ''}`);
+  log(
+    `${sc.id} at ${rate} req/s: p99 ${res.p99} ms${minimal ? `, minimal handler ${minimal.p99} ms` : ''}, audit ${auditRows}/${expected}${failures.length ? ` FAIL: ${failures.join('; ')}` : ''}`,
+  );
   return {
     id: `${sc.id}-half`,
     title: `  same at half load (${rate} req/s): p99`,
@@ -396,7 +412,9 @@ async function auditReader(dataDir: string): Promise<{ ds: DataSource; reader: A
 async function main(): Promise<void> {
   const startedAt = new Date();
   const loadBefore = loadavg();
-  log(`${QUICK ? 'quick' : 'full'} run: ${CONNECTIONS} connections, warm-up ${WARM_S} s, ${MEASURE_S} s per scenario, gateway KMS_WORKERS=${WORKERS}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+  log(
+    `${QUICK ? 'quick' : 'full'} run: ${CONNECTIONS} connections, warm-up ${WARM_S} s, ${MEASURE_S} s per scenario, gateway KMS_WORKERS=${WORKERS}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   const work = mkdtempSync(join(tmpdir(), 'kms-bench-'));
   const dataDir = join(work, 'data');
   const hsm = flag('no-hsm') ? null : softHsm();
@@ -416,11 +434,19 @@ async function main(): Promise<void> {
   };
   try {
     // ---- the store: tenants, credentials and the 100 keys of the symmetric scenarios ----------
-    const seed = await runJson<SeedResult>('seed.js', [], { env: { KMS_DATA_DIR: dataDir, KMS_LOG_LEVEL: 'warn', BENCH_SEED: JSON.stringify({ tenants: ['bench', 'hsm'], aesKeys: HOT_KEYS, hot: HOT_KEYS }) } });
+    const seed = await runJson<SeedResult>('seed.js', [], {
+      env: { KMS_DATA_DIR: dataDir, KMS_LOG_LEVEL: 'warn', BENCH_SEED: JSON.stringify({ tenants: ['bench', 'hsm'], aesKeys: HOT_KEYS, hot: HOT_KEYS }) },
+    });
     const t = seed.tenants.bench;
     const hot = seed.hotKeys;
     const p11Env: Record<string, string> = hsm
-      ? { SOFTHSM2_CONF: hsm.conf, KMS_PKCS11_MODULE: hsm.module, KMS_PKCS11_TOKEN_LABEL: hsm.label, KMS_PKCS11_PIN: hsm.pin, KMS_ROUTING_RULES: JSON.stringify([{ tenant: seed.tenants.hsm.id, backend: 'pkcs11' }]) }
+      ? {
+          SOFTHSM2_CONF: hsm.conf,
+          KMS_PKCS11_MODULE: hsm.module,
+          KMS_PKCS11_TOKEN_LABEL: hsm.label,
+          KMS_PKCS11_PIN: hsm.pin,
+          KMS_ROUTING_RULES: JSON.stringify([{ tenant: seed.tenants.hsm.id, backend: 'pkcs11' }]),
+        }
       : {};
     const profArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : [];
     const gwEnv = { KMS_DATA_DIR: dataDir, ...p11Env };
@@ -464,15 +490,48 @@ async function main(): Promise<void> {
     ];
     const minimalConfig: MinimalConfig = {
       jose: { tokens: [{ token: t.joseToken, tenant: t.id }], keys: joseKeys },
-      ehsm: { apps: [app], keys: [{ keyid: ehsmAes, kind: 'aes-256' }, { keyid: ehsmEc, kind: 'ec-p256' }] },
-      encedo: { tokenKey: seed.encedoTokenKey, users: [hem.iss], keys: [{ kid: hmacKid, kind: 'hmac-sha256' }, { kid: ecdhKid, kind: 'x25519' }] },
+      ehsm: {
+        apps: [app],
+        keys: [
+          { keyid: ehsmAes, kind: 'aes-256' },
+          { keyid: ehsmEc, kind: 'ec-p256' },
+        ],
+      },
+      encedo: {
+        tokenKey: seed.encedoTokenKey,
+        users: [hem.iss],
+        keys: [
+          { kid: hmacKid, kind: 'hmac-sha256' },
+          { kid: ecdhKid, kind: 'x25519' },
+        ],
+      },
     };
 
     const scenarios: Scenario[] = [
-      { id: 'jose-encrypt', title: 'JOSE dir/A256GCM encrypt 64 B (100 keys)', limit: { kind: 'http' }, target: 0.9, auditPerRequest: 1, items: [josePost('/v1/crypto/encrypt', encBodies)] },
+      {
+        id: 'jose-encrypt',
+        title: 'JOSE dir/A256GCM encrypt 64 B (100 keys)',
+        limit: { kind: 'http' },
+        target: 0.9,
+        auditPerRequest: 1,
+        items: [josePost('/v1/crypto/encrypt', encBodies)],
+      },
       { id: 'jose-decrypt', title: 'JOSE dir/A256GCM decrypt 64 B', limit: { kind: 'http' }, auditPerRequest: 1, items: [josePost('/v1/crypto/decrypt', jwes)] },
-      { id: 'jose-es256', title: 'JOSE ES256 sign (soft)', limit: { kind: 'crypto', op: 'es256-sign' }, target: 0.9, auditPerRequest: 1, items: [josePost('/v1/crypto/sign', signBodies(es256.kid, 'ES256'))] },
-      { id: 'jose-rs256', title: 'JOSE RS256 sign (soft, RSA-2048)', limit: { kind: 'crypto', op: 'rs256-sign' }, auditPerRequest: 1, items: [josePost('/v1/crypto/sign', signBodies(rs256.kid, 'RS256'))] },
+      {
+        id: 'jose-es256',
+        title: 'JOSE ES256 sign (soft)',
+        limit: { kind: 'crypto', op: 'es256-sign' },
+        target: 0.9,
+        auditPerRequest: 1,
+        items: [josePost('/v1/crypto/sign', signBodies(es256.kid, 'ES256'))],
+      },
+      {
+        id: 'jose-rs256',
+        title: 'JOSE RS256 sign (soft, RSA-2048)',
+        limit: { kind: 'crypto', op: 'rs256-sign' },
+        auditPerRequest: 1,
+        items: [josePost('/v1/crypto/sign', signBodies(rs256.kid, 'RS256'))],
+      },
       { id: 'jose-hs256', title: 'JOSE HS256 MAC', limit: { kind: 'http' }, auditPerRequest: 1, items: [josePost('/v1/crypto/mac', signBodies(hs256, 'HS256'))] },
       {
         id: 'ehsm-encrypt',
@@ -482,16 +541,33 @@ async function main(): Promise<void> {
         halfLoad: true,
         auditPerRequest: 1,
         checkEhsmBody: true,
-        items: [ehsmItem('Encrypt', many(50, () => ({ keyid: ehsmAes, plaintext: b64(payload64()) })))],
+        items: [
+          ehsmItem(
+            'Encrypt',
+            many(50, () => ({ keyid: ehsmAes, plaintext: b64(payload64()) })),
+          ),
+        ],
       },
-      { id: 'ehsm-gdk', title: 'eHSM GenerateDataKey 32 B', limit: { kind: 'http' }, auditPerRequest: 1, checkEhsmBody: true, items: [ehsmItem('GenerateDataKey', [{ keyid: ehsmAes, keylen: 32 }])] },
+      {
+        id: 'ehsm-gdk',
+        title: 'eHSM GenerateDataKey 32 B',
+        limit: { kind: 'http' },
+        auditPerRequest: 1,
+        checkEhsmBody: true,
+        items: [ehsmItem('GenerateDataKey', [{ keyid: ehsmAes, keylen: 32 }])],
+      },
       {
         id: 'ehsm-sign',
         title: 'eHSM Sign EC P-256',
         limit: { kind: 'crypto', op: 'ecdsa-p256-der-sign' },
         auditPerRequest: 1,
         checkEhsmBody: true,
-        items: [ehsmItem('Sign', many(50, () => ({ keyid: ehsmEc, message: b64(payload64()), message_type: 'EH_RAW', digest_mode: 'EH_SHA_256', padding_mode: 'EH_PAD_NONE' })))],
+        items: [
+          ehsmItem(
+            'Sign',
+            many(50, () => ({ keyid: ehsmEc, message: b64(payload64()), message_type: 'EH_RAW', digest_mode: 'EH_SHA_256', padding_mode: 'EH_PAD_NONE' })),
+          ),
+        ],
       },
       {
         id: 'encedo-hmac',
@@ -499,14 +575,32 @@ async function main(): Promise<void> {
         limit: { kind: 'http' },
         target: 0.9,
         auditPerRequest: 1,
-        items: [{ kind: 'static', weight: 1, method: 'POST', path: '/api/crypto/hmac/hash', headers: { authorization: `Bearer ${hmacToken}` }, bodies: many(50, () => JSON.stringify({ kid: hmacKid, msg: b64(payload64()) })) }],
+        items: [
+          {
+            kind: 'static',
+            weight: 1,
+            method: 'POST',
+            path: '/api/crypto/hmac/hash',
+            headers: { authorization: `Bearer ${hmacToken}` },
+            bodies: many(50, () => JSON.stringify({ kid: hmacKid, msg: b64(payload64()) })),
+          },
+        ],
       },
       {
         id: 'encedo-ecdh',
         title: 'Encedo ECDH X25519',
         limit: { kind: 'crypto', op: 'x25519-ecdh' },
         auditPerRequest: 1,
-        items: [{ kind: 'static', weight: 1, method: 'POST', path: '/api/crypto/ecdh', headers: { authorization: `Bearer ${ecdhToken}` }, bodies: peers.map((p) => JSON.stringify({ kid: ecdhKid, pubkey: b64(p) })) }],
+        items: [
+          {
+            kind: 'static',
+            weight: 1,
+            method: 'POST',
+            path: '/api/crypto/ecdh',
+            headers: { authorization: `Bearer ${ecdhToken}` },
+            bodies: peers.map((p) => JSON.stringify({ kid: ecdhKid, pubkey: b64(p) })),
+          },
+        ],
       },
     ];
     let minimalEnv: Record<string, string> = {};
@@ -562,8 +656,23 @@ async function main(): Promise<void> {
         extra.heapAfterMixedMb = heap;
         // Several processes share the node binary and libraries: PSS counts those pages once.
         const mem = pss ?? rss;
-        const note = mem === null ? 'n/a' : `${mem.toFixed(0)} MB ${pss === null ? 'RSS' : `PSS (RSS summed over the processes ${rss?.toFixed(0) ?? '?'} MB)`}; V8 heap used ${heap?.used.toFixed(0) ?? '?'} MB of ${heap?.total.toFixed(0) ?? '?'} MB in one worker`;
-        rows.push({ id: 'rss', title: '  gateway memory after the mixed run (all processes)', rps: null, p50: null, p99: null, limitKind: '-', limitRps: null, ratio: null, target: '<= 300 MB', pass: mem === null ? null : mem <= 300, note });
+        const note =
+          mem === null
+            ? 'n/a'
+            : `${mem.toFixed(0)} MB ${pss === null ? 'RSS' : `PSS (RSS summed over the processes ${rss?.toFixed(0) ?? '?'} MB)`}; V8 heap used ${heap?.used.toFixed(0) ?? '?'} MB of ${heap?.total.toFixed(0) ?? '?'} MB in one worker`;
+        rows.push({
+          id: 'rss',
+          title: '  gateway memory after the mixed run (all processes)',
+          rps: null,
+          p50: null,
+          p99: null,
+          limitKind: '-',
+          limitRps: null,
+          ratio: null,
+          target: '<= 300 MB',
+          pass: mem === null ? null : mem <= 300,
+          note,
+        });
       }
     }
     if (flag('verbose')) process.stderr.write(`---- gateway output ----\n${gw.output()}\n------------------------\n`);
@@ -584,8 +693,21 @@ async function main(): Promise<void> {
         const one = rows.find((r) => r.id === sc.id)!;
         if (auditRows !== res.answered * sc.auditPerRequest) failures.push(`${sc.id}: audit rows ${auditRows} != ${res.answered * sc.auditPerRequest} expected`);
         failures.push(...answerFailures(res, `${sc.id}: `));
-        parts.push({ id: sc.id, title: sc.title, rps: res.rps, p50: res.p50, p99: res.p99, oneWorkerRps: one.rps!, ratio: res.rps / one.rps!, answered: res.answered, auditRows, cores });
-        log(`workers-auto: ${sc.id} ${res.rps.toFixed(0)} req/s = ${pct(res.rps / one.rps!)} of ${one.rps!.toFixed(0)} with KMS_WORKERS=${WORKERS}, p99 ${res.p99} ms, cores gateway ${cores.gateway.toFixed(2)}`);
+        parts.push({
+          id: sc.id,
+          title: sc.title,
+          rps: res.rps,
+          p50: res.p50,
+          p99: res.p99,
+          oneWorkerRps: one.rps!,
+          ratio: res.rps / one.rps!,
+          answered: res.answered,
+          auditRows,
+          cores,
+        });
+        log(
+          `workers-auto: ${sc.id} ${res.rps.toFixed(0)} req/s = ${pct(res.rps / one.rps!)} of ${one.rps!.toFixed(0)} with KMS_WORKERS=${WORKERS}, p99 ${res.p99} ms, cores gateway ${cores.gateway.toFixed(2)}`,
+        );
       }
       if (failures.length) failed = true;
       // One figure for both: the geometric mean of the two ratios.
@@ -625,7 +747,9 @@ async function main(): Promise<void> {
     if (selected('big-store')) {
       const bigDir = join(work, 'big');
       log(`seeding ${BIG_STORE} keys`);
-      const big = await runJson<SeedResult>('seed.js', [], { env: { KMS_DATA_DIR: bigDir, KMS_LOG_LEVEL: 'warn', BENCH_SEED: JSON.stringify({ tenants: ['bench'], aesKeys: BIG_STORE, hot: HOT_KEYS }) } });
+      const big = await runJson<SeedResult>('seed.js', [], {
+        env: { KMS_DATA_DIR: bigDir, KMS_LOG_LEVEL: 'warn', BENCH_SEED: JSON.stringify({ tenants: ['bench'], aesKeys: BIG_STORE, hot: HOT_KEYS }) },
+      });
       extra.seedSeconds = big.seconds;
       log(`seeded in ${big.seconds.toFixed(1)} s; starting the gateway on it`);
       const t0 = performance.now();
@@ -633,12 +757,38 @@ async function main(): Promise<void> {
       while (!(await ready(bgw.url))) await sleep(10);
       const readyMs = performance.now() - t0;
       extra.startup = { listeningMs: bgw.listeningMs, readyMs, keys: BIG_STORE };
-      rows.push({ id: 'startup', title: `Start-up with ${BIG_STORE.toLocaleString('en')} keys (to /health/ready 200)`, rps: null, p50: null, p99: null, limitKind: '-', limitRps: null, ratio: null, target: '<= 3 s', pass: readyMs <= 3000, note: `${(readyMs / 1000).toFixed(2)} s` });
+      rows.push({
+        id: 'startup',
+        title: `Start-up with ${BIG_STORE.toLocaleString('en')} keys (to /health/ready 200)`,
+        rps: null,
+        p50: null,
+        p99: null,
+        limitKind: '-',
+        limitRps: null,
+        ratio: null,
+        target: '<= 3 s',
+        pass: readyMs <= 3000,
+        note: `${(readyMs / 1000).toFixed(2)} s`,
+      });
       const bt0 = big.tenants.bench;
       const bigMinimal = await started(
-        startMinimal({ jose: { tokens: [{ token: bt0.joseToken, tenant: bt0.id }], keys: big.hotKeys.map((kid, i) => ({ kid, tenant: bt0.id, kind: 'aes-256', material: big.hotKeyMaterial[i] })) } } satisfies MinimalConfig),
+        startMinimal({
+          jose: {
+            tokens: [{ token: bt0.joseToken, tenant: bt0.id }],
+            keys: big.hotKeys.map((kid, i) => ({ kid, tenant: bt0.id, kind: 'aes-256', material: big.hotKeyMaterial[i] })),
+          },
+        } satisfies MinimalConfig),
       );
-      const warmItems: LoadItem[] = [{ kind: 'static', weight: 1, method: 'POST', path: '/v1/crypto/encrypt', headers: { authorization: `Bearer ${bt0.joseToken}` }, bodies: big.hotKeys.map((kid) => JSON.stringify({ kid, alg: 'dir', enc: 'A256GCM', data: b64u(payload64()) })) }];
+      const warmItems: LoadItem[] = [
+        {
+          kind: 'static',
+          weight: 1,
+          method: 'POST',
+          path: '/v1/crypto/encrypt',
+          headers: { authorization: `Bearer ${bt0.joseToken}` },
+          bodies: big.hotKeys.map((kid) => JSON.stringify({ kid, alg: 'dir', enc: 'A256GCM', data: b64u(payload64()) })),
+        },
+      ];
       for (const url of [bigMinimal.url, bgw.url]) await load({ url, items: warmItems, durationS: WARM_S * 2 });
       const bigAudit = await auditReader(bigDir);
       ds = bigAudit.ds;
@@ -685,7 +835,18 @@ async function main(): Promise<void> {
     quick: QUICK,
     machine,
     loadAverage: { before: loadBefore, after: loadAfter },
-    settings: { workers: WORKERS, connections: CONNECTIONS, warmupS: WARM_S, measureS: MEASURE_S, rawS: RAW_S, hsmThreads: HSM_THREADS, hsmSessions: HSM_SESSIONS, bigStore: BIG_STORE, hotKeys: HOT_KEYS, fastify: FASTIFY },
+    settings: {
+      workers: WORKERS,
+      connections: CONNECTIONS,
+      warmupS: WARM_S,
+      measureS: MEASURE_S,
+      rawS: RAW_S,
+      hsmThreads: HSM_THREADS,
+      hsmSessions: HSM_SESSIONS,
+      bigStore: BIG_STORE,
+      hotKeys: HOT_KEYS,
+      fastify: FASTIFY,
+    },
     rows,
     extra,
   };
@@ -703,7 +864,23 @@ async function main(): Promise<void> {
 
 function formatTable(rs: Row[]): string {
   const fmt = (n: number | null | undefined, d = 0) => (n === null || n === undefined || Number.isNaN(n) ? '' : n.toFixed(d));
-  const head = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'limit', 'limit req/s', 'ratio', `echo latest (${FASTIFY.latest}) req/s`, 'minimal req/s', 'minimal p99 ms', 'vs minimal', 'target', 'result', 'cores gw+load', 'audit'];
+  const head = [
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'limit',
+    'limit req/s',
+    'ratio',
+    `echo latest (${FASTIFY.latest}) req/s`,
+    'minimal req/s',
+    'minimal p99 ms',
+    'vs minimal',
+    'target',
+    'result',
+    'cores gw+load',
+    'audit',
+  ];
   const body = rs.map((r) => [
     r.title,
     r.note && r.rps === null ? r.note : fmt(r.rps),

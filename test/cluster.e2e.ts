@@ -26,7 +26,14 @@ function fresh(gw: Gateway, method: string, path: string, body?: string, headers
   const u = new URL(path, gw.url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { hostname: u.hostname, port: u.port, path: u.pathname + u.search, method, agent: false, headers: { connection: 'close', ...(body ? { 'content-type': 'application/json' } : {}), ...headers } },
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method,
+        agent: false,
+        headers: { connection: 'close', ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
@@ -99,7 +106,12 @@ describe('one gateway, two worker processes (KMS_WORKERS=2)', () => {
   });
 
   it('an eHSM request accepted by one worker is a replay for the other', async () => {
-    const key = await fresh(gw, 'POST', '/ehsm?Action=CreateKey', signedEhsmBody(app, { keyspec: 'EH_AES_GCM_256', origin: 'EH_INTERNAL_KEY', keyusage: 'EH_KEYUSAGE_ENCRYPT_DECRYPT' }));
+    const key = await fresh(
+      gw,
+      'POST',
+      '/ehsm?Action=CreateKey',
+      signedEhsmBody(app, { keyspec: 'EH_AES_GCM_256', origin: 'EH_INTERNAL_KEY', keyusage: 'EH_KEYUSAGE_ENCRYPT_DECRYPT' }),
+    );
     expect(key.json.code).toBe(200);
     const once = signedEhsmBody(app, { keyid: key.json.result.keyid, plaintext: b64('only once') });
     const answers = [];

@@ -28,7 +28,11 @@ async function ehsm(action: string, payload: Record<string, unknown>, who = app)
   return (await res.json()) as { code: number; message: string; result: any };
 }
 async function jose(path: string, body: unknown, bearer = token) {
-  const res = await fetch(`${gw.url}/v1/crypto/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: JSON.stringify(body) });
+  const res = await fetch(`${gw.url}/v1/crypto/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as any };
 }
 
@@ -110,7 +114,13 @@ it('an Encedo key is used through JOSE and eHSM by its UUID, and every dialect l
   const input = Buffer.from(`${signed.json.protected}.${data}`);
   const v = await hem.use(created.body.kid, '/api/crypto/exdsa/verify', { msg: b64(input), alg: 'SHA256WithECDSA', sign: b64(Buffer.from(signed.json.signature, 'base64url')) });
   expect(v.status).toBe(200);
-  const e = await ehsm('Sign', { keyid: id, message: b64(createHash('sha256').update('d').digest()), message_type: 'EH_DIGEST', digest_mode: 'EH_SHA_256', padding_mode: 'EH_RSA_PKCS1' });
+  const e = await ehsm('Sign', {
+    keyid: id,
+    message: b64(createHash('sha256').update('d').digest()),
+    message_type: 'EH_DIGEST',
+    digest_mode: 'EH_SHA_256',
+    padding_mode: 'EH_RSA_PKCS1',
+  });
   expect(e.code).toBe(200);
 
   // A secret makes the tenant's default secret key: the gateway's own, so no dialect lists it.

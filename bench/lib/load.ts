@@ -50,9 +50,21 @@ async function main(): Promise<void> {
   const build = (req: Req): Req => {
     const item = pick();
     if (item.kind === 'static') {
-      return { ...req, method: item.method, path: item.path, headers: { ...item.headers, ...(item.bodies.length ? { 'content-type': 'application/json' } : {}) }, body: item.bodies.length ? any(item.bodies) : undefined };
+      return {
+        ...req,
+        method: item.method,
+        path: item.path,
+        headers: { ...item.headers, ...(item.bodies.length ? { 'content-type': 'application/json' } : {}) },
+        body: item.bodies.length ? any(item.bodies) : undefined,
+      };
     }
-    return { ...req, method: 'POST', path: `/ehsm?Action=${item.action}`, headers: { 'content-type': 'application/json' }, body: ehsmBody(item.appid, item.apikey, any(item.payloads)) };
+    return {
+      ...req,
+      method: 'POST',
+      path: `/ehsm?Action=${item.action}`,
+      headers: { 'content-type': 'application/json' },
+      body: ehsmBody(item.appid, item.apikey, any(item.payloads)),
+    };
   };
   const checksBody = spec.checkEhsmBody === true;
   const run = async (until: { amount: number } | { duration: number }): Promise<LoadResult> => {

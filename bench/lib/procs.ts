@@ -61,13 +61,15 @@ export function runInteractive<T>(script: string, input: string, onLine: (line: 
       const lines = out.split('\n');
       for (; handled < lines.length - 1; handled++) {
         const line = lines[handled];
-        chain = chain.then(() => onLine(line)).then(
-          (answer) => void (answer && proc.exitCode === null && proc.stdin.write('go\n')),
-          (e: unknown) => {
-            proc.kill('SIGKILL');
-            reject(e instanceof Error ? e : new Error(String(e)));
-          },
-        );
+        chain = chain
+          .then(() => onLine(line))
+          .then(
+            (answer) => void (answer && proc.exitCode === null && proc.stdin.write('go\n')),
+            (e: unknown) => {
+              proc.kill('SIGKILL');
+              reject(e instanceof Error ? e : new Error(String(e)));
+            },
+          );
       }
     });
     proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
@@ -128,7 +130,11 @@ export function startServer(args: string[], env: Record<string, string>, pattern
 }
 
 export function startGateway(env: Record<string, string>, nodeArgs: string[] = []): Promise<Server> {
-  return startServer([...nodeArgs, MAIN], { NODE_ENV: 'production', KMS_PORT: '0', KMS_HOST: '127.0.0.1', KMS_LOG_LEVEL: 'warn', ...env }, /kms-gateway listening on (http:\/\/[\d.]+:\d+)/);
+  return startServer(
+    [...nodeArgs, MAIN],
+    { NODE_ENV: 'production', KMS_PORT: '0', KMS_HOST: '127.0.0.1', KMS_LOG_LEVEL: 'warn', ...env },
+    /kms-gateway listening on (http:\/\/[\d.]+:\d+)/,
+  );
 }
 
 /** A bare Fastify echo: `pinned` is the gateway's Fastify, `latest` the newest (fastify-latest). */
@@ -138,7 +144,11 @@ export function startEcho(flavour: 'pinned' | 'latest' = 'pinned'): Promise<Serv
 
 /** The minimal handlers (bench/lib/minimal), configured for the keys and credentials of this run. */
 export function startMinimal(config: object, env: Record<string, string> = {}): Promise<Server> {
-  return startServer([join(__dirname, 'minimal/server.js')], { NODE_ENV: 'production', ...env, BENCH_MINIMAL: JSON.stringify(config) }, /minimal listening on (http:\/\/[\d.]+:\d+)/);
+  return startServer(
+    [join(__dirname, 'minimal/server.js')],
+    { NODE_ENV: 'production', ...env, BENCH_MINIMAL: JSON.stringify(config) },
+    /minimal listening on (http:\/\/[\d.]+:\d+)/,
+  );
 }
 
 /** A process and all its descendants (a multi-worker gateway is a primary and its workers). */

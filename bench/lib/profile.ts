@@ -30,7 +30,8 @@ function main(): void {
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const parent = new Map<number, number>();
   for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const keyOf = (n: Node) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*?(node_modules|libs|apps|dist-bench)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+  const keyOf = (n: Node) =>
+    `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*?(node_modules|libs|apps|dist-bench)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
   // Inclusive time: every function on the stack of a sample, counted once per sample.
   const inclusive = new Map<string, number>();
   prof.samples.forEach((id, i) => {
@@ -60,7 +61,11 @@ function main(): void {
   for (const [f, us] of [...fnTotals].sort((x, y) => y[1] - x[1]).slice(0, top)) process.stdout.write(`${pct(us)}  ${f}\n`);
   process.stdout.write('\nby function (inclusive, gateway code and Nest/Fastify/TypeORM entry points):\n');
   const interesting = /(libs|apps)\/|@nestjs|fastify\/lib\/(route|handle|reply)|typeorm\/(data-source|query-runner|entity-manager|driver\/sqlite)/;
-  for (const [f, us] of [...inclusive].filter(([k]) => interesting.test(k)).sort((x, y) => y[1] - x[1]).slice(0, top)) process.stdout.write(`${pct(us)}  ${f}\n`);
+  for (const [f, us] of [...inclusive]
+    .filter(([k]) => interesting.test(k))
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, top))
+    process.stdout.write(`${pct(us)}  ${f}\n`);
 }
 
 main();

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     const hotKeyMaterial: string[] = [];
     const perTx = 10000;
     const perInsert = 500;
-    for (let done = 0; done < spec.aesKeys; ) {
+    for (let done = 0; done < spec.aesKeys;) {
       const n = Math.min(perTx, spec.aesKeys - done);
       const rows: KeyEntity[] = [];
       for (let i = 0; i < n; i++) {
@@ -100,7 +100,13 @@ async function main(): Promise<void> {
         }
       }
       await kernel.ds.transaction(async (em) => {
-        for (let i = 0; i < rows.length; i += perInsert) await em.createQueryBuilder().insert().into(KeyEntity).values(rows.slice(i, i + perInsert)).execute();
+        for (let i = 0; i < rows.length; i += perInsert)
+          await em
+            .createQueryBuilder()
+            .insert()
+            .into(KeyEntity)
+            .values(rows.slice(i, i + perInsert))
+            .execute();
       });
       done += n;
     }

@@ -32,7 +32,10 @@ describe('core additions for Encedo', () => {
   const importPrivate = (spec: string, der: Buffer) => k.keys.import(ctx, { spec, material: { kind: 'pkcs8', der } });
 
   it('Ed448 (RFC 8032 §7.4, 1 octet) and Ed448 with context "foo"', async () => {
-    const key = await importPrivate('okp-ed448', ed448Pkcs8(hex('c4eab05d357007c632f3dbb48489924d552b08fe0c353a0d4a1f00acda2c463afbea67c5e8d2877c5e3bc397a659949ef8021e954e0a12274e')));
+    const key = await importPrivate(
+      'okp-ed448',
+      ed448Pkcs8(hex('c4eab05d357007c632f3dbb48489924d552b08fe0c353a0d4a1f00acda2c463afbea67c5e8d2877c5e3bc397a659949ef8021e954e0a12274e')),
+    );
     expect(key.publicKey!.subarray(-57)).toEqual(hex('43ba28f430cdff456ae531545f7ecd0ac834a55d9358c0372bfa0c6c6798c0866aea01eb00742802b8438ea4cb82169c235160627b4c3a9480'));
     const pure = await k.keys.sign(ctx, key.id, { scheme: 'EdDSA' }, hex('03'));
     expect(pure.toString('hex')).toBe(
@@ -68,7 +71,11 @@ describe('core additions for Encedo', () => {
   });
 
   it('ML-KEM-512/768/1024: encapsulate and decapsulate agree; noble decapsulates ours; wrong length refused', async () => {
-    for (const [spec, ct] of [['ml-kem-512', 768], ['ml-kem-768', 1088], ['ml-kem-1024', 1568]] as const) {
+    for (const [spec, ct] of [
+      ['ml-kem-512', 768],
+      ['ml-kem-768', 1088],
+      ['ml-kem-1024', 1568],
+    ] as const) {
       const key = await k.keys.create(ctx, { spec });
       const e = await k.keys.encapsulate(ctx, key.id);
       expect(e.ciphertext.length).toBe(ct);
@@ -121,6 +128,9 @@ describe('core additions for Encedo', () => {
     await k.audit.flush();
     const rows = await k.auditReader.query({ tenantId: ctx.tenantId, limit: 2 });
     expect(rows.map((r) => r.event)).toEqual(['EV/NOT_FOUND/undefined', 'EV/ok/false']);
-    expect(seen).toEqual([['ok', false], ['NOT_FOUND', undefined]]);
+    expect(seen).toEqual([
+      ['ok', false],
+      ['NOT_FOUND', undefined],
+    ]);
   });
 });

@@ -102,7 +102,12 @@ describe('single-use tokens in the primary', () => {
     await expect(new IpcOnceTokens(p.worker).claim('s', 't', Date.now() + 1000)).rejects.toBeInstanceOf(OnceTokensFull);
     const silent = pipe();
     await expect(new IpcOnceTokens(silent.worker, 50).claim('s', 't', Date.now() + 1000)).rejects.toThrow(/did not answer/);
-    const gone: IpcPort = { send: () => { throw new Error('the gateway primary is gone'); }, listen: () => () => {} };
+    const gone: IpcPort = {
+      send: () => {
+        throw new Error('the gateway primary is gone');
+      },
+      listen: () => () => {},
+    };
     await expect(new IpcOnceTokens(gone).take('s', 't')).rejects.toThrow(/gone/);
   });
 

@@ -27,7 +27,16 @@ const importSecret = (spec: string, bytes: Buffer, usages: Parameters<KeyOperati
 
 describe('AES-GCM (NIST GCM spec, test cases 2, 4, 16)', () => {
   const cases = [
-    { name: 'TC2 AES-128, empty AAD', spec: 'aes-128', k: '00000000000000000000000000000000', iv: '000000000000000000000000', p: '00000000000000000000000000000000', a: '', c: '0388dace60b6a392f328c2b971b2fe78', t: 'ab6e47d42cec13bdf53a67b21257bddf' },
+    {
+      name: 'TC2 AES-128, empty AAD',
+      spec: 'aes-128',
+      k: '00000000000000000000000000000000',
+      iv: '000000000000000000000000',
+      p: '00000000000000000000000000000000',
+      a: '',
+      c: '0388dace60b6a392f328c2b971b2fe78',
+      t: 'ab6e47d42cec13bdf53a67b21257bddf',
+    },
     {
       name: 'TC4 AES-128 with AAD',
       spec: 'aes-128',
@@ -65,9 +74,24 @@ describe('AES-GCM (NIST GCM spec, test cases 2, 4, 16)', () => {
 describe('HMAC (RFC 4231 test cases 1 and 2; SHA-3 cross-checked with @noble/hashes)', () => {
   const rfc4231 = [
     { key: '0b'.repeat(20), data: Buffer.from('Hi There'), hash: 'SHA-256', mac: 'b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7' },
-    { key: '0b'.repeat(20), data: Buffer.from('Hi There'), hash: 'SHA-384', mac: 'afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6' },
-    { key: '0b'.repeat(20), data: Buffer.from('Hi There'), hash: 'SHA-512', mac: '87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854' },
-    { key: Buffer.from('Jefe').toString('hex'), data: Buffer.from('what do ya want for nothing?'), hash: 'SHA-256', mac: '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843' },
+    {
+      key: '0b'.repeat(20),
+      data: Buffer.from('Hi There'),
+      hash: 'SHA-384',
+      mac: 'afd03944d84895626b0825f4ab46907f15f9dadbe4101ec682aa034c7cebc59cfaea9ea9076ede7f4af152e8b2fa9cb6',
+    },
+    {
+      key: '0b'.repeat(20),
+      data: Buffer.from('Hi There'),
+      hash: 'SHA-512',
+      mac: '87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cdedaa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854',
+    },
+    {
+      key: Buffer.from('Jefe').toString('hex'),
+      data: Buffer.from('what do ya want for nothing?'),
+      hash: 'SHA-256',
+      mac: '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    },
   ] as const;
   it.each(rfc4231)('$hash over "$data"', async (v) => {
     const key = await importSecret(`secret-${(v.key.length / 2) * 8}`, hex(v.key), ['mac']);
@@ -131,7 +155,13 @@ describe('X25519 (RFC 7748 §6.1)', () => {
 
 describe('AES key wrap (RFC 3394 §4.1, §4.6; RFC 5649 §6)', () => {
   const cases = [
-    { name: 'RFC 3394 4.1, 128-bit KEK', alg: 'AES-KW', kek: '000102030405060708090a0b0c0d0e0f', data: '00112233445566778899aabbccddeeff', out: '1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5' },
+    {
+      name: 'RFC 3394 4.1, 128-bit KEK',
+      alg: 'AES-KW',
+      kek: '000102030405060708090a0b0c0d0e0f',
+      data: '00112233445566778899aabbccddeeff',
+      out: '1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5',
+    },
     {
       name: 'RFC 3394 4.6, 256-bit KEK, 256-bit data',
       alg: 'AES-KW',
@@ -139,7 +169,13 @@ describe('AES key wrap (RFC 3394 §4.1, §4.6; RFC 5649 §6)', () => {
       data: '00112233445566778899aabbccddeeff000102030405060708090a0b0c0d0e0f',
       out: '28c9f404c4b810f4cbccb35cfb87f8263f5786e2d80ed326cbc7f0e71a99f43bfb988b9b7a02dd21',
     },
-    { name: 'RFC 5649 §6, 20 octets', alg: 'AES-KWP', kek: '5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8', data: 'c37b7e6492584340bed12207808941155068f738', out: '138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a' },
+    {
+      name: 'RFC 5649 §6, 20 octets',
+      alg: 'AES-KWP',
+      kek: '5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8',
+      data: 'c37b7e6492584340bed12207808941155068f738',
+      out: '138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a',
+    },
     { name: 'RFC 5649 §6, 7 octets', alg: 'AES-KWP', kek: '5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8', data: '466f7250617369', out: 'afbeb0f07dfbf5419200f2ccb50bb24f' },
   ] as const;
   it.each(cases)('$name', async (v) => {
@@ -182,9 +218,7 @@ describe('RSA over a published key (RFC 7515 A.2 RS256)', () => {
     };
     const der = createPrivateKey({ key: jwk, format: 'jwk' }).export({ format: 'der', type: 'pkcs8' });
     const key = await keys.import(ctx, { spec: 'rsa-2048', material: { kind: 'pkcs8', der }, usages: ['sign', 'verify'] });
-    const signingInput = Buffer.from(
-      'eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ',
-    );
+    const signingInput = Buffer.from('eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ');
     const sig = await keys.sign(ctx, key.id, { scheme: 'RSA-PKCS1', hash: 'SHA-256' }, signingInput);
     expect(sig.toString('base64url')).toBe(
       'cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw',

@@ -34,7 +34,12 @@ it(`stores no raw key bytes of generated keys in the ${TEST_DB === 'pg' ? 'Postg
     for (const n of needles) {
       // 16-byte windows: long enough to be unique, short enough to catch a partial leak.
       const window = n.subarray(0, 16);
-      for (const form of [window, Buffer.from(window.toString('hex')), Buffer.from(window.toString('base64').slice(0, 20)), Buffer.from(window.toString('base64url').slice(0, 20))]) {
+      for (const form of [
+        window,
+        Buffer.from(window.toString('hex')),
+        Buffer.from(window.toString('base64').slice(0, 20)),
+        Buffer.from(window.toString('base64url').slice(0, 20)),
+      ]) {
         expect(haystack.includes(form)).toBe(false);
       }
     }

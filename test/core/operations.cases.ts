@@ -132,21 +132,24 @@ export function operationsCases(target: OperationsTarget): void {
       expect(await keys.verify(ctx, id, p, msg, Buffer.from('garbage'))).toBe(false);
     });
 
-    it.each(SIGNING.filter(([, p]) => p.scheme !== 'EdDSA' && p.scheme !== 'ML-DSA'))('%s %j over a precomputed digest equals signing the message', async (spec, p, nodeHash, nodeOpts) => {
-      const id = await keyFor(spec);
-      if (!id) return;
-      const digest = p.scheme === 'SM2' ? null : createHash(nodeHash!).update(msg).digest();
-      if (!digest) {
-        // SM2's digest is e = SM3(Z || M); signing it directly must verify as a message signature.
-        return;
-      }
-      const sig = await keys.sign(ctx, id, { ...p, prehashed: true }, digest);
-      expect(await keys.verify(ctx, id, p, msg, sig)).toBe(true);
-      expect(await keys.verify(ctx, id, { ...p, prehashed: true }, digest, sig)).toBe(true);
-      const { spki } = await keys.getPublicKey(ctx, id);
-      expect(nodeVerify(nodeHash, msg, { key: createPublicKey({ key: spki, format: 'der', type: 'spki' }), ...nodeOpts }, sig)).toBe(true);
-      await expect(keys.sign(ctx, id, { ...p, prehashed: true }, digest.subarray(1))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    });
+    it.each(SIGNING.filter(([, p]) => p.scheme !== 'EdDSA' && p.scheme !== 'ML-DSA'))(
+      '%s %j over a precomputed digest equals signing the message',
+      async (spec, p, nodeHash, nodeOpts) => {
+        const id = await keyFor(spec);
+        if (!id) return;
+        const digest = p.scheme === 'SM2' ? null : createHash(nodeHash!).update(msg).digest();
+        if (!digest) {
+          // SM2's digest is e = SM3(Z || M); signing it directly must verify as a message signature.
+          return;
+        }
+        const sig = await keys.sign(ctx, id, { ...p, prehashed: true }, digest);
+        expect(await keys.verify(ctx, id, p, msg, sig)).toBe(true);
+        expect(await keys.verify(ctx, id, { ...p, prehashed: true }, digest, sig)).toBe(true);
+        const { spki } = await keys.getPublicKey(ctx, id);
+        expect(nodeVerify(nodeHash, msg, { key: createPublicKey({ key: spki, format: 'der', type: 'spki' }), ...nodeOpts }, sig)).toBe(true);
+        await expect(keys.sign(ctx, id, { ...p, prehashed: true }, digest.subarray(1))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      },
+    );
   });
 
   describe('asymmetric encryption specs', () => {
@@ -157,7 +160,10 @@ export function operationsCases(target: OperationsTarget): void {
       const key = await createOrRefused(spec, { spec });
       if (!key) return;
       const { spki } = await keys.getPublicKey(ctx, key.id);
-      const ct = publicEncrypt({ key: createPublicKey({ key: spki, format: 'der', type: 'spki' }), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash === 'SHA-1' ? 'sha1' : 'sha256' }, msg);
+      const ct = publicEncrypt(
+        { key: createPublicKey({ key: spki, format: 'der', type: 'spki' }), padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash === 'SHA-1' ? 'sha1' : 'sha256' },
+        msg,
+      );
       expect(await keys.asymDecrypt(ctx, key.id, { scheme: 'RSA-OAEP', hash }, ct)).toEqual(msg);
       ct[5] ^= 1;
       await expect(keys.asymDecrypt(ctx, key.id, { scheme: 'RSA-OAEP', hash }, ct)).rejects.toMatchObject({ code: 'CRYPTO_FAILURE' });
@@ -204,7 +210,7 @@ export function operationsCases(target: OperationsTarget): void {
   });
 
   describe('policy: tenant, state, usage, audit', () => {
-    it('hides another tenant\'s key as not found', async () => {
+    it("hides another tenant's key as not found", async () => {
       const key = await keys.create(ctx, { spec: 'aes-256' });
       await expect(keys.encrypt(other, key.id, { alg: 'AES-GCM', plaintext: msg })).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(keys.get(other, key.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -244,7 +250,9 @@ export function operationsCases(target: OperationsTarget): void {
       const before = await kernel.auditReader.count({ tenantId: ctx.tenantId });
       const key = await keys.create(ctx, { spec: 'aes-256' });
       const calls = Array.from({ length: 200 }, (_, i) =>
-        i % 10 === 9 ? keys.decrypt(ctx, key.id, { alg: 'AES-GCM', ciphertext: msg, iv: Buffer.alloc(12), tag: Buffer.alloc(16) }).catch((e) => e) : keys.encrypt(ctx, key.id, { alg: 'AES-GCM', plaintext: msg }),
+        i % 10 === 9
+          ? keys.decrypt(ctx, key.id, { alg: 'AES-GCM', ciphertext: msg, iv: Buffer.alloc(12), tag: Buffer.alloc(16) }).catch((e) => e)
+          : keys.encrypt(ctx, key.id, { alg: 'AES-GCM', plaintext: msg }),
       );
       await Promise.all(calls);
       expect(await kernel.auditReader.count({ tenantId: ctx.tenantId })).toBe(before + 201);

@@ -135,22 +135,25 @@ function runClient(base: string): Promise<{ stdout: string; stderr: string; erro
   });
 }
 
-beforeAll(async () => {
-  gw = await startGateway();
-  const { stdout, stderr, error } = await runClient(gw.url);
-  const line = stdout.trim().split('\n').pop() ?? '';
-  // DOC_KEYID_OUT=<file>: keep the client's report (every case with its detail) for reading.
-  if (process.env.DOC_KEYID_OUT) writeFileSync(process.env.DOC_KEYID_OUT, `${line}\n`);
-  try {
-    results = JSON.parse(line);
-  } catch {
-    runError = `the client printed no JSON line (${error?.message ?? 'exit 0'}):\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`;
-  }
-  for (const r of results) {
-    const refused = r.ok && r.detail && typeof r.detail === 'object' ? r.detail.refused : undefined;
-    if (typeof refused === 'string') noteRefusal(refused, NOT_ON_SOFTHSM[CANONICAL[refused] ?? refused] ?? 'refused');
-  }
-}, 16 * 60 * 1000);
+beforeAll(
+  async () => {
+    gw = await startGateway();
+    const { stdout, stderr, error } = await runClient(gw.url);
+    const line = stdout.trim().split('\n').pop() ?? '';
+    // DOC_KEYID_OUT=<file>: keep the client's report (every case with its detail) for reading.
+    if (process.env.DOC_KEYID_OUT) writeFileSync(process.env.DOC_KEYID_OUT, `${line}\n`);
+    try {
+      results = JSON.parse(line);
+    } catch {
+      runError = `the client printed no JSON line (${error?.message ?? 'exit 0'}):\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`;
+    }
+    for (const r of results) {
+      const refused = r.ok && r.detail && typeof r.detail === 'object' ? r.detail.refused : undefined;
+      if (typeof refused === 'string') noteRefusal(refused, NOT_ON_SOFTHSM[CANONICAL[refused] ?? refused] ?? 'refused');
+    }
+  },
+  16 * 60 * 1000,
+);
 
 afterAll(async () => {
   await gw?.stop();

@@ -146,7 +146,7 @@ const EXPECTED_CASES = [
   'request signed with a wrong appkey refused',
   'Decrypt signed over the sorted payload with the base64 signature as it is (sample-order body) accepted',
   'Decrypt with a fully lower-cased signature refused',
-  'Decrypt signed over the sorted payload (the document\'s prose) with an upper-case signature (sample-order body) accepted',
+  "Decrypt signed over the sorted payload (the document's prose) with an upper-case signature (sample-order body) accepted",
   'Decrypt signed over the sorted payload with the base64 signature as it is (sorted body) accepted',
 ];
 

@@ -93,7 +93,7 @@ describe('unauthenticated calls and the wire', () => {
     expect(r.body).toEqual({ code: 400, message: 'Invalid JSON', result: {} });
   });
 
-  it('answers a body that is not JSON with its envelope on both paths; other methods keep the router\'s 404', async () => {
+  it("answers a body that is not JSON with its envelope on both paths; other methods keep the router's 404", async () => {
     for (const path of ['/ehsm', '/legacy/ehsm']) {
       const res = await fetch(`${gw.url}${path}?Action=ListKey`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'appid=x' });
       expect([path, res.status, await res.json()]).toEqual([path, 200, { code: 400, message: 'Missing required parameters', result: {} }]);
@@ -280,7 +280,14 @@ describe('key management', () => {
     expect(list.message).toBe('successful');
     expect(new Set(list.result.list.map((k: any) => k.keyid))).toEqual(new Set([a, b]));
     for (const k of list.result.list) {
-      expect(k).toEqual({ keyid: expect.any(String), creationDate: expect.any(Number), expireTime: k.creationDate + 365 * 86400000, alias: '', keyspec: k.keyid === a ? 'EH_AES_GCM_128' : 'EH_EC_P256', keyState: 1 });
+      expect(k).toEqual({
+        keyid: expect.any(String),
+        creationDate: expect.any(Number),
+        expireTime: k.creationDate + 365 * 86400000,
+        alias: '',
+        keyspec: k.keyid === a ? 'EH_AES_GCM_128' : 'EH_EC_P256',
+        keyState: 1,
+      });
     }
     expect(await act(fresh, 'DisableKey', { keyid: a })).toEqual({ code: 200, message: 'successful', result: {} });
     expect(await act(fresh, 'DisableKey', { keyid: a })).toMatchObject({ code: 200 });
@@ -318,7 +325,12 @@ describe('errors in the vendor words', () => {
     expect(await act(stranger, 'Decrypt', { keyid: aes, ciphertext: b64(randomBytes(40)) })).toEqual({ code: 400, message: 'appid error', result: {} });
     const unknown = '00000000-0000-4000-8000-00000000beef';
     expect(await act(stranger, 'Decrypt', { keyid: unknown, ciphertext: b64(randomBytes(40)) })).toEqual({ code: 400, message: 'keyid error', result: {} });
-    const rows = (await cli(gw.dataDir, ['audit', '--tenant', `ehsm-${stranger.appid}`])).json as Array<{ operation: string; outcome: string; keyId: string | null; dialect: string }>;
+    const rows = (await cli(gw.dataDir, ['audit', '--tenant', `ehsm-${stranger.appid}`])).json as Array<{
+      operation: string;
+      outcome: string;
+      keyId: string | null;
+      dialect: string;
+    }>;
     const probes = rows.filter((r) => r.operation === 'probe-holder').map(({ keyId, outcome, dialect }) => ({ keyId, outcome, dialect }));
     expect(probes.sort((a, b) => a.outcome.localeCompare(b.outcome))).toEqual([
       { keyId: aes, outcome: 'FORBIDDEN', dialect: 'ehsm' },
@@ -364,15 +376,24 @@ describe('errors in the vendor words', () => {
     expect(await m('GenerateDataKey', { keyid: aes, keylen: '32' })).toBe('Parameter invalid, The keylen must be of integer type.');
     expect(await m('CreateKey', { keyspec: 'EH_AES_GCM_512', origin: 'EH_INTERNAL_KEY' })).toBe('Parameter invalid, The keyspec type is incorrect.');
     expect(await m('CreateKey', { keyspec: 'EH_AES_GCM_128' })).toBe('Missing required parameters, The origin cannot be empty.');
-    expect(await m('Sign', { keyid: aes, message: b64('m'), message_type: 'EH_RAW', digest_mode: 'EH_SHA_256' })).toBe('Missing required parameters, The padding_mode cannot be empty.');
+    expect(await m('Sign', { keyid: aes, message: b64('m'), message_type: 'EH_RAW', digest_mode: 'EH_SHA_256' })).toBe(
+      'Missing required parameters, The padding_mode cannot be empty.',
+    );
   });
 
   it('a ciphertext that was tampered with does not decrypt', async () => {
     const enc = await act(app, 'Encrypt', { keyid: aes, plaintext: b64('secret') });
     const blob = unb64(enc.result.ciphertext);
     blob[0] ^= 1;
-    expect(await act(app, 'Decrypt', { keyid: aes, ciphertext: b64(blob) })).toEqual({ code: 400, message: 'Decryption failed, Please confirm that your parameters are correct.', result: {} });
-    expect(await act(app, 'Decrypt', { keyid: aes, ciphertext: b64('short') })).toMatchObject({ code: 400, message: 'Decryption failed, Please confirm that your parameters are correct.' });
+    expect(await act(app, 'Decrypt', { keyid: aes, ciphertext: b64(blob) })).toEqual({
+      code: 400,
+      message: 'Decryption failed, Please confirm that your parameters are correct.',
+      result: {},
+    });
+    expect(await act(app, 'Decrypt', { keyid: aes, ciphertext: b64('short') })).toMatchObject({
+      code: 400,
+      message: 'Decryption failed, Please confirm that your parameters are correct.',
+    });
   });
 });
 
@@ -382,7 +403,11 @@ describe('secret manager', () => {
 
   it('creates, reads, versions and describes a secret; printable text round-trips exactly', async () => {
     const who = await enroll();
-    expect(await act(who, 'CreateSecret', { secretName: NAME, secretData: DATA, description: 'first & =desc' })).toEqual({ code: 200, message: `The ${NAME} create success.`, result: {} });
+    expect(await act(who, 'CreateSecret', { secretName: NAME, secretData: DATA, description: 'first & =desc' })).toEqual({
+      code: 200,
+      message: `The ${NAME} create success.`,
+      result: {},
+    });
     const v1 = await act(who, 'GetSecretValue', { secretName: NAME });
     expect(v1).toEqual({ code: 200, message: 'successful', result: { secretName: NAME, secretData: DATA, versionId: 1, createTime: expect.any(Number) } });
     expect(await act(who, 'PutSecretValue', { secretName: NAME, secretData: 'second' })).toEqual({ code: 200, message: `The ${NAME} new version put success.`, result: {} });
@@ -393,7 +418,14 @@ describe('secret manager', () => {
     expect(versions).toEqual({
       code: 200,
       message: 'List secret versionIds success.',
-      result: { secretName: NAME, totalCount: 2, versionIds: [{ versionId: 2, createTime: expect.any(Number) }, { versionId: 1, createTime: expect.any(Number) }] },
+      result: {
+        secretName: NAME,
+        totalCount: 2,
+        versionIds: [
+          { versionId: 2, createTime: expect.any(Number) },
+          { versionId: 1, createTime: expect.any(Number) },
+        ],
+      },
     });
     expect(await act(who, 'ListSecretVersionIds', { secretName: 'nope' })).toMatchObject({ code: 200, result: { secretName: 'nope', totalCount: 0, versionIds: [] } });
     const d = await act(who, 'DescribeSecret', { secretName: NAME });
@@ -421,12 +453,33 @@ describe('secret manager', () => {
   it('refuses a duplicate name, an unknown CMK and a rotation out of range; keeps rotation dates', async () => {
     const who = await enroll();
     expect(await act(who, 'CreateSecret', { secretName: 's', secretData: 'x' })).toMatchObject({ code: 200 });
-    expect(await act(who, 'CreateSecret', { secretName: 's', secretData: 'y' })).toEqual({ code: 400, message: 'Secret name already exists, cannot use the same secret name', result: {} });
-    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', encryptionKeyId: '00000000-0000-4000-8000-000000000000' })).toEqual({ code: 400, message: 'Cannot find cmk by keyid.', result: {} });
-    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '5h' })).toEqual({ code: 400, message: 'The rotation time is less than 6 hours or more than 8760 hours', result: {} });
-    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '366d' })).toMatchObject({ code: 400, message: 'The rotation time is less than 6 hours or more than 8760 hours' });
-    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '30,' })).toMatchObject({ code: 400, message: 'Parameter invalid, The rotationInterval format wrong.' });
-    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '30x' })).toMatchObject({ code: 400, message: 'Parameter invalid, The rotationInterval format wrong.' });
+    expect(await act(who, 'CreateSecret', { secretName: 's', secretData: 'y' })).toEqual({
+      code: 400,
+      message: 'Secret name already exists, cannot use the same secret name',
+      result: {},
+    });
+    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', encryptionKeyId: '00000000-0000-4000-8000-000000000000' })).toEqual({
+      code: 400,
+      message: 'Cannot find cmk by keyid.',
+      result: {},
+    });
+    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '5h' })).toEqual({
+      code: 400,
+      message: 'The rotation time is less than 6 hours or more than 8760 hours',
+      result: {},
+    });
+    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '366d' })).toMatchObject({
+      code: 400,
+      message: 'The rotation time is less than 6 hours or more than 8760 hours',
+    });
+    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '30,' })).toMatchObject({
+      code: 400,
+      message: 'Parameter invalid, The rotationInterval format wrong.',
+    });
+    expect(await act(who, 'CreateSecret', { secretName: 't', secretData: 'x', rotationInterval: '30x' })).toMatchObject({
+      code: 400,
+      message: 'Parameter invalid, The rotationInterval format wrong.',
+    });
     expect(await act(who, 'CreateSecret', { secretName: 'x'.repeat(65), secretData: 'x' })).toMatchObject({ message: 'Parameter invalid, The secretName length error.' });
     expect(await act(who, 'CreateSecret', { secretName: 't', secretData: '' })).toMatchObject({ message: 'Missing required parameters, The secretData cannot be empty.' });
     expect(await act(who, 'ListSecrets')).toMatchObject({ code: 200, result: { totalCount: 1 } });
@@ -451,7 +504,9 @@ describe('secret manager', () => {
     const who = await enroll();
     await act(who, 'CreateSecret', { secretName: 'a', secretData: 'one' });
     expect(await act(who, 'DeleteSecret', { secretName: 'a', forceDelete: 'maybe' })).toEqual({ code: 400, message: 'The forceDelete must be true or false', result: {} });
-    expect(await act(who, 'DeleteSecret', { secretName: 'a', recoveryPeriod: 366 })).toMatchObject({ message: 'Parameter invalid, The recoveryPeriod value must be less than or equal to 365.' });
+    expect(await act(who, 'DeleteSecret', { secretName: 'a', recoveryPeriod: 366 })).toMatchObject({
+      message: 'Parameter invalid, The recoveryPeriod value must be less than or equal to 365.',
+    });
     expect(await act(who, 'DeleteSecret', { secretName: 'a', recoveryPeriod: 7 })).toEqual({ code: 200, message: 'The a will be deleted after 7 days.', result: {} });
     expect(await act(who, 'GetSecretValue', { secretName: 'a' })).toEqual({ code: 400, message: "Can't find the a's value.", result: {} });
     expect(await act(who, 'PutSecretValue', { secretName: 'a', secretData: 'two' })).toEqual({ code: 400, message: 'Can not put value for a deleted secret.', result: {} });
@@ -461,7 +516,10 @@ describe('secret manager', () => {
     expect(listed.totalCount).toBe(1);
     expect(listed.secretList[0].plannedDeleteTime - listed.secretList[0].createTime).toBeGreaterThanOrEqual(7 * 86400000);
     expect((await act(who, 'DescribeSecret', { secretName: 'a' })).result.plannedDeleteTime).toBe(listed.secretList[0].plannedDeleteTime);
-    expect(await act(who, 'CreateSecret', { secretName: 'a', secretData: 'x' })).toMatchObject({ code: 400, message: 'Secret name already exists, cannot use the same secret name' });
+    expect(await act(who, 'CreateSecret', { secretName: 'a', secretData: 'x' })).toMatchObject({
+      code: 400,
+      message: 'Secret name already exists, cannot use the same secret name',
+    });
     expect(await act(who, 'RestoreSecret', { secretName: 'a' })).toEqual({ code: 200, message: 'The a restore success.', result: {} });
     expect((await act(who, 'GetSecretValue', { secretName: 'a' })).result.secretData).toBe('one');
     expect(await act(who, 'RestoreSecret', { secretName: 'nope' })).toEqual({ code: 400, message: 'Can not restore secret, the secretName not find.', result: {} });
@@ -486,7 +544,11 @@ describe('ExportDataKey', () => {
       const back = await act(app, 'AsymmetricDecrypt', { keyid: rsa, ciphertext: r.result.newdatakey, padding_mode: 'EH_RSA_PKCS1_OAEP' });
       expect(back.result.plaintext).toBe(gen.result.plaintext);
     }
-    expect(await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: rsa, aad: b64('other'), olddatakey_base: gen.result.ciphertext })).toEqual({ code: 400, message: 'Failed, Please confirm that your parameters are correct.', result: {} });
+    expect(await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: rsa, aad: b64('other'), olddatakey_base: gen.result.ciphertext })).toEqual({
+      code: 400,
+      message: 'Failed, Please confirm that your parameters are correct.',
+      result: {},
+    });
     const ec = await createKey('EH_EC_P256', SIG);
     expect(await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: ec, aad, olddatakey_base: gen.result.ciphertext })).toEqual({ code: 400, message: 'key invalid.', result: {} });
     expect(await act(app, 'ExportDataKey', { keyid: cmk, ukeyid: rsa, aad })).toMatchObject({ message: 'Missing required parameters, The olddatakey_base cannot be empty.' });
@@ -553,7 +615,9 @@ describe('BYOK', () => {
     expect(await imp({ importToken: undefined })).toEqual({ code: 500, message: 'ImportKeyMaterial failed.', result: {} });
     expect(await imp({ importToken: 'garbage' })).toEqual({ code: 500, message: 'ImportToken failed.', result: {} });
     const [body, mac] = unb64(importToken).toString().split('.');
-    const forged = Buffer.from(body, 'base64url').toString().replace(/"e":\d+/, '"e":99999999999999');
+    const forged = Buffer.from(body, 'base64url')
+      .toString()
+      .replace(/"e":\d+/, '"e":99999999999999');
     expect(forged).not.toBe(Buffer.from(body, 'base64url').toString());
     expect(await imp({ importToken: b64(`${Buffer.from(forged).toString('base64url')}.${mac}`) })).toMatchObject({ code: 500, message: 'ImportToken failed.' });
     // The first token's wrapping pair was replaced by the second one.
@@ -562,7 +626,10 @@ describe('BYOK', () => {
     expect(await imp({ key_material: b64(randomBytes(256)) })).toMatchObject({ code: 500, message: 'Import key failed.' });
     expect(await imp({ padding_mode: 'EH_RSA_PKCS1_PSS' })).toMatchObject({ code: 500, message: 'Server exception.' });
     // Another app cannot use the token on its own key ids nor see this key.
-    expect(await act(other, 'ImportKeyMaterial', { keyid, padding_mode: 'EH_RSA_PKCS1_OAEP', key_material: wrap(good), importToken })).toMatchObject({ code: 400, message: 'appid error' });
+    expect(await act(other, 'ImportKeyMaterial', { keyid, padding_mode: 'EH_RSA_PKCS1_OAEP', key_material: wrap(good), importToken })).toMatchObject({
+      code: 400,
+      message: 'appid error',
+    });
     expect(await act(app, 'Encrypt', { keyid, plaintext: b64('x') })).toMatchObject({ code: 500 });
     expect(await imp({})).toEqual({ code: 200, message: 'success!', result: { result: true } });
     expect(await act(app, 'Encrypt', { keyid, plaintext: b64('x') })).toMatchObject({ code: 200 });
@@ -591,11 +658,22 @@ describe('remote attestation', () => {
       result: { policyId, mr_enclave: MR_ENCLAVE, mr_signer: MR_SIGNER, createTime: expect.any(Number) },
     });
     expect(await act(other, 'GetQuotePolicy', { policyId })).toEqual({ code: 200, message: 'Query quote policy success.', result: { policyId } });
-    expect(await act(app, 'UploadQuotePolicy', { mr_enclave: 'ab', mr_signer: MR_SIGNER })).toMatchObject({ code: 400, message: 'Parameter invalid, The mr_enclave length error.' });
+    expect(await act(app, 'UploadQuotePolicy', { mr_enclave: 'ab', mr_signer: MR_SIGNER })).toMatchObject({
+      code: 400,
+      message: 'Parameter invalid, The mr_enclave length error.',
+    });
     // Found by fuzzing: without a payload (or with empty fields) nothing may reach the database's NOT NULL.
     expect(await act(app, 'UploadQuotePolicy')).toEqual({ code: 400, message: 'Missing required parameters, The mr_enclave cannot be empty.', result: {} });
-    expect(await act(app, 'UploadQuotePolicy', { mr_enclave: '', mr_signer: MR_SIGNER })).toEqual({ code: 400, message: 'Missing required parameters, The mr_enclave cannot be empty.', result: {} });
-    expect(await act(app, 'UploadQuotePolicy', { mr_enclave: MR_ENCLAVE })).toEqual({ code: 400, message: 'Missing required parameters, The mr_signer cannot be empty.', result: {} });
+    expect(await act(app, 'UploadQuotePolicy', { mr_enclave: '', mr_signer: MR_SIGNER })).toEqual({
+      code: 400,
+      message: 'Missing required parameters, The mr_enclave cannot be empty.',
+      result: {},
+    });
+    expect(await act(app, 'UploadQuotePolicy', { mr_enclave: MR_ENCLAVE })).toEqual({
+      code: 400,
+      message: 'Missing required parameters, The mr_signer cannot be empty.',
+      result: {},
+    });
     expect(await act(app, 'GetQuotePolicy')).toEqual({ code: 400, message: 'Missing required parameters, The policyId cannot be empty.', result: {} });
   });
 
@@ -604,7 +682,11 @@ describe('remote attestation', () => {
     expect(g).toEqual({ code: 500, message: expect.stringContaining('without SGX'), result: {} });
     const policyId = (await act(app, 'UploadQuotePolicy', { mr_enclave: MR_ENCLAVE, mr_signer: MR_SIGNER })).result.policyId;
     const quote = b64(randomBytes(64));
-    expect(await act(app, 'VerifyQuote', { quote, nonce: b64('n'), policyId: '00000000-0000-4000-8000-000000000000' })).toEqual({ code: 400, message: 'Invalid  policyId.', result: {} });
+    expect(await act(app, 'VerifyQuote', { quote, nonce: b64('n'), policyId: '00000000-0000-4000-8000-000000000000' })).toEqual({
+      code: 400,
+      message: 'Invalid  policyId.',
+      result: {},
+    });
     expect(await act(app, 'VerifyQuote', { quote, nonce: b64('n'), policyId })).toEqual({ code: 500, message: expect.stringContaining('without SGX'), result: {} });
     expect(await act(app, 'VerifyQuote', { quote, nonce: 'not base64!' })).toMatchObject({ code: 400, message: 'Parameter invalid, The nonce not a vailed base64 string.' });
   });
@@ -613,8 +695,7 @@ describe('remote attestation', () => {
 describe('v1 CMK-blob API (legacy path)', () => {
   const path = '/legacy/ehsm';
   let v1app: { appid: string; apikey: string };
-  const v1 = (action: string, payload: unknown, extra: Partial<PyRequest> = {}) =>
-    py.call({ action, path, v1: true, appid: v1app.appid, apikey: v1app.apikey, payload, ...extra });
+  const v1 = (action: string, payload: unknown, extra: Partial<PyRequest> = {}) => py.call({ action, path, v1: true, appid: v1app.appid, apikey: v1app.apikey, payload, ...extra });
   // v1 refuses a second request of one app in the same millisecond: space them out.
   const pause = () => new Promise((r) => setTimeout(r, 2));
   const call = async (action: string, payload: unknown, extra: Partial<PyRequest> = {}) => {
@@ -662,7 +743,11 @@ describe('v1 CMK-blob API (legacy path)', () => {
     expect(unb64(dec.result.plaintext_base64).toString()).toBe('TestRSA-3072');
     const s = await call('Sign', { cmk_base64: rsa, digest: 'some message' });
     expect(unb64(s.result.signature_base64)).toHaveLength(384);
-    expect(await call('Verify', { cmk_base64: rsa, digest: 'some message', signature_base64: s.result.signature_base64 })).toEqual({ code: 200, message: 'success!', result: { result: true } });
+    expect(await call('Verify', { cmk_base64: rsa, digest: 'some message', signature_base64: s.result.signature_base64 })).toEqual({
+      code: 200,
+      message: 'success!',
+      result: { result: true },
+    });
     expect((await call('Verify', { cmk_base64: rsa, digest: 'other', signature_base64: s.result.signature_base64 })).result).toEqual({ result: false });
     // A key of the wrong kind for the action: the enclave's 500.
     expect(await call('Encrypt', { cmk_base64: rsa, plaintext: 'x' })).toEqual({ code: 500, message: 'Server exception.', result: {} });
@@ -679,7 +764,11 @@ describe('v1 CMK-blob API (legacy path)', () => {
     expect(await call('Encrypt', { cmk_base64: b64(raw.subarray(0, 40)), plaintext: 'x' })).toEqual({ code: 400, message: "The cmk's length is invalid.", result: {} });
     const r = await py.call({ action: 'RA_GET_API_KEY', path, raw: '{}' });
     const stranger = { appid: r.result.appid, apikey: r.result.appkey };
-    expect(await py.call({ action: 'Encrypt', path, v1: true, ...stranger, payload: { cmk_base64: cmk, plaintext: 'x' } })).toEqual({ code: 500, message: 'Server exception.', result: {} });
+    expect(await py.call({ action: 'Encrypt', path, v1: true, ...stranger, payload: { cmk_base64: cmk, plaintext: 'x' } })).toEqual({
+      code: 500,
+      message: 'Server exception.',
+      result: {},
+    });
     // The keyspecs v1 promised "later" are made (test/ehsm/doc-v1.e2e.ts uses each); a keyspec
     // number beyond the table, or an EXTERNAL_KEY (v1 could never fill one), is the enclave's 500.
     const t = Buffer.from(raw);

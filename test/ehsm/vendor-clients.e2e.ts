@@ -75,7 +75,10 @@ describe('Python SDK (ehsm/utils.py prepare_params): empty strings are signed as
 
   it('create_secret(description="") and update_secret_description(description="")', async () => {
     const name = `s ${randomBytes(4).toString('hex')} &=+%`;
-    expect(await as('python-sdk', 'CreateSecret', { secretName: name, secretData: 'd a=t&a', description: '' })).toMatchObject({ code: 200, message: `The ${name} create success.` });
+    expect(await as('python-sdk', 'CreateSecret', { secretName: name, secretData: 'd a=t&a', description: '' })).toMatchObject({
+      code: 200,
+      message: `The ${name} create success.`,
+    });
     expect(await as('python-sdk', 'UpdateSecretDesc', { secretName: name, description: '' })).toMatchObject({ code: 200 });
     expect(await as('python-sdk', 'GetSecretValue', { secretName: name })).toMatchObject({ code: 200, result: { secretName: name, secretData: 'd a=t&a', versionId: 1 } });
   });
@@ -84,7 +87,8 @@ describe('Python SDK (ehsm/utils.py prepare_params): empty strings are signed as
     const keyid = await createKey('python-sdk', 'EH_AES_GCM_128', ENC);
     const payload = { aad: '', keyid, plaintext: b64('x') };
     expect(await as('python-sdk', 'Encrypt', payload, { appid: app.appid, apikey: 'x'.repeat(32) })).toEqual({ code: 400, message: 'sign error', result: {} });
-    const sent = (override: Record<string, unknown>) => py.call({ style: 'python-sdk', action: 'Encrypt', appid: app.appid, apikey: app.apikey, payload, override: { payload: override } });
+    const sent = (override: Record<string, unknown>) =>
+      py.call({ style: 'python-sdk', action: 'Encrypt', appid: app.appid, apikey: app.apikey, payload, override: { payload: override } });
     expect(await sent({ ...payload, aad: b64('a') })).toEqual({ code: 400, message: 'sign error', result: {} });
     expect(await sent({ ...payload, plaintext: b64('y') })).toEqual({ code: 400, message: 'sign error', result: {} });
     expect(await sent({ keyid, plaintext: b64('x') })).toEqual({ code: 400, message: 'sign error', result: {} });
@@ -96,7 +100,16 @@ describe('Python SDK (ehsm/utils.py prepare_params): empty strings are signed as
     expect(r).toMatchObject({ code: 200, message: 'successful' });
     expect(r.result.list.length).toBeGreaterThan(0);
     for (const item of r.result.list) {
-      expect(item).toEqual(expect.objectContaining({ keyid: expect.any(String), alias: '', keyspec: expect.any(String), keyState: expect.any(Number), creationDate: expect.any(Number), expireTime: expect.any(Number) }));
+      expect(item).toEqual(
+        expect.objectContaining({
+          keyid: expect.any(String),
+          alias: '',
+          keyspec: expect.any(String),
+          keyState: expect.any(Number),
+          creationDate: expect.any(Number),
+          expireTime: expect.any(Number),
+        }),
+      );
     }
   });
 });
@@ -120,7 +133,11 @@ describe('Rust SDK (src/client.rs): numeric nonce, quotes stripped, PKCS#1 PEM, 
       padding === 'EH_RSA_PKCS1' ? { key, padding: constants.RSA_PKCS1_PADDING } : { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
       randomBytes(size),
     );
-    expect(await as('rust', 'ImportKeyMaterial', { keyid, padding_mode: padding, key_material: b64(material), importToken })).toEqual({ code: 200, message: 'success!', result: { result: true } });
+    expect(await as('rust', 'ImportKeyMaterial', { keyid, padding_mode: padding, key_material: b64(material), importToken })).toEqual({
+      code: 200,
+      message: 'success!',
+      result: { result: true },
+    });
     const enc = await as('rust', 'Encrypt', { keyid, plaintext: b64('unit test'), aad: b64('aad') });
     const dec = await as('rust', 'Decrypt', { keyid, ciphertext: enc.result.ciphertext, aad: b64('aad') });
     expect(unb64(dec.result.plaintext).toString()).toBe('unit test');
@@ -132,7 +149,10 @@ describe('Rust SDK (src/client.rs): numeric nonce, quotes stripped, PKCS#1 PEM, 
     const legacy = unb64(importToken).toString('utf8');
     expect(legacy).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     const material = publicEncrypt({ key: pubkey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, randomBytes(32));
-    expect(await as('rust', 'ImportKeyMaterial', { keyid, padding_mode: 'EH_RSA_PKCS1_OAEP', key_material: b64(material), importToken: legacy })).toMatchObject({ code: 200, result: { result: true } });
+    expect(await as('rust', 'ImportKeyMaterial', { keyid, padding_mode: 'EH_RSA_PKCS1_OAEP', key_material: b64(material), importToken: legacy })).toMatchObject({
+      code: 200,
+      result: { result: true },
+    });
   });
 
   it('GetPublicKey: RSA as PKCS#1, EC as SPKI, for either key usage', async () => {
@@ -147,7 +167,14 @@ describe('Rust SDK (src/client.rs): numeric nonce, quotes stripped, PKCS#1 PEM, 
   it('signs its keylen as a JSON number and a 20-digit nonce as a string', async () => {
     const keyid = await createKey('rust', 'EH_AES_GCM_128', ENC);
     const nonce = '18446744073709551615';
-    const r = await py.call({ style: 'rust', action: 'GenerateDataKeyWithoutPlaintext', appid: app.appid, apikey: app.apikey, nonce, payload: { aad: b64('aad'), keyid, keylen: 48 } });
+    const r = await py.call({
+      style: 'rust',
+      action: 'GenerateDataKeyWithoutPlaintext',
+      appid: app.appid,
+      apikey: app.apikey,
+      nonce,
+      payload: { aad: b64('aad'), keyid, keylen: 48 },
+    });
     expect(r).toMatchObject({ code: 200, message: 'success!' });
     // The same nonce and a new timestamp is a new request.
     expect(await py.call({ style: 'rust', action: 'ListKey', appid: app.appid, apikey: app.apikey, nonce })).toMatchObject({ code: 200 });
@@ -163,11 +190,21 @@ describe('Go SDK (client.go): always a payload, no value skipped, errors need a 
     const msg = Buffer.from('test for signature');
     for (const keyspec of ['EH_EC_P224', 'EH_EC_P256', 'EH_EC_P256K', 'EH_EC_P384', 'EH_EC_P521']) {
       const keyid = await createKey('go', keyspec, SIG);
-      for (const [type, message] of [['EH_RAW', msg], ['EH_DIGEST', createHash('sha256').update(msg).digest()]] as const) {
+      for (const [type, message] of [
+        ['EH_RAW', msg],
+        ['EH_DIGEST', createHash('sha256').update(msg).digest()],
+      ] as const) {
         // Go's field order: keyid, message, message_type, padding_mode, digest_mode.
         const s = await as('go', 'Sign', { keyid, message: b64(message), message_type: type, padding_mode: 'EH_PAD_NONE', digest_mode: 'EH_SHA_256' });
         expect(s).toMatchObject({ code: 200 });
-        const v = await as('go', 'Verify', { keyid, message: b64(message), signature: s.result.signature, message_type: type, padding_mode: 'EH_PAD_NONE', digest_mode: 'EH_SHA_256' });
+        const v = await as('go', 'Verify', {
+          keyid,
+          message: b64(message),
+          signature: s.result.signature,
+          message_type: type,
+          padding_mode: 'EH_PAD_NONE',
+          digest_mode: 'EH_SHA_256',
+        });
         expect(v).toEqual({ code: 200, message: 'success!', result: { result: true } });
       }
     }
@@ -182,14 +219,21 @@ describe('Go SDK (client.go): always a payload, no value skipped, errors need a 
     const msg = Buffer.from('test for signature');
     const keyid = await createKey('go', 'EH_SM2', SIG);
     const digest = createHash('sm3').update(msg).digest();
-    for (const [type, message] of [['EH_RAW', msg], ['EH_DIGEST', digest]] as const) {
+    for (const [type, message] of [
+      ['EH_RAW', msg],
+      ['EH_DIGEST', digest],
+    ] as const) {
       const s = await as('go', 'Sign', { keyid, message: b64(message), message_type: type, padding_mode: 'EH_PAD_NONE', digest_mode: 'EH_SM3' });
       expect(s).toMatchObject({ code: 200 });
-      expect((await as('go', 'Verify', { keyid, message: b64(message), signature: s.result.signature, message_type: type, padding_mode: 'EH_PAD_NONE', digest_mode: 'EH_SM3' })).result).toEqual({ result: true });
+      expect(
+        (await as('go', 'Verify', { keyid, message: b64(message), signature: s.result.signature, message_type: type, padding_mode: 'EH_PAD_NONE', digest_mode: 'EH_SM3' })).result,
+      ).toEqual({ result: true });
     }
     const enc = await createKey('go', 'EH_SM2', ENC);
     const ct = await as('go', 'AsymmetricEncrypt', { keyid: enc, padding_mode: 'EH_PAD_NONE', plaintext: b64('test for encrypt') });
-    expect(unb64((await as('go', 'AsymmetricDecrypt', { keyid: enc, padding_mode: 'EH_PAD_NONE', ciphertext: ct.result.ciphertext })).result.plaintext).toString()).toBe('test for encrypt');
+    expect(unb64((await as('go', 'AsymmetricDecrypt', { keyid: enc, padding_mode: 'EH_PAD_NONE', ciphertext: ct.result.ciphertext })).result.plaintext).toString()).toBe(
+      'test for encrypt',
+    );
   });
 
   it('every failure it provokes carries a string message (doPost panics on `respJSON["message"].(string)` otherwise)', async () => {
@@ -218,7 +262,9 @@ describe('Go SDK (client.go): always a payload, no value skipped, errors need a 
     expect(unb64(gen.result.plaintext)).toHaveLength(48);
     const exp = await as('go', 'ExportDataKey', { keyid: cmk, ukeyid: ukey, olddatakey_base: gen.result.ciphertext, aad: b64('aad') });
     expect(exp).toMatchObject({ code: 200 });
-    expect((await as('go', 'AsymmetricDecrypt', { keyid: ukey, padding_mode: 'EH_RSA_PKCS1_OAEP', ciphertext: exp.result.newdatakey })).result.plaintext).toBe(gen.result.plaintext);
+    expect((await as('go', 'AsymmetricDecrypt', { keyid: ukey, padding_mode: 'EH_RSA_PKCS1_OAEP', ciphertext: exp.result.newdatakey })).result.plaintext).toBe(
+      gen.result.plaintext,
+    );
   });
 });
 

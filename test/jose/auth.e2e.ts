@@ -22,7 +22,7 @@ describe('bearer tokens and tenants', () => {
     }
   });
 
-  it('hides another tenant\'s keys as not found, and each tenant sees only its own JWKS', async () => {
+  it("hides another tenant's keys as not found, and each tenant sees only its own JWKS", async () => {
     const { kid } = (await c.call('/v1/crypto/keys', { kty: 'EC', crv: 'P-256', alg: 'ES256' })).json;
     await cli(c.gw.dataDir, ['tenant', 'create', 'other']);
     const other = (await cli(c.gw.dataDir, ['credential', 'jose', 'other'])).json.token;
@@ -70,16 +70,31 @@ describe('JWTs from a configured issuer', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'issuer-1', alg: 'ES256' };
     writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
-    const c = await joseGateway({ KMS_JOSE_JWT_KEYS: join(dir, 'jwks.json'), KMS_JOSE_JWT_ISSUER: 'https://issuer.test', KMS_JOSE_JWT_AUDIENCE: 'kms', KMS_CACHE_TTL_MS: '1000' }, 'acme');
+    const c = await joseGateway(
+      { KMS_JOSE_JWT_KEYS: join(dir, 'jwks.json'), KMS_JOSE_JWT_ISSUER: 'https://issuer.test', KMS_JOSE_JWT_AUDIENCE: 'kms', KMS_CACHE_TTL_MS: '1000' },
+      'acme',
+    );
     try {
       const mint = (claims: Record<string, unknown>, exp = '5m', key = privateKey) =>
-        new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'issuer-1' }).setIssuer('https://issuer.test').setAudience('kms').setSubject('svc-a').setIssuedAt().setExpirationTime(exp).sign(key);
+        new jose.SignJWT(claims)
+          .setProtectedHeader({ alg: 'ES256', kid: 'issuer-1' })
+          .setIssuer('https://issuer.test')
+          .setAudience('kms')
+          .setSubject('svc-a')
+          .setIssuedAt()
+          .setExpirationTime(exp)
+          .sign(key);
       const good = await mint({ tenant: 'acme' });
       expect((await c.call('/v1/crypto/keys', { kty: 'oct', alg: 'A256GCM' }, { token: good })).status).toBe(200);
       const expired = await mint({ tenant: 'acme' }, '-1m');
       const unknownTenant = await mint({ tenant: 'nobody' });
       const forged = await mint({ tenant: 'acme' }, '5m', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
-      const wrongAudience = await new jose.SignJWT({ tenant: 'acme' }).setProtectedHeader({ alg: 'ES256', kid: 'issuer-1' }).setIssuer('https://issuer.test').setAudience('other').setExpirationTime('5m').sign(privateKey);
+      const wrongAudience = await new jose.SignJWT({ tenant: 'acme' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'issuer-1' })
+        .setIssuer('https://issuer.test')
+        .setAudience('other')
+        .setExpirationTime('5m')
+        .sign(privateKey);
       for (const token of [expired, unknownTenant, forged, wrongAudience]) {
         expect((await c.call('/v1/crypto/keys', { kty: 'oct', alg: 'A256GCM' }, { token })).status).toBe(401);
       }

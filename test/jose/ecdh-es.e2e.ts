@@ -12,7 +12,9 @@ beforeAll(async () => {
 afterAll(() => c.close());
 
 const auditOf = async (kid: string) =>
-  ((await cli(c.gw.dataDir, ['audit', '--tenant', 'jose-tests', '--key', kid, '--limit', '50'])).json as Array<{ operation: string; outcome: string }>).map((r) => `${r.operation} ${r.outcome}`);
+  ((await cli(c.gw.dataDir, ['audit', '--tenant', 'jose-tests', '--key', kid, '--limit', '50'])).json as Array<{ operation: string; outcome: string }>).map(
+    (r) => `${r.operation} ${r.outcome}`,
+  );
 
 it.each([
   ['ECDH-ES', { kty: 'EC', crv: 'P-256', alg: 'ECDH-ES' }],

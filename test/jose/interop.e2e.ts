@@ -136,7 +136,10 @@ describe('JWS', () => {
   });
 
   it('generated pairs sign under kid_public, which verifies; ML-DSA-44 too', async () => {
-    for (const key of [{ kty: 'EC', crv: 'P-256', alg: 'ES256' }, { kty: 'OKP', alg: 'MLDSA44' }]) {
+    for (const key of [
+      { kty: 'EC', crv: 'P-256', alg: 'ES256' },
+      { kty: 'OKP', alg: 'MLDSA44' },
+    ]) {
       if (key.alg === 'MLDSA44' && !backendHolds('ml-dsa-44')) {
         await refused('/v1/crypto/keys', key, 'MLDSA44 key', NOT_ON_SOFTHSM['ml-dsa-44']);
         continue;
@@ -149,7 +152,7 @@ describe('JWS', () => {
     }
   });
 
-  it('HS256 MAC equals jose\'s HS256 JWS signature over the same input', async () => {
+  it("HS256 MAC equals jose's HS256 JWS signature over the same input", async () => {
     const raw = randomBytes(32);
     const { kid } = await ok('/v1/crypto/keys', { kty: 'oct', alg: 'HS256', k: b64u(raw) });
     const jws = await new jose.FlattenedSign(plaintext).setProtectedHeader({ alg: 'HS256' }).sign(raw);
@@ -159,7 +162,7 @@ describe('JWS', () => {
 });
 
 describe('JWKS', () => {
-  it('lists the tenant\'s public keys under their public kids, usable by jose', async () => {
+  it("lists the tenant's public keys under their public kids, usable by jose", async () => {
     const { kid, kid_public } = await ok('/v1/crypto/keys', { kty: 'EC', crv: 'P-256', alg: 'ES256' });
     const res = await c.call('/.well-known/jwks.json', undefined, { method: 'GET' });
     expect(res.status).toBe(200);
@@ -231,7 +234,9 @@ describe('JWKS', () => {
     const checked = await jose.flattenedVerify({ protected: signed.protected, payload: 'YWJj', signature: signed.signature }, jose.createLocalJWKSet({ keys: [jwk] }));
     expect(checked.protectedHeader).toEqual({ alg: signAlg, kid: kid_public });
     // A public signature key does not encrypt.
-    await expect(new jose.CompactEncrypt(plaintext).setProtectedHeader({ alg: key.kty === 'RSA' ? 'RSA-OAEP' : 'ECDH-ES', enc: 'A256GCM' }).encrypt(jwk)).rejects.toThrow(/"use" must be "enc"/);
+    await expect(new jose.CompactEncrypt(plaintext).setProtectedHeader({ alg: key.kty === 'RSA' ? 'RSA-OAEP' : 'ECDH-ES', enc: 'A256GCM' }).encrypt(jwk)).rejects.toThrow(
+      /"use" must be "enc"/,
+    );
   });
 });
 

@@ -119,7 +119,7 @@ describe('RFC 7516 Appendix A', () => {
 });
 
 describe('RFC 7518 Appendix C ECDH-ES (beyond the vendor)', () => {
-  it('derives the RFC key from Alice\'s epk, apu and apv with Bob\'s imported key', async () => {
+  it("derives the RFC key from Alice's epk, apu and apv with Bob's imported key", async () => {
     const { kid } = await importKey(C.bob_static_jwk);
     const protectedB64 = b64u(JSON.stringify(C.protected_header));
     const key = fromB64u(C.derived_key_b64u);

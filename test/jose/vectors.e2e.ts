@@ -7,7 +7,9 @@ import { VECTORS, b64u, fromB64u, joseGateway, type JoseClient } from './support
  * gateway with the semantics of the vendor's runner. They are read from ../shared at run time.
  */
 const DIR = join(VECTORS, 'cosmian-test_data');
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 /**
  * Where the gateway deliberately answers differently from the vendor, and why. Each entry is
@@ -154,7 +156,13 @@ const RUNNERS: Record<string, (v: any, file: string) => Promise<void>> = {
       subst.$KID_PUBLIC = key.kid_public ?? key.kid;
     }
     const fill = (o: unknown): unknown =>
-      typeof o === 'string' ? (subst[o] ?? o) : Array.isArray(o) ? o.map(fill) : o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).map(([k, x]) => [k, fill(x)])) : o;
+      typeof o === 'string'
+        ? (subst[o] ?? o)
+        : Array.isArray(o)
+          ? o.map(fill)
+          : o && typeof o === 'object'
+            ? Object.fromEntries(Object.entries(o).map(([k, x]) => [k, fill(x)]))
+            : o;
     if (v.protected_json) subst.$PROTECTED = b64u(JSON.stringify(fill(v.protected_json)));
     const body = v.body === null ? undefined : fill(v.body);
     const res = await c.call(v.endpoint, body, { method: v.method ?? 'POST' });

@@ -28,7 +28,13 @@ describe('test_jose.sh A7/A8: a key made for A256GCM serves no other constructio
     expect(r.status).toBe(400);
     expect(r.json.error).toBe('bad_request');
     // A CBC-HS JWE naming that key is refused the same way before any decryption.
-    const forged = { protected: b64u(JSON.stringify({ alg: 'dir', enc: 'A128CBC-HS256', kid })), encrypted_key: '', iv: b64u(randomBytes(16)), ciphertext: b64u(randomBytes(16)), tag: b64u(randomBytes(16)) };
+    const forged = {
+      protected: b64u(JSON.stringify({ alg: 'dir', enc: 'A128CBC-HS256', kid })),
+      encrypted_key: '',
+      iv: b64u(randomBytes(16)),
+      ciphertext: b64u(randomBytes(16)),
+      tag: b64u(randomBytes(16)),
+    };
     expect((await c.call('/v1/crypto/decrypt', forged)).status).toBe(400);
     // Its own enc still works.
     const made = await ok('/v1/crypto/encrypt', { kid, alg: 'dir', enc: 'A256GCM', data: PLAINTEXT_B64 });

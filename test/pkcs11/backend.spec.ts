@@ -60,7 +60,10 @@ function objectsOnToken(ckaIdHex: string): Array<{ cls: number; sensitive: boole
     return handles.map((h) => {
       const [cls, label] = p11.C_GetAttributeValue(s, h, [{ type: pkcs11js.CKA_CLASS }, { type: pkcs11js.CKA_LABEL }]);
       const c = cls.value.readUInt32LE(0);
-      const flags = c === pkcs11js.CKO_PUBLIC_KEY ? [null, null] : p11.C_GetAttributeValue(s, h, [{ type: pkcs11js.CKA_SENSITIVE }, { type: pkcs11js.CKA_EXTRACTABLE }]).map((a) => a.value[0] === 1);
+      const flags =
+        c === pkcs11js.CKO_PUBLIC_KEY
+          ? [null, null]
+          : p11.C_GetAttributeValue(s, h, [{ type: pkcs11js.CKA_SENSITIVE }, { type: pkcs11js.CKA_EXTRACTABLE }]).map((a) => a.value[0] === 1);
       return { cls: c, sensitive: flags[0]!, extractable: flags[1]!, label: label.value.toString() };
     });
   } finally {
@@ -69,17 +72,20 @@ function objectsOnToken(ckaIdHex: string): Array<{ cls: number; sensitive: boole
 }
 
 describe('keys live on the token', () => {
-  it.each(['aes-256', 'ec-p256', 'rsa-2048', 'secret-512', 'okp-ed25519'])('%s: token objects found by CKA_ID, sensitive and not extractable; destroy removes them', async (spec) => {
-    const key = await keys.create(ctx, { spec });
-    expect(key.backend).toBe('pkcs11');
-    expect(key.backendRef).toBe(key.id.replace(/-/g, ''));
-    const objects = objectsOnToken(key.backendRef!);
-    const secretHalf = objects.filter((o) => o.cls !== pkcs11js.CKO_PUBLIC_KEY);
-    expect(objects).toHaveLength(spec.startsWith('aes') || spec.startsWith('secret') ? 1 : 2);
-    expect(secretHalf).toEqual([expect.objectContaining({ sensitive: true, extractable: false, label: `kms:${key.id}` })]);
-    await keys.destroy(ctx, key.id);
-    expect(objectsOnToken(key.backendRef!)).toEqual([]);
-  });
+  it.each(['aes-256', 'ec-p256', 'rsa-2048', 'secret-512', 'okp-ed25519'])(
+    '%s: token objects found by CKA_ID, sensitive and not extractable; destroy removes them',
+    async (spec) => {
+      const key = await keys.create(ctx, { spec });
+      expect(key.backend).toBe('pkcs11');
+      expect(key.backendRef).toBe(key.id.replace(/-/g, ''));
+      const objects = objectsOnToken(key.backendRef!);
+      const secretHalf = objects.filter((o) => o.cls !== pkcs11js.CKO_PUBLIC_KEY);
+      expect(objects).toHaveLength(spec.startsWith('aes') || spec.startsWith('secret') ? 1 : 2);
+      expect(secretHalf).toEqual([expect.objectContaining({ sensitive: true, extractable: false, label: `kms:${key.id}` })]);
+      await keys.destroy(ctx, key.id);
+      expect(objectsOnToken(key.backendRef!)).toEqual([]);
+    },
+  );
 
   it('an exportable key is extractable, and its material comes back', async () => {
     const key = await keys.create(ctx, { spec: 'ec-p384', exportable: true });
@@ -103,7 +109,12 @@ describe('keys live on the token', () => {
     const der = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
     const key = await keys.import(ctx, { spec, material: { kind: 'pkcs8', der }, usages: ['sign', 'verify'] });
     expect(key.backend).toBe('pkcs11');
-    const p = type === 'rsa' ? { scheme: 'RSA-PSS' as const, hash: 'SHA-256' as const } : type === 'ec' ? { scheme: 'ECDSA' as const, hash: 'SHA-256' as const } : { scheme: 'EdDSA' as const };
+    const p =
+      type === 'rsa'
+        ? { scheme: 'RSA-PSS' as const, hash: 'SHA-256' as const }
+        : type === 'ec'
+          ? { scheme: 'ECDSA' as const, hash: 'SHA-256' as const }
+          : { scheme: 'EdDSA' as const };
     const sig = await keys.sign(ctx, key.id, p, msg);
     const nodeOpts = type === 'rsa' ? { padding: 6, saltLength: 32 } : {};
     expect(nodeVerify(type === 'ed25519' ? null : 'sha256', msg, { key: pair.publicKey, ...nodeOpts }, sig)).toBe(true);
@@ -122,7 +133,11 @@ describe('keys live on the token', () => {
     });
     expect(out.tag.toString('hex')).toBe('5bc94fbc3221a5db94fae95ae7121a47');
     // RFC 3394 §4.1 (128-bit KEK, 128-bit key data)
-    const kek = await keys.import(ctx, { spec: 'aes-128', material: { kind: 'secret', bytes: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex') }, usages: ['wrap', 'unwrap'] });
+    const kek = await keys.import(ctx, {
+      spec: 'aes-128',
+      material: { kind: 'secret', bytes: Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex') },
+      usages: ['wrap', 'unwrap'],
+    });
     const wrapped = await keys.wrap(ctx, kek.id, 'AES-KW', Buffer.from('00112233445566778899aabbccddeeff', 'hex'));
     expect(wrapped.toString('hex')).toBe('1fa68b0a8112b447aef34bd8fb5a7b829d3e862371d2cfe5');
     expect((await keys.unwrap(ctx, kek.id, 'AES-KW', wrapped)).toString('hex')).toBe('00112233445566778899aabbccddeeff');
@@ -192,7 +207,10 @@ describe('start-up failures', () => {
   // 'kms-idle': a token this process never logged in to (a login holds for all its sessions).
   it('a wrong PIN names the token and the reason, never the PIN', async () => {
     const b = new Pkcs11Backend({ module: token.module, tokenLabel: 'kms-idle', pin: 'wrong-pin-9999' });
-    const err = await b.init().then(() => null, (e: Error) => e);
+    const err = await b.init().then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message).toBe(`PKCS#11 login failed on token 'kms-idle': CKR_PIN_INCORRECT`);
     expect(err?.message).not.toContain('wrong-pin');
   });
@@ -207,8 +225,10 @@ describe('start-up failures', () => {
     await expect(b.init()).rejects.toThrow(`no PKCS#11 token labelled 'no-such-token'`);
   });
 
-  it('the kernel refuses to start with the backend\'s message', async () => {
-    await expect(tempKernel({ ...token.env, KMS_PKCS11_TOKEN_LABEL: 'kms-idle', KMS_PKCS11_PIN: 'bad-pin' })).rejects.toThrow(`PKCS#11 login failed on token 'kms-idle': CKR_PIN_INCORRECT`);
+  it("the kernel refuses to start with the backend's message", async () => {
+    await expect(tempKernel({ ...token.env, KMS_PKCS11_TOKEN_LABEL: 'kms-idle', KMS_PKCS11_PIN: 'bad-pin' })).rejects.toThrow(
+      `PKCS#11 login failed on token 'kms-idle': CKR_PIN_INCORRECT`,
+    );
     await expect(tempKernel({ KMS_DEFAULT_BACKEND: 'pkcs11' })).rejects.toThrow(`routing names backend 'pkcs11', which is not configured`);
   });
 });

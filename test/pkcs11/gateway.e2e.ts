@@ -37,7 +37,10 @@ function tokenObjects(template: pkcs11js.Template): Array<{ cls: number; label: 
       return handles.map((h) => {
         const [cls, label] = p11.C_GetAttributeValue(s, h, [{ type: pkcs11js.CKA_CLASS }, { type: pkcs11js.CKA_LABEL }]);
         const c = cls.value.readUInt32LE(0);
-        const flags = c === pkcs11js.CKO_PUBLIC_KEY ? [null, null] : p11.C_GetAttributeValue(s, h, [{ type: pkcs11js.CKA_SENSITIVE }, { type: pkcs11js.CKA_EXTRACTABLE }]).map((a) => a.value[0] === 1);
+        const flags =
+          c === pkcs11js.CKO_PUBLIC_KEY
+            ? [null, null]
+            : p11.C_GetAttributeValue(s, h, [{ type: pkcs11js.CKA_SENSITIVE }, { type: pkcs11js.CKA_EXTRACTABLE }]).map((a) => a.value[0] === 1);
         return { cls: c, label: label.value.toString(), sensitive: flags[0]!, extractable: flags[1]! };
       });
     } finally {
@@ -120,7 +123,10 @@ describe('master key on the token (KMS_MASTER_KEY_SOURCE=pkcs11)', () => {
       const made = await cli(dir, ['key', 'create', 'acme', 'aes-256'], env());
       expect(made.json).toMatchObject({ backend: 'soft', spec: 'aes-256' });
       kid = made.json.id;
-      const enc = await json(gw, '/v1/crypto/encrypt', { method: 'POST', body: { kid, alg: 'dir', enc: 'A256GCM', data: Buffer.from('sealed under the token').toString('base64url') } });
+      const enc = await json(gw, '/v1/crypto/encrypt', {
+        method: 'POST',
+        body: { kid, alg: 'dir', enc: 'A256GCM', data: Buffer.from('sealed under the token').toString('base64url') },
+      });
       expect(enc.status).toBe(200);
       jwe = enc.body;
     } finally {
@@ -208,8 +214,14 @@ describe('re-homing a software key into the HSM (key rehome --to pkcs11)', () =>
       expect((await cli(gw.dataDir, ['key', 'show', key.id], env())).json).toMatchObject({ id: key.id, backend: 'pkcs11', version: key.version + 1 });
     }
     // On the token by CKA_ID (the key id), labelled for humans; exportable keys stay extractable.
-    expect(tokenObjects([{ type: pkcs11js.CKA_ID, value: Buffer.from(hexAes, 'hex') }])).toEqual([{ cls: pkcs11js.CKO_SECRET_KEY, label: `kms:${aes.id}`, sensitive: false, extractable: true }]);
-    expect(tokenObjects([{ type: pkcs11js.CKA_ID, value: Buffer.from(hexEc, 'hex') }]).map((o) => o.cls).sort()).toEqual([pkcs11js.CKO_PUBLIC_KEY, pkcs11js.CKO_PRIVATE_KEY].sort());
+    expect(tokenObjects([{ type: pkcs11js.CKA_ID, value: Buffer.from(hexAes, 'hex') }])).toEqual([
+      { cls: pkcs11js.CKO_SECRET_KEY, label: `kms:${aes.id}`, sensitive: false, extractable: true },
+    ]);
+    expect(
+      tokenObjects([{ type: pkcs11js.CKA_ID, value: Buffer.from(hexEc, 'hex') }])
+        .map((o) => o.cls)
+        .sort(),
+    ).toEqual([pkcs11js.CKO_PUBLIC_KEY, pkcs11js.CKO_PRIVATE_KEY].sort());
 
     // After: what was made before opens, by both dialects, and new operations run on the token.
     const opened = await joseCall('/v1/crypto/decrypt', jwe.body);
@@ -218,7 +230,9 @@ describe('re-homing a software key into the HSM (key rehome --to pkcs11)', () =>
     expect([hemPlain.status, hemPlain.body?.plaintext]).toEqual([200, b64(msg)]);
     const again = await hem.use(hexAes, '/api/crypto/cipher/encrypt', { alg: 'AES256-GCM', msg: b64(msg) });
     const viaJose = await joseCall('/v1/crypto/encrypt', { kid: aes.id, alg: 'dir', enc: 'A256GCM', data: msg.toString('base64url') });
-    expect((await hem.use(hexAes, '/api/crypto/cipher/decrypt', { alg: 'AES256-GCM', msg: again.body.ciphertext, iv: again.body.iv, tag: again.body.tag })).body.plaintext).toBe(b64(msg));
+    expect((await hem.use(hexAes, '/api/crypto/cipher/decrypt', { alg: 'AES256-GCM', msg: again.body.ciphertext, iv: again.body.iv, tag: again.body.tag })).body.plaintext).toBe(
+      b64(msg),
+    );
     expect((await joseCall('/v1/crypto/decrypt', viaJose.body)).body.data).toBe(msg.toString('base64url'));
 
     expect((await joseCall('/v1/crypto/verify', { protected: jws.body.protected, data: msg.toString('base64url'), signature: jws.body.signature })).body.valid).toBe(true);
@@ -227,7 +241,14 @@ describe('re-homing a software key into the HSM (key rehome --to pkcs11)', () =>
     expect(hemSig.status).toBe(200);
     expect(nodeVerify('sha256', msg, { key: pub, dsaEncoding: 'ieee-p1363' }, Buffer.from(hemSig.body.sign, 'base64'))).toBe(true);
     const jws2 = await joseCall('/v1/crypto/sign', { kid: ec.id, alg: 'ES256', data: msg.toString('base64url') });
-    expect(nodeVerify('sha256', Buffer.from(`${jws2.body.protected}.${msg.toString('base64url')}`), { key: pub, dsaEncoding: 'ieee-p1363' }, Buffer.from(jws2.body.signature, 'base64url'))).toBe(true);
+    expect(
+      nodeVerify(
+        'sha256',
+        Buffer.from(`${jws2.body.protected}.${msg.toString('base64url')}`),
+        { key: pub, dsaEncoding: 'ieee-p1363' },
+        Buffer.from(jws2.body.signature, 'base64url'),
+      ),
+    ).toBe(true);
 
     const audit = (await cli(gw.dataDir, ['audit', '--key', aes.id, '--limit', '50'], env())).json as Array<{ operation: string; backend: string; outcome: string }>;
     expect(audit).toContainEqual(expect.objectContaining({ operation: 'rehome', backend: 'pkcs11', outcome: 'ok' }));

@@ -41,7 +41,11 @@ describe('two replicas on one PostgreSQL database', () => {
   }
   const ehsm = (gw: Gateway, action: string, payload: Record<string, unknown>) => post(gw, action, signed(payload));
   async function jose(gw: Gateway, path: string, body: unknown) {
-    const res = await fetch(`${gw.url}/v1/crypto/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    const res = await fetch(`${gw.url}/v1/crypto/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, json: (await res.json()) as any };
   }
 
@@ -155,9 +159,7 @@ describe('two replicas on one PostgreSQL database', () => {
   it('keys created and apps enrolled concurrently on both replicas are neither lost nor duplicated', async () => {
     const before = (await cli(a.dataDir, ['key', 'list', 'acme'], env)).json.total as number;
     const N = 50;
-    const made = await Promise.all(
-      Array.from({ length: 2 * N }, (_, i) => jose(i % 2 ? a : b, 'keys', { kty: 'oct', alg: 'A128GCM' })),
-    );
+    const made = await Promise.all(Array.from({ length: 2 * N }, (_, i) => jose(i % 2 ? a : b, 'keys', { kty: 'oct', alg: 'A128GCM' })));
     expect(made.every((m) => m.status === 200)).toBe(true);
     const kids = new Set(made.map((m) => m.json.kid as string));
     expect(kids.size).toBe(2 * N);
@@ -191,7 +193,12 @@ describe('two replicas on one PostgreSQL database', () => {
     for (const gw of [a, b, b]) expect((await ehsm(gw, 'Encrypt', { keyid: aes.kid, plaintext: b64('audited') })).code).toBe(200);
     const after = (await cli(b.dataDir, ['audit', '--tenant', 'acme', '--limit', '10000'], env)).json as Array<{ operation: string; keyId: string }>;
     expect(after.length).toBe(before.length + 4);
-    expect(after.filter((r) => r.keyId === aes.kid).map((r) => r.operation).sort()).toEqual(['create', 'encrypt', 'encrypt', 'encrypt']);
+    expect(
+      after
+        .filter((r) => r.keyId === aes.kid)
+        .map((r) => r.operation)
+        .sort(),
+    ).toEqual(['create', 'encrypt', 'encrypt', 'encrypt']);
   });
 });
 

@@ -24,16 +24,106 @@ const rand = () => {
   return seed / 0x7fffffff;
 };
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
-const FIELDS = ['kid', 'alg', 'enc', 'data', 'aad', 'protected', 'iv', 'ciphertext', 'tag', 'encrypted_key', 'signature', 'mac', 'kty', 'crv', 'k', 'd', 'n', 'e', 'bits',
-  'keyid', 'plaintext', 'keyspec', 'origin', 'keyusage', 'message', 'message_type', 'digest_mode', 'padding_mode', 'keylen', 'secretName', 'secretData', 'versionId',
-  'msg', 'type', 'label', 'descr', 'pubkey', 'ext_kid', 'sign', 'ctx', 'mode', 'ct', 'epk', 'x', 'y'];
+const FIELDS = [
+  'kid',
+  'alg',
+  'enc',
+  'data',
+  'aad',
+  'protected',
+  'iv',
+  'ciphertext',
+  'tag',
+  'encrypted_key',
+  'signature',
+  'mac',
+  'kty',
+  'crv',
+  'k',
+  'd',
+  'n',
+  'e',
+  'bits',
+  'keyid',
+  'plaintext',
+  'keyspec',
+  'origin',
+  'keyusage',
+  'message',
+  'message_type',
+  'digest_mode',
+  'padding_mode',
+  'keylen',
+  'secretName',
+  'secretData',
+  'versionId',
+  'msg',
+  'type',
+  'label',
+  'descr',
+  'pubkey',
+  'ext_kid',
+  'sign',
+  'ctx',
+  'mode',
+  'ct',
+  'epk',
+  'x',
+  'y',
+];
 /** Names that an ordinary object answers for without holding them: a table lookup by a client's name must not find them. */
 const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'prototype'];
 /** Algorithm and type names the dialects know (and a few they do not), so that fuzzed requests pass the first checks. */
-const NAMES = ['A128GCM', 'A256GCM', 'A128CBC-HS256', 'A256CBC-HS512', 'dir', 'RSA-OAEP', 'RSA-OAEP-256', 'RSA1_5', 'A128KW', 'A256KW', 'ECDH-ES', 'ECDH-ES+A128KW', 'ECDH-ES+A256KW',
-  'RS256', 'PS256', 'ES256', 'ES512', 'EdDSA', 'MLDSA44', 'HS256', 'HS512', 'none', 'oct', 'RSA', 'EC', 'OKP', 'P-256', 'P-521', 'X25519', 'Ed25519', 'secp256k1',
-  'SHA2-256', 'SHA3-512', 'AES256-GCM', 'AES128-CBC', 'AES256-ECB', 'AES256', 'SHA256WithECDSA', 'Ed25519ph', 'Ed25519ctx', 'SECP256R1', 'CURVE25519', 'ED25519', 'MLKEM512',
-  'EH_AES_GCM_256', 'EH_RSA_PKCS1', 'EH_SHA_256', ...PROTOTYPE_NAMES];
+const NAMES = [
+  'A128GCM',
+  'A256GCM',
+  'A128CBC-HS256',
+  'A256CBC-HS512',
+  'dir',
+  'RSA-OAEP',
+  'RSA-OAEP-256',
+  'RSA1_5',
+  'A128KW',
+  'A256KW',
+  'ECDH-ES',
+  'ECDH-ES+A128KW',
+  'ECDH-ES+A256KW',
+  'RS256',
+  'PS256',
+  'ES256',
+  'ES512',
+  'EdDSA',
+  'MLDSA44',
+  'HS256',
+  'HS512',
+  'none',
+  'oct',
+  'RSA',
+  'EC',
+  'OKP',
+  'P-256',
+  'P-521',
+  'X25519',
+  'Ed25519',
+  'secp256k1',
+  'SHA2-256',
+  'SHA3-512',
+  'AES256-GCM',
+  'AES128-CBC',
+  'AES256-ECB',
+  'AES256',
+  'SHA256WithECDSA',
+  'Ed25519ph',
+  'Ed25519ctx',
+  'SECP256R1',
+  'CURVE25519',
+  'ED25519',
+  'MLKEM512',
+  'EH_AES_GCM_256',
+  'EH_RSA_PKCS1',
+  'EH_SHA_256',
+  ...PROTOTYPE_NAMES,
+];
 
 /** Kids the random values name: real keys of the dialect under test (set per test), so requests reach the handlers. */
 let kids: string[] = [];
@@ -48,21 +138,42 @@ const someBytes = () => bytes(pick(SIZES));
 
 function value(depth = 0): unknown {
   switch (Math.floor(rand() * 14)) {
-    case 0: return null;
-    case 1: return Math.floor(rand() * 2 ** 31) * (rand() < 0.5 ? -1 : 1);
-    case 2: return rand() < 0.5;
-    case 3: return 'A'.repeat(Math.floor(rand() * 9000));
-    case 4: return pick(['', '=', '!!', 'dGVzdA', 'dGVzdB', 'AAAA', '../../etc/passwd', '\u0000', '{"$ne":null}', ...NAMES]);
-    case 5: return depth < 3 ? Array.from({ length: Math.floor(rand() * 4) }, () => value(depth + 1)) : [];
-    case 6: return depth < 3 ? object(depth + 1) : {};
-    case 7: return someBytes();
-    case 8: return kids.length && rand() < 0.8 ? pick(kids) : '00000000-0000-4000-8000-000000000000';
-    case 9: return 'ffffffffffffffffffffffffffffffff';
-    case 10: return 1e308;
-    case 11: return pick(NAMES);
+    case 0:
+      return null;
+    case 1:
+      return Math.floor(rand() * 2 ** 31) * (rand() < 0.5 ? -1 : 1);
+    case 2:
+      return rand() < 0.5;
+    case 3:
+      return 'A'.repeat(Math.floor(rand() * 9000));
+    case 4:
+      return pick(['', '=', '!!', 'dGVzdA', 'dGVzdB', 'AAAA', '../../etc/passwd', '\u0000', '{"$ne":null}', ...NAMES]);
+    case 5:
+      return depth < 3 ? Array.from({ length: Math.floor(rand() * 4) }, () => value(depth + 1)) : [];
+    case 6:
+      return depth < 3 ? object(depth + 1) : {};
+    case 7:
+      return someBytes();
+    case 8:
+      return kids.length && rand() < 0.8 ? pick(kids) : '00000000-0000-4000-8000-000000000000';
+    case 9:
+      return 'ffffffffffffffffffffffffffffffff';
+    case 10:
+      return 1e308;
+    case 11:
+      return pick(NAMES);
     // A JOSE protected header naming a real key and known (or prototype) algorithms.
-    case 12: return b64u(JSON.stringify({ alg: pick(NAMES), enc: pick(NAMES), ...(rand() < 0.8 ? { kid: kids.length ? pick(kids) : 'k' } : {}), ...(rand() < 0.3 ? { epk: value(depth + 1) } : {}) }));
-    default: return String(rand());
+    case 12:
+      return b64u(
+        JSON.stringify({
+          alg: pick(NAMES),
+          enc: pick(NAMES),
+          ...(rand() < 0.8 ? { kid: kids.length ? pick(kids) : 'k' } : {}),
+          ...(rand() < 0.3 ? { epk: value(depth + 1) } : {}),
+        }),
+      );
+    default:
+      return String(rand());
   }
 }
 function object(depth = 0): Record<string, unknown> {
@@ -104,46 +215,135 @@ const MAC_ALGS = ['HS256', 'HS384', 'HS512'];
 function epk(): unknown {
   const r = rand();
   if (r < 0.5) {
-    const { publicKey } = pick([() => generateKeyPairSync('ec', { namedCurve: 'P-256' }), () => generateKeyPairSync('ec', { namedCurve: 'P-384' }), () => generateKeyPairSync('x25519')])();
+    const { publicKey } = pick([
+      () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
+      () => generateKeyPairSync('ec', { namedCurve: 'P-384' }),
+      () => generateKeyPairSync('x25519'),
+    ])();
     return publicKey.export({ format: 'jwk' });
   }
   if (r < 0.7) return { kty: 'OKP', crv: 'X25519', x: Buffer.alloc(32).toString('base64url') };
   return { kty: pick(['EC', 'OKP', ...PROTOTYPE_NAMES]), crv: pick(NAMES), x: bytesU(32), y: bytesU(32) };
 }
 const joseHeader = (algs: readonly string[]) =>
-  b64u(JSON.stringify({ alg: named(algs), enc: named(JWE_ENCS), kid: pick(kids), ...(rand() < 0.5 ? { epk: epk() } : {}), ...(rand() < 0.2 ? { apu: bytesU(8), apv: bytesU(8) } : {}) }));
+  b64u(
+    JSON.stringify({
+      alg: named(algs),
+      enc: named(JWE_ENCS),
+      kid: pick(kids),
+      ...(rand() < 0.5 ? { epk: epk() } : {}),
+      ...(rand() < 0.2 ? { apu: bytesU(8), apv: bytesU(8) } : {}),
+    }),
+  );
 const JOSE_TEMPLATES: Record<string, () => Record<string, unknown>> = {
-  keys: () => ({ kty: pick(['oct', 'EC', 'OKP', 'OKP', 'RSA', ...PROTOTYPE_NAMES]), alg: named([...JWE_ALGS, ...JWE_ENCS, ...JWS_ALGS, ...MAC_ALGS]), crv: named(['P-256', 'P-384', 'P-521', 'Ed25519', 'X25519']), ...(rand() < 0.3 ? { [pick(['k', 'd'])]: bytesU(32) } : {}) }),
-  'keys/unwrap': () => ({ protected: joseHeader(['RSA-OAEP', 'RSA-OAEP-256', ...JWE_ALGS]), encrypted_key: bytesU(pick([0, 16, 256, 384])), ...(rand() < 0.3 ? { kid: pick(kids) } : {}) }),
+  keys: () => ({
+    kty: pick(['oct', 'EC', 'OKP', 'OKP', 'RSA', ...PROTOTYPE_NAMES]),
+    alg: named([...JWE_ALGS, ...JWE_ENCS, ...JWS_ALGS, ...MAC_ALGS]),
+    crv: named(['P-256', 'P-384', 'P-521', 'Ed25519', 'X25519']),
+    ...(rand() < 0.3 ? { [pick(['k', 'd'])]: bytesU(32) } : {}),
+  }),
+  'keys/unwrap': () => ({
+    protected: joseHeader(['RSA-OAEP', 'RSA-OAEP-256', ...JWE_ALGS]),
+    encrypted_key: bytesU(pick([0, 16, 256, 384])),
+    ...(rand() < 0.3 ? { kid: pick(kids) } : {}),
+  }),
   encrypt: () => ({ kid: pick(kids), alg: named(JWE_ALGS), enc: named(JWE_ENCS), data: bytesU(), ...(rand() < 0.3 ? { aad: bytesU() } : {}) }),
-  decrypt: () => ({ protected: joseHeader(JWE_ALGS), encrypted_key: bytesU(pick([0, 24, 40, 72, 256])), iv: bytesU(pick([12, 16])), ciphertext: bytesU(), tag: bytesU(pick([16, 24, 32])), ...(rand() < 0.3 ? { kid: pick(kids) } : {}) }),
+  decrypt: () => ({
+    protected: joseHeader(JWE_ALGS),
+    encrypted_key: bytesU(pick([0, 24, 40, 72, 256])),
+    iv: bytesU(pick([12, 16])),
+    ciphertext: bytesU(),
+    tag: bytesU(pick([16, 24, 32])),
+    ...(rand() < 0.3 ? { kid: pick(kids) } : {}),
+  }),
   sign: () => ({ kid: pick(kids), alg: named(JWS_ALGS), data: bytesU() }),
-  verify: () => ({ protected: b64u(JSON.stringify({ alg: named(JWS_ALGS), kid: pick(kids) })), data: bytesU(), signature: bytesU(pick([0, 63, 64, 96, 132, 256, 2420])), ...(rand() < 0.3 ? { kid: pick(kids) } : {}) }),
+  verify: () => ({
+    protected: b64u(JSON.stringify({ alg: named(JWS_ALGS), kid: pick(kids) })),
+    data: bytesU(),
+    signature: bytesU(pick([0, 63, 64, 96, 132, 256, 2420])),
+    ...(rand() < 0.3 ? { kid: pick(kids) } : {}),
+  }),
   mac: () => ({ kid: pick(kids), alg: named(MAC_ALGS), data: bytesU(), ...(rand() < 0.5 ? { mac: bytesU(pick([0, 32, 48, 64])) } : {}) }),
 };
 
 const HEM_HASHES = ['SHA2-256', 'SHA2-384', 'SHA2-512', 'SHA3-256', 'SHA3-512'];
 const hemPeer = () => (rand() < 0.6 ? { pubkey: bytes(pick([32, 33, 56, 57, 65, 97, 133])) } : { ext_kid: pick(kids) });
-const HEM_TYPES = ['SECP256R1', 'SECP384R1', 'SECP521R1', 'SECP256K1', 'CURVE25519', 'CURVE448', 'ED25519', 'ED448', 'SHA2-256', 'SHA3-512', 'AES128', 'AES256', 'MLKEM512', 'MLDSA44'];
-const hemNewKey = () => ({ label: pick(['fuzz', '', 'x'.repeat(33), '\u0000']), type: named(HEM_TYPES), ...(rand() < 0.5 ? { mode: pick(['ECDH', 'ExDSA', 'ECDH,ExDSA', 'junk']) } : {}), ...(rand() < 0.3 ? { descr: bytes(pick([0, 8, 64, 65])) } : {}) });
+const HEM_TYPES = [
+  'SECP256R1',
+  'SECP384R1',
+  'SECP521R1',
+  'SECP256K1',
+  'CURVE25519',
+  'CURVE448',
+  'ED25519',
+  'ED448',
+  'SHA2-256',
+  'SHA3-512',
+  'AES128',
+  'AES256',
+  'MLKEM512',
+  'MLDSA44',
+];
+const hemNewKey = () => ({
+  label: pick(['fuzz', '', 'x'.repeat(33), '\u0000']),
+  type: named(HEM_TYPES),
+  ...(rand() < 0.5 ? { mode: pick(['ECDH', 'ExDSA', 'ECDH,ExDSA', 'junk']) } : {}),
+  ...(rand() < 0.3 ? { descr: bytes(pick([0, 8, 64, 65])) } : {}),
+});
 /** Key management routes and the token scope each needs. */
 const HEM_KEY_TEMPLATES: Record<string, { scope: string; make: () => Record<string, unknown> }> = {
   'keymgmt/create': { scope: 'keymgmt:gen', make: hemNewKey },
   'keymgmt/import': { scope: 'keymgmt:imp', make: () => ({ ...hemNewKey(), pubkey: bytes(pick([0, 32, 33, 56, 57, 65, 97, 133, 800, 1312])) }) },
   'keymgmt/derive': { scope: 'keymgmt:derive', make: () => ({ ...hemNewKey(), kid: pick(kids), ...hemPeer() }) },
-  'keymgmt/search': { scope: 'keymgmt:list', make: () => ({ descr: pick(['^', '', '$']) + bytes(pick([0, 4, 6, 64, 65])), ...(rand() < 0.3 ? { offset: value(1), limit: value(1) } : {}) }) },
-  'keymgmt/update': { scope: 'keymgmt:upd', make: () => ({ kid: pick(kids), label: pick(['fuzz', '', 'x'.repeat(33)]), ...(rand() < 0.5 ? { descr: bytes(pick([0, 8, 65])) } : {}) }) },
+  'keymgmt/search': {
+    scope: 'keymgmt:list',
+    make: () => ({ descr: pick(['^', '', '$']) + bytes(pick([0, 4, 6, 64, 65])), ...(rand() < 0.3 ? { offset: value(1), limit: value(1) } : {}) }),
+  },
+  'keymgmt/update': {
+    scope: 'keymgmt:upd',
+    make: () => ({ kid: pick(kids), label: pick(['fuzz', '', 'x'.repeat(33)]), ...(rand() < 0.5 ? { descr: bytes(pick([0, 8, 65])) } : {}) }),
+  },
 };
 const HEM_TEMPLATES: Record<string, () => Record<string, unknown>> = {
   'crypto/ecdh': () => ({ ...hemPeer(), ...(rand() < 0.7 ? { alg: named(HEM_HASHES) } : {}) }),
   'crypto/hmac/hash': () => ({ msg: someBytes(), alg: named(HEM_HASHES), ...(rand() < 0.5 ? hemPeer() : {}) }),
   'crypto/hmac/verify': () => ({ msg: someBytes(), mac: bytes(pick([32, 48, 64])), alg: named(HEM_HASHES), ...(rand() < 0.5 ? hemPeer() : {}) }),
-  'crypto/exdsa/sign': () => ({ msg: someBytes(), alg: named(['SHA256WithECDSA', 'SHA384WithECDSA', 'SHA512WithECDSA', 'Ed25519', 'Ed25519ph', 'Ed25519ctx', 'Ed448']), ...(rand() < 0.5 ? { ctx: bytes(pick([0, 1, 16, 255, 256])) } : {}) }),
-  'crypto/exdsa/verify': () => ({ msg: someBytes(), alg: named(['SHA256WithECDSA', 'Ed25519', 'Ed25519ph', 'Ed25519ctx']), sign: bytes(pick([0, 2, 64, 70, 71, 72, 114])), ...(rand() < 0.5 ? { ctx: bytes(pick([0, 16])) } : {}) }),
-  'crypto/cipher/encrypt': () => ({ msg: bytes(pick([0, 1, 16, 32, 2048])), alg: named(['AES256-GCM', 'AES256-CBC', 'AES256-ECB', 'AES128-GCM', 'AES128-CBC', 'AES192-ECB']), ...(rand() < 0.5 ? { aad: someBytes() } : {}), ...(rand() < 0.4 ? { ...hemPeer(), ctx: bytes(pick([0, 8])) } : {}) }),
-  'crypto/cipher/decrypt': () => ({ msg: bytes(pick([0, 1, 16, 32, 48])), alg: named(['AES256-GCM', 'AES256-CBC', 'AES256-ECB', 'AES128-GCM']), iv: bytes(pick([16, 12])), tag: bytes(16), ...(rand() < 0.5 ? { aad: someBytes() } : {}), ...(rand() < 0.4 ? hemPeer() : {}) }),
-  'crypto/cipher/wrap': () => ({ msg: bytes(pick([8, 16, 24, 32, 40])), ...(rand() < 0.7 ? { alg: named(['AES128', 'AES192', 'AES256']) } : {}), ...(rand() < 0.3 ? { iv: bytes(8) } : {}), ...(rand() < 0.4 ? hemPeer() : {}) }),
-  'crypto/cipher/unwrap': () => ({ msg: bytes(pick([8, 16, 24, 32, 40])), ...(rand() < 0.7 ? { alg: named(['AES128', 'AES192', 'AES256']) } : {}), ...(rand() < 0.4 ? hemPeer() : {}) }),
+  'crypto/exdsa/sign': () => ({
+    msg: someBytes(),
+    alg: named(['SHA256WithECDSA', 'SHA384WithECDSA', 'SHA512WithECDSA', 'Ed25519', 'Ed25519ph', 'Ed25519ctx', 'Ed448']),
+    ...(rand() < 0.5 ? { ctx: bytes(pick([0, 1, 16, 255, 256])) } : {}),
+  }),
+  'crypto/exdsa/verify': () => ({
+    msg: someBytes(),
+    alg: named(['SHA256WithECDSA', 'Ed25519', 'Ed25519ph', 'Ed25519ctx']),
+    sign: bytes(pick([0, 2, 64, 70, 71, 72, 114])),
+    ...(rand() < 0.5 ? { ctx: bytes(pick([0, 16])) } : {}),
+  }),
+  'crypto/cipher/encrypt': () => ({
+    msg: bytes(pick([0, 1, 16, 32, 2048])),
+    alg: named(['AES256-GCM', 'AES256-CBC', 'AES256-ECB', 'AES128-GCM', 'AES128-CBC', 'AES192-ECB']),
+    ...(rand() < 0.5 ? { aad: someBytes() } : {}),
+    ...(rand() < 0.4 ? { ...hemPeer(), ctx: bytes(pick([0, 8])) } : {}),
+  }),
+  'crypto/cipher/decrypt': () => ({
+    msg: bytes(pick([0, 1, 16, 32, 48])),
+    alg: named(['AES256-GCM', 'AES256-CBC', 'AES256-ECB', 'AES128-GCM']),
+    iv: bytes(pick([16, 12])),
+    tag: bytes(16),
+    ...(rand() < 0.5 ? { aad: someBytes() } : {}),
+    ...(rand() < 0.4 ? hemPeer() : {}),
+  }),
+  'crypto/cipher/wrap': () => ({
+    msg: bytes(pick([8, 16, 24, 32, 40])),
+    ...(rand() < 0.7 ? { alg: named(['AES128', 'AES192', 'AES256']) } : {}),
+    ...(rand() < 0.3 ? { iv: bytes(8) } : {}),
+    ...(rand() < 0.4 ? hemPeer() : {}),
+  }),
+  'crypto/cipher/unwrap': () => ({
+    msg: bytes(pick([8, 16, 24, 32, 40])),
+    ...(rand() < 0.7 ? { alg: named(['AES128', 'AES192', 'AES256']) } : {}),
+    ...(rand() < 0.4 ? hemPeer() : {}),
+  }),
   'crypto/pqc/mlkem/encaps': () => ({}),
   'crypto/pqc/mlkem/decaps': () => ({ ct: bytes(pick([0, 768, 1088, 1568])) }),
   'crypto/pqc/mldsa/sign': () => ({ msg: someBytes(), ...(rand() < 0.5 ? { ctx: bytes(pick([0, 1, 255, 256])) } : {}) }),
@@ -162,7 +362,7 @@ const OVER_LIMITS: ReadonlyArray<[string, string]> = [
   ['100,000 nested arrays', nestedArrays(100_000)],
   ['100,000 nested objects', nestedObjects(100_000)],
   [`${JSON_LIMITS.depth + 1} nested objects`, nestedObjects(JSON_LIMITS.depth + 1)],
-  ['3,000 nested arrays (fits Encedo\'s 7300-byte body)', nestedArrays(3_000)],
+  ["3,000 nested arrays (fits Encedo's 7300-byte body)", nestedArrays(3_000)],
   [`${2 * JSON_LIMITS.items} members`, members(2 * JSON_LIMITS.items)],
   [`${2 * JSON_LIMITS.items} array elements`, elements(2 * JSON_LIMITS.items)],
 ];
@@ -194,14 +394,35 @@ beforeAll(async () => {
   hem = new HemClient(gw.url, 'fuzz pass');
   hemToken = (scope) => hem.token(scope);
   // One key of each kind each dialect can make, for the deep fuzzing.
-  for (const k of [{ kty: 'oct', alg: 'A256GCM' }, { kty: 'oct', alg: 'A128CBC-HS256' }, { kty: 'oct', alg: 'HS256' }, { kty: 'oct', alg: 'A128KW' }, { kty: 'RSA', alg: 'RSA-OAEP-256' },
-    { kty: 'RSA' }, { kty: 'EC', crv: 'P-256', alg: 'ES256' }, { kty: 'EC', crv: 'P-384', alg: 'ECDH-ES' }, { kty: 'OKP', crv: 'Ed25519' }, { kty: 'OKP', crv: 'X25519' }, { kty: 'OKP', alg: 'MLDSA44' }]) {
+  for (const k of [
+    { kty: 'oct', alg: 'A256GCM' },
+    { kty: 'oct', alg: 'A128CBC-HS256' },
+    { kty: 'oct', alg: 'HS256' },
+    { kty: 'oct', alg: 'A128KW' },
+    { kty: 'RSA', alg: 'RSA-OAEP-256' },
+    { kty: 'RSA' },
+    { kty: 'EC', crv: 'P-256', alg: 'ES256' },
+    { kty: 'EC', crv: 'P-384', alg: 'ECDH-ES' },
+    { kty: 'OKP', crv: 'Ed25519' },
+    { kty: 'OKP', crv: 'X25519' },
+    { kty: 'OKP', alg: 'MLDSA44' },
+  ]) {
     const made = (await (await joseCall('keys', k)).json()) as { kid: string; kid_public?: string };
     joseKids.push(made.kid, ...(made.kid_public ? [made.kid_public] : []));
     joseKeys[k.alg ?? `${k.kty} ${k.crv ?? ''}`] = made;
   }
   const gen = await hemToken('keymgmt:gen');
-  for (const [type, mode] of [['AES256', undefined], ['AES128', undefined], ['SHA2-256', undefined], ['SECP256R1', 'ECDH,ExDSA'], ['SECP256K1', 'ExDSA'], ['CURVE25519', undefined], ['ED25519', undefined], ['MLKEM512', undefined], ['MLDSA44', undefined]]) {
+  for (const [type, mode] of [
+    ['AES256', undefined],
+    ['AES128', undefined],
+    ['SHA2-256', undefined],
+    ['SECP256R1', 'ECDH,ExDSA'],
+    ['SECP256K1', 'ExDSA'],
+    ['CURVE25519', undefined],
+    ['ED25519', undefined],
+    ['MLKEM512', undefined],
+    ['MLDSA44', undefined],
+  ]) {
     const r = await hem.call('POST', '/api/keymgmt/create', { label: `fuzz ${type}`, type, ...(mode ? { mode } : {}) }, gen);
     if (r.status === 200) hemKids.push(r.body.kid);
   }
@@ -215,10 +436,39 @@ const send = (path: string, payload: string, headers: Record<string, string>) =>
   fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
 
 const JOSE_ROUTES = ['keys', 'keys/unwrap', 'encrypt', 'decrypt', 'sign', 'verify', 'mac'];
-const EHSM_ACTIONS = ['CreateKey', 'Encrypt', 'Decrypt', 'GenerateDataKey', 'Sign', 'Verify', 'AsymmetricEncrypt', 'AsymmetricDecrypt', 'GetPublicKey', 'ExportDataKey', 'CreateSecret', 'GetSecretValue', 'DeleteSecret', 'ImportKeyMaterial', 'UploadQuotePolicy'];
+const EHSM_ACTIONS = [
+  'CreateKey',
+  'Encrypt',
+  'Decrypt',
+  'GenerateDataKey',
+  'Sign',
+  'Verify',
+  'AsymmetricEncrypt',
+  'AsymmetricDecrypt',
+  'GetPublicKey',
+  'ExportDataKey',
+  'CreateSecret',
+  'GetSecretValue',
+  'DeleteSecret',
+  'ImportKeyMaterial',
+  'UploadQuotePolicy',
+];
 const HEM_KEY_ROUTES = ['keymgmt/create', 'keymgmt/import', 'keymgmt/search', 'keymgmt/update'];
-const HEM_CRYPTO_ROUTES = ['crypto/ecdh', 'crypto/hmac/hash', 'crypto/hmac/verify', 'crypto/exdsa/sign', 'crypto/exdsa/verify', 'crypto/cipher/encrypt', 'crypto/cipher/decrypt', 'crypto/cipher/wrap', 'crypto/cipher/unwrap',
-  'crypto/pqc/mlkem/encaps', 'crypto/pqc/mlkem/decaps', 'crypto/pqc/mldsa/sign', 'crypto/pqc/mldsa/verify'];
+const HEM_CRYPTO_ROUTES = [
+  'crypto/ecdh',
+  'crypto/hmac/hash',
+  'crypto/hmac/verify',
+  'crypto/exdsa/sign',
+  'crypto/exdsa/verify',
+  'crypto/cipher/encrypt',
+  'crypto/cipher/decrypt',
+  'crypto/cipher/wrap',
+  'crypto/cipher/unwrap',
+  'crypto/pqc/mlkem/encaps',
+  'crypto/pqc/mlkem/decaps',
+  'crypto/pqc/mldsa/sign',
+  'crypto/pqc/mldsa/verify',
+];
 
 describe('random malformed bodies', () => {
   it('JOSE routes never answer 5xx: random bodies, and plausible requests on real keys with fields mutated', async () => {
@@ -269,13 +519,37 @@ describe('random malformed bodies', () => {
       Encrypt: () => ({ keyid: pick(all), plaintext: data(), aad: pick(['', 'YQ==']) }),
       Decrypt: () => ({ keyid: pick(sym), ciphertext: pick([ct, dk, data()]), aad: pick(['', 'YQ==']) }),
       GenerateDataKey: () => ({ keyid: pick(all), keylen: pick([1, 16, 32, 1024]), aad: 'YQ==' }),
-      Sign: () => (rand() < 0.5 ? { keyid: pick(all), digest: data() } : { keyid: pick(all), message: data(), message_type: pick(['EH_RAW', 'EH_DIGEST']), digest_mode: pick(['EH_SHA_256', 'EH_SM3', 'EH_SHA_2_512']), padding_mode: pick(['EH_RSA_PKCS1', 'EH_PAD_RSA_PKCS1_PSS', 'EH_PAD_NONE']) }),
-      Verify: () => ({ keyid: pick(all), digest: data(), signature: pick([signed, data()]), ...(rand() < 0.3 ? { padding_mode: 'EH_RSA_PKCS1_PSS', digest_mode: 'EH_SHA_384' } : {}) }),
-      AsymmetricEncrypt: () => ({ keyid: pick(all), plaintext: data(), ...(rand() < 0.5 ? { padding_mode: pick(['EH_RSA_PKCS1', 'EH_RSA_PKCS1_OAEP', 'EH_PAD_RSA_PKCS1_PSS']) } : {}) }),
+      Sign: () =>
+        rand() < 0.5
+          ? { keyid: pick(all), digest: data() }
+          : {
+              keyid: pick(all),
+              message: data(),
+              message_type: pick(['EH_RAW', 'EH_DIGEST']),
+              digest_mode: pick(['EH_SHA_256', 'EH_SM3', 'EH_SHA_2_512']),
+              padding_mode: pick(['EH_RSA_PKCS1', 'EH_PAD_RSA_PKCS1_PSS', 'EH_PAD_NONE']),
+            },
+      Verify: () => ({
+        keyid: pick(all),
+        digest: data(),
+        signature: pick([signed, data()]),
+        ...(rand() < 0.3 ? { padding_mode: 'EH_RSA_PKCS1_PSS', digest_mode: 'EH_SHA_384' } : {}),
+      }),
+      AsymmetricEncrypt: () => ({
+        keyid: pick(all),
+        plaintext: data(),
+        ...(rand() < 0.5 ? { padding_mode: pick(['EH_RSA_PKCS1', 'EH_RSA_PKCS1_OAEP', 'EH_PAD_RSA_PKCS1_PSS']) } : {}),
+      }),
       AsymmetricDecrypt: () => ({ keyid: pick(all), ciphertext: data(), ...(rand() < 0.5 ? { padding_mode: pick(['EH_RSA_PKCS1', 'EH_RSA_PKCS1_OAEP']) } : {}) }),
       ExportDataKey: () => ({ keyid: pick(sym), ukeyid: pick(all), olddatakey: pick([dk, ct, data()]), aad: 'YQ==' }),
       GetPublicKey: () => ({ keyid: pick(all) }),
-      CreateKey: () => ({ keyspec: pick(['EH_AES_GCM_128', 'EH_RSA_3072', 'EH_EC_P384', 'EH_HMAC', 'EH_SM2']), origin: pick(['EH_INTERNAL_KEY', 'EH_EXTERNAL_KEY']), purpose: pick(['EH_PURPOSE_SIGN_VERIFY', 'EH_PURPOSE_ENCRYPT_DECRYPT', 'x']), padding_mode: pick(['EH_PAD_RSA_PKCS1_OAEP', 'EH_PAD_RSA_PKCS1_PSS']), 'digest mode': 'EH_SHA_2_384' }),
+      CreateKey: () => ({
+        keyspec: pick(['EH_AES_GCM_128', 'EH_RSA_3072', 'EH_EC_P384', 'EH_HMAC', 'EH_SM2']),
+        origin: pick(['EH_INTERNAL_KEY', 'EH_EXTERNAL_KEY']),
+        purpose: pick(['EH_PURPOSE_SIGN_VERIFY', 'EH_PURPOSE_ENCRYPT_DECRYPT', 'x']),
+        padding_mode: pick(['EH_PAD_RSA_PKCS1_OAEP', 'EH_PAD_RSA_PKCS1_PSS']),
+        'digest mode': 'EH_SHA_2_384',
+      }),
     };
     for (const [action, template] of Object.entries(templates)) {
       for (let i = 0; i < 25 * ROUNDS; i++) {

@@ -106,7 +106,10 @@ export function startGateway(env: Record<string, string> = {}, dataDir = tempDir
 /** Runs the built admin CLI on a data dir and parses its JSON output. */
 export function cli(dataDir: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; json: any; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
-    const proc = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, KMS_DATA_DIR: dataDir, ...backendEnv(), ...dbEnv(dataDir), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, KMS_DATA_DIR: dataDir, ...backendEnv(), ...dbEnv(dataDir), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

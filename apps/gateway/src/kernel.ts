@@ -65,7 +65,6 @@ const SECRET_SWEEP_MS = 60 * 60 * 1000;
 /** How often expired single-use tokens (replay entries, challenges) are deleted from the store. */
 const ONCE_SWEEP_MS = 60 * 1000;
 
-
 /**
  * `ipc`: this process is one worker of a multi-process gateway (KMS_WORKERS), and this is its
  * channel to the primary, which holds the single-use tokens of all workers and relays changes.

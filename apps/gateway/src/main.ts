@@ -43,7 +43,10 @@ async function main(): Promise<void> {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const keys = await kernel.keyStore.count();
-  log.info({ url: `http://${config.host}:${port}`, store: config.dbUrl.replace(/\/\/[^@]*@/, '//***@'), keys, ...(ipc ? { worker: cluster.worker?.id } : {}) }, 'kms-gateway listening');
+  log.info(
+    { url: `http://${config.host}:${port}`, store: config.dbUrl.replace(/\/\/[^@]*@/, '//***@'), keys, ...(ipc ? { worker: cluster.worker?.id } : {}) },
+    'kms-gateway listening',
+  );
   // A parseable line for tests and scripts that start the gateway on port 0 (the primary prints
   // it for its workers once they all listen).
   if (!ipc) process.stdout.write(`kms-gateway listening on http://${config.host}:${port}\n`);

@@ -66,7 +66,8 @@ export async function loadMasterKeyFromToken(config: GatewayConfig, token: Maste
     try {
       const doc = JSON.parse(readFileSync(file, 'utf8')) as { v?: number; label?: string; wrapped?: string };
       if (doc.v !== 1 || typeof doc.wrapped !== 'string') throw new Error('bad format');
-      if (doc.label !== config.masterKeyLabel) throw new ConfigError(`KMS_MASTER_KEY_LABEL: ${file} was wrapped under the token key '${doc.label}', not '${config.masterKeyLabel}'`);
+      if (doc.label !== config.masterKeyLabel)
+        throw new ConfigError(`KMS_MASTER_KEY_LABEL: ${file} was wrapped under the token key '${doc.label}', not '${config.masterKeyLabel}'`);
       wrapped = Buffer.from(doc.wrapped, 'base64');
     } catch (err) {
       if (err instanceof ConfigError) throw err;
@@ -78,7 +79,10 @@ export async function loadMasterKeyFromToken(config: GatewayConfig, token: Maste
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const doc = { v: 1, label: config.masterKeyLabel, mechanism: 'CKM_AES_KEY_WRAP', wrapped: got.wrapped.toString('base64') };
     writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    log.warn({ file, label: config.masterKeyLabel }, 'created a new master key on the PKCS#11 token: back up the token key and the wrapped master key file, every software key depends on both');
+    log.warn(
+      { file, label: config.masterKeyLabel },
+      'created a new master key on the PKCS#11 token: back up the token key and the wrapped master key file, every software key depends on both',
+    );
   }
   return got.secret;
 }

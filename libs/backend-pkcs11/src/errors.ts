@@ -23,7 +23,17 @@ export const isDeadSession = (err: unknown) => DEAD_SESSION.has(ckr(err) ?? '');
 export const isStaleHandle = (err: unknown) => ['CKR_OBJECT_HANDLE_INVALID', 'CKR_KEY_HANDLE_INVALID'].includes(ckr(err) ?? '');
 
 /** The token refuses the mechanism or its parameters: say so as UNSUPPORTED. */
-const REFUSED = new Set(['CKR_MECHANISM_INVALID', 'CKR_MECHANISM_PARAM_INVALID', 'CKR_KEY_SIZE_RANGE', 'CKR_KEY_TYPE_INCONSISTENT', 'CKR_KEY_FUNCTION_NOT_PERMITTED', 'CKR_ARGUMENTS_BAD', 'CKR_FUNCTION_NOT_SUPPORTED', 'CKR_CURVE_NOT_SUPPORTED', 'CKR_DOMAIN_PARAMS_INVALID']);
+const REFUSED = new Set([
+  'CKR_MECHANISM_INVALID',
+  'CKR_MECHANISM_PARAM_INVALID',
+  'CKR_KEY_SIZE_RANGE',
+  'CKR_KEY_TYPE_INCONSISTENT',
+  'CKR_KEY_FUNCTION_NOT_PERMITTED',
+  'CKR_ARGUMENTS_BAD',
+  'CKR_FUNCTION_NOT_SUPPORTED',
+  'CKR_CURVE_NOT_SUPPORTED',
+  'CKR_DOMAIN_PARAMS_INVALID',
+]);
 export const isRefused = (err: unknown) => REFUSED.has(ckr(err) ?? '');
 
 export function refusedAsUnsupported(err: unknown, what: string): never {

@@ -83,7 +83,10 @@ const RSA: PairRow = {
   },
   privateValues: (_, key) => {
     const j = key.export({ format: 'jwk' });
-    return attrs(RSA_PRIVATE_ATTRS, RSA_PRIVATE_JWK.map((n) => jwkValue(j[n])));
+    return attrs(
+      RSA_PRIVATE_ATTRS,
+      RSA_PRIVATE_JWK.map((n) => jwkValue(j[n])),
+    );
   },
   publicAttrs: [F.CKA_MODULUS, F.CKA_PUBLIC_EXPONENT],
   spkiFrom: (_, [n, e]) => createPublicKey({ key: { kty: 'RSA', n: b64u(n), e: b64u(e) }, format: 'jwk' }).export({ format: 'der', type: 'spki' }),

@@ -38,7 +38,10 @@ export async function masterSecret(token: KekToken, label: string, wrapped: Buff
   const { p11 } = token;
   const where = `on the PKCS#11 token ${token.name}`;
   return token.pool.use(async (s) => {
-    const keks = findObjects(p11, s, [{ type: F.CKA_CLASS, value: F.CKO_SECRET_KEY }, { type: F.CKA_LABEL, value: label }]);
+    const keks = findObjects(p11, s, [
+      { type: F.CKA_CLASS, value: F.CKO_SECRET_KEY },
+      { type: F.CKA_LABEL, value: label },
+    ]);
     if (keks.length > 1) throw new Error(`${keks.length} keys are labelled '${label}' ${where}: the master-key KEK must be unique`);
     const kek = keks[0];
     if (wrapped) {

@@ -29,7 +29,19 @@ import {
 import { resolvePin, tokenName, type Pkcs11Config } from './config';
 import { derToRaw, leftPad, rawToDer } from './der';
 import { asCryptoFailure, ckr, isDeadSession, isRefused, isStaleHandle, refusedAsUnsupported } from './errors';
-import { KEY_FAMILIES, ecPoint, keyPairTemplates, scratchSecretTemplate, secretKeyTemplate, sessionAesKey, tokenHolds, tokenSpecs, type KeyIdentity, type PairRow, type SecretRow } from './key-families';
+import {
+  KEY_FAMILIES,
+  ecPoint,
+  keyPairTemplates,
+  scratchSecretTemplate,
+  secretKeyTemplate,
+  sessionAesKey,
+  tokenHolds,
+  tokenSpecs,
+  type KeyIdentity,
+  type PairRow,
+  type SecretRow,
+} from './key-families';
 import { masterSecret, type MasterSecret } from './master-key-kek';
 import { CKZ_DATA_SPECIFIED, HASH_PARAMS, HMAC_CKM, MECH_BY_NAME, canonicalMechanisms, describeMechanisms, offers, type TokenMechanisms } from './mechanisms';
 import { acquireModule, releaseModule } from './module-registry';
@@ -173,7 +185,13 @@ export class Pkcs11Backend implements CryptoBackend {
       const { pub, priv } = keyPairTemplates(row, spec, ident, opts.exportable);
       const pair = await p11.C_GenerateKeyPairAsync(s, { mechanism: row.keyGen }, [...pub, ...row.generationExtras(spec)], priv);
       try {
-        const values = p11.C_GetAttributeValue(s, pair.publicKey, row.publicAttrs.map((type) => ({ type }))).map((a) => Buffer.from(a.value));
+        const values = p11
+          .C_GetAttributeValue(
+            s,
+            pair.publicKey,
+            row.publicAttrs.map((type) => ({ type })),
+          )
+          .map((a) => Buffer.from(a.value));
         return { backendRef, publicKey: row.spkiFrom(spec, values) };
       } catch (err) {
         destroyObjectIgnoringErrors(p11, s, pair.publicKey);
@@ -250,7 +268,14 @@ export class Pkcs11Backend implements CryptoBackend {
     return this.onKey(key, async (s): Promise<KeyMaterial> => {
       const [ext] = p11.C_GetAttributeValue(s, key.handle, [{ type: F.CKA_EXTRACTABLE }]);
       if (!ext?.value[0]) throw unsupported('the key is not exportable');
-      const read = (types: number[]) => p11.C_GetAttributeValue(s, key.handle, types.map((type) => ({ type }))).map((a) => Buffer.from(a.value));
+      const read = (types: number[]) =>
+        p11
+          .C_GetAttributeValue(
+            s,
+            key.handle,
+            types.map((type) => ({ type })),
+          )
+          .map((a) => Buffer.from(a.value));
       if (key.kind === 'secret') return { kind: 'secret', bytes: readValue(p11, s, key.handle) };
       return { kind: 'pkcs8', der: key.row.pkcs8From(spec, read(key.row.privateAttrs), key.publicKey) };
     });
@@ -545,11 +570,17 @@ export class Pkcs11Backend implements CryptoBackend {
   private findHandles(s: Handle, key: P11Key): void {
     const { p11 } = this.live();
     const cls = key.kind === 'secret' ? F.CKO_SECRET_KEY : F.CKO_PRIVATE_KEY;
-    const [own] = findObjects(p11, s, [{ type: F.CKA_ID, value: key.ckaId }, { type: F.CKA_CLASS, value: cls }]);
+    const [own] = findObjects(p11, s, [
+      { type: F.CKA_ID, value: key.ckaId },
+      { type: F.CKA_CLASS, value: cls },
+    ]);
     if (!own) throw new Error(`key ${key.ref.id} is not on the token (CKA_ID ${key.ckaId.toString('hex')})`);
     key.handle = own;
     if (key.kind === 'pair') {
-      const [pub] = findObjects(p11, s, [{ type: F.CKA_ID, value: key.ckaId }, { type: F.CKA_CLASS, value: F.CKO_PUBLIC_KEY }]);
+      const [pub] = findObjects(p11, s, [
+        { type: F.CKA_ID, value: key.ckaId },
+        { type: F.CKA_CLASS, value: F.CKO_PUBLIC_KEY },
+      ]);
       key.pubHandle = pub ?? null;
     }
   }
@@ -617,5 +648,8 @@ function wrappedImportPlan(row: SecretRow | PairRow, spec: SpecInfo, material: K
 }
 
 function gcm(iv: Buffer, aad?: Buffer): pkcs11js.Mechanism {
-  return { mechanism: F.CKM_AES_GCM, parameter: { type: F.CK_PARAMS_AES_GCM, iv, aad: aad?.length ? aad : undefined, ivBits: iv.length * 8, tagBits: GCM_TAG * 8 } as pkcs11js.AesGCM };
+  return {
+    mechanism: F.CKM_AES_GCM,
+    parameter: { type: F.CK_PARAMS_AES_GCM, iv, aad: aad?.length ? aad : undefined, ivBits: iv.length * 8, tagBits: GCM_TAG * 8 } as pkcs11js.AesGCM,
+  };
 }

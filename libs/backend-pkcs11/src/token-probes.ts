@@ -34,8 +34,15 @@ async function probeCurves(p11: pkcs11js.PKCS11, pool: SessionPool, ranges: Rang
         const pair = await p11.C_GenerateKeyPairAsync(
           s,
           { mechanism },
-          [{ type: F.CKA_TOKEN, value: false }, { type: F.CKA_EC_PARAMS, value: params }, { type: F.CKA_VERIFY, value: true }],
-          [{ type: F.CKA_TOKEN, value: false }, { type: F.CKA_SIGN, value: true }],
+          [
+            { type: F.CKA_TOKEN, value: false },
+            { type: F.CKA_EC_PARAMS, value: params },
+            { type: F.CKA_VERIFY, value: true },
+          ],
+          [
+            { type: F.CKA_TOKEN, value: false },
+            { type: F.CKA_SIGN, value: true },
+          ],
         );
         destroyObjectIgnoringErrors(p11, s, pair.publicKey);
         destroyObjectIgnoringErrors(p11, s, pair.privateKey);

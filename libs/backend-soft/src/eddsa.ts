@@ -7,7 +7,8 @@ import { OKP_CURVES, type SignParams, type SpecInfo } from '@kms/core';
  * RFC 8032 variants node:crypto 20 cannot do: Ed25519ctx, Ed25519ph and Ed448/Ed448ph with a
  * context. Pure Ed25519 and context-free Ed448 stay on node:crypto (OpenSSL).
  */
-export const needsNoble = (spec: SpecInfo, p: SignParams) => p.variant === 'ph' || (p.context !== undefined && p.context.length > 0) || (spec.family === 'ed25519' && p.context !== undefined);
+export const needsNoble = (spec: SpecInfo, p: SignParams) =>
+  p.variant === 'ph' || (p.context !== undefined && p.context.length > 0) || (spec.family === 'ed25519' && p.context !== undefined);
 
 function scheme(spec: SpecInfo, p: SignParams) {
   if (spec.family === 'ed448') return p.variant === 'ph' ? ed448ph : ed448;

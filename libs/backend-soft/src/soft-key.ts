@@ -40,7 +40,10 @@ export const HOLDERS: Record<SpecInfo['family'], Holder> = {
   'ml-kem': { by: 'pqc' },
 };
 
-const misfitOf = (spec: SpecInfo, what = 'key material') => () => invalidArgument(`the ${what} is not a valid ${spec.spec} key`, 'material');
+const misfitOf =
+  (spec: SpecInfo, what = 'key material') =>
+  () =>
+    invalidArgument(`the ${what} is not a valid ${spec.spec} key`, 'material');
 
 /** Parses material for a spec, refusing anything that does not fit it exactly. */
 export function toSoftKey(ref: BackendKeyRef, m: KeyMaterial): SoftKey {

@@ -4,15 +4,7 @@
  * carry key material, plaintext or internal paths.
  */
 export type KmsErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'ALREADY_EXISTS'
-  | 'WRONG_KEY_STATE'
-  | 'UNSUPPORTED'
-  | 'CRYPTO_FAILURE'
-  | 'INTERNAL';
+  'INVALID_ARGUMENT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'ALREADY_EXISTS' | 'WRONG_KEY_STATE' | 'UNSUPPORTED' | 'CRYPTO_FAILURE' | 'INTERNAL';
 
 export class KmsError extends Error {
   constructor(

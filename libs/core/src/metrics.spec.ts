@@ -4,7 +4,12 @@ import { KmsMetrics } from './metrics';
 /** What prom-client's own Counter and Histogram render for the same operations. */
 function reference() {
   const registry = new Registry();
-  const ops = new Counter({ name: 'kms_operations_total', help: 'Key operations by dialect, operation, backend and outcome', labelNames: ['dialect', 'operation', 'backend', 'outcome'], registers: [registry] });
+  const ops = new Counter({
+    name: 'kms_operations_total',
+    help: 'Key operations by dialect, operation, backend and outcome',
+    labelNames: ['dialect', 'operation', 'backend', 'outcome'],
+    registers: [registry],
+  });
   const latency = new Histogram({
     name: 'kms_operation_duration_seconds',
     help: 'Key operation latency, including the audit commit',
@@ -35,7 +40,9 @@ async function operationLines(registry: Registry): Promise<string[]> {
 const canonical = (v: unknown): string => {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(',')}}`;
 };
 

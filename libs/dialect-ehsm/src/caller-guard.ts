@@ -15,8 +15,19 @@ const MAX_NONCE_LENGTH = 64;
 
 /** Actions whose payload is mandatory upstream (`KMS_ACTION.cryptographic` in apis.js). */
 const PAYLOAD_REQUIRED = new Set([
-  'CreateKey', 'Encrypt', 'Decrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'Sign', 'Verify',
-  'AsymmetricEncrypt', 'AsymmetricDecrypt', 'ExportDataKey', 'GetPublicKey', 'ImportKeyMaterial', 'GetParametersForImport',
+  'CreateKey',
+  'Encrypt',
+  'Decrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'Sign',
+  'Verify',
+  'AsymmetricEncrypt',
+  'AsymmetricDecrypt',
+  'ExportDataKey',
+  'GetPublicKey',
+  'ImportKeyMaterial',
+  'GetParametersForImport',
 ]);
 
 /**

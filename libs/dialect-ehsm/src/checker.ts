@@ -73,7 +73,12 @@ export const RULES: Record<string, Record<string, Rule>> = {
   EnableKey: { keyid },
   DisableKey: { keyid },
   // The field is `olddatakey_base` upstream; the docs say `olddatakey`, the Python SDK `old_data_key`.
-  ExportDataKey: { keyid, ukeyid: { type: 'string', required: true, min: 1, max: 8192 }, aad, olddatakey_base: { type: 'string', required: true, aliases: ['olddatakey', 'old_data_key'] } },
+  ExportDataKey: {
+    keyid,
+    ukeyid: { type: 'string', required: true, min: 1, max: 8192 },
+    aad,
+    olddatakey_base: { type: 'string', required: true, aliases: ['olddatakey', 'old_data_key'] },
+  },
   GetParametersForImport: { keyid, keyspec: oneOf([...KEYSPECS.keys()]) },
   ImportKeyMaterial: { keyid, padding_mode: padding, key_material: data() },
   // Secret manager (secret_manager_apis.js).
@@ -94,7 +99,11 @@ export const RULES: Record<string, Record<string, Rule>> = {
   RestoreSecret: { secretName },
   // Remote attestation (quote_manager_apis.js).
   GenerateQuote: { challenge: { type: 'base64', required: true, min: 1, max: 4096 } },
-  VerifyQuote: { quote: { type: 'base64', required: true, min: 1, max: 10924 }, nonce: { type: 'base64', required: true, min: 1, max: 4096 }, policyId: { ...keyid, required: false } },
+  VerifyQuote: {
+    quote: { type: 'base64', required: true, min: 1, max: 10924 },
+    nonce: { type: 'base64', required: true, min: 1, max: 4096 },
+    policyId: { ...keyid, required: false },
+  },
   UploadQuotePolicy: { mr_enclave: { type: 'string', required: true, min: 64, max: 64 }, mr_signer: { type: 'string', required: true, min: 64, max: 64 } },
   GetQuotePolicy: { policyId: keyid },
 };

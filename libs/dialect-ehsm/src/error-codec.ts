@@ -27,7 +27,16 @@ export class EhsmErrorCodec implements DialectErrorCodec {
   constructor(legacyPath: string | null) {
     const v1 = legacyPath ? `/${legacyPath.replace(/^\/+|\/+$/g, '')}` : null;
     // Served with and without the trailing slash (ignoreTrailingSlash).
-    this.paths = new Map<string, EhsmApi>([['/ehsm', 'keyid'], ['/ehsm/', 'keyid'], ...(v1 ? ([[v1, 'v1'], [`${v1}/`, 'v1']] as const) : [])]);
+    this.paths = new Map<string, EhsmApi>([
+      ['/ehsm', 'keyid'],
+      ['/ehsm/', 'keyid'],
+      ...(v1
+        ? ([
+            [v1, 'v1'],
+            [`${v1}/`, 'v1'],
+          ] as const)
+        : []),
+    ]);
   }
 
   owns(path: string): boolean {

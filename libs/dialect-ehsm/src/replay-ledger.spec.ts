@@ -31,7 +31,7 @@ describe('MemoryReplayLedger', () => {
     clock += 10 * MIN - 1;
     expect(await g.seen(k)).toBe(true);
     expect(await g.claim(k, clock + 10 * MIN)).toBe(false);
-    clock += 1 + 20 * MIN / 20;
+    clock += 1 + (20 * MIN) / 20;
     expect(await g.seen(k)).toBe(false);
     expect(g.size).toBe(0);
     expect(await g.claim(k)).toBe(true);

@@ -22,10 +22,12 @@ const hashOf = (bits: string) => `SHA-${bits}` as HashAlg;
 export const byName = <T>(entries: Record<string, T>): Readonly<Record<string, T>> => Object.freeze(Object.assign(Object.create(null) as Record<string, T>, entries));
 
 export const JWS = byName<JwsAlg>({
-  ...Object.fromEntries(['256', '384', '512'].flatMap((b): [string, JwsAlg][] => [
-    [`RS${b}`, { family: 'rsa', params: { scheme: 'RSA-PKCS1', hash: hashOf(b) } }],
-    [`PS${b}`, { family: 'rsa', params: { scheme: 'RSA-PSS', hash: hashOf(b), saltLength: Number(b) / 8 } }],
-  ])),
+  ...Object.fromEntries(
+    ['256', '384', '512'].flatMap((b): [string, JwsAlg][] => [
+      [`RS${b}`, { family: 'rsa', params: { scheme: 'RSA-PKCS1', hash: hashOf(b) } }],
+      [`PS${b}`, { family: 'rsa', params: { scheme: 'RSA-PSS', hash: hashOf(b), saltLength: Number(b) / 8 } }],
+    ]),
+  ),
   ES256: { family: 'ec', curve: 'P-256', params: { scheme: 'ECDSA', hash: 'SHA-256', encoding: 'raw' } },
   ES384: { family: 'ec', curve: 'P-384', params: { scheme: 'ECDSA', hash: 'SHA-384', encoding: 'raw' } },
   ES512: { family: 'ec', curve: 'P-521', params: { scheme: 'ECDSA', hash: 'SHA-512', encoding: 'raw' } },

@@ -19,7 +19,33 @@ const attempt = (value: string): Buffer | null => {
 describe('decodeB64url', () => {
   it('accepts exactly the canonical spellings, as encoding back would decide', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-    const samples = ['', 'A', 'AA', 'AB', 'AQ', 'AR', 'AAA', 'AAB', 'AAE', 'AAF', 'AA_', 'A-', '_w', '__8', 'Zm9v', 'Zm9vYg', 'Zm9vYh', 'Zm9vYmE', 'Zm9vYmF', 'a=', 'Zg==', 'Zm9v!', ' Zm9v', 'Zm+v', 'Zm/v'];
+    const samples = [
+      '',
+      'A',
+      'AA',
+      'AB',
+      'AQ',
+      'AR',
+      'AAA',
+      'AAB',
+      'AAE',
+      'AAF',
+      'AA_',
+      'A-',
+      '_w',
+      '__8',
+      'Zm9v',
+      'Zm9vYg',
+      'Zm9vYh',
+      'Zm9vYmE',
+      'Zm9vYmF',
+      'a=',
+      'Zg==',
+      'Zm9v!',
+      ' Zm9v',
+      'Zm+v',
+      'Zm/v',
+    ];
     // Every one- and two-character tail after a full quad, and random strings over the alphabet.
     for (const a of alphabet) {
       samples.push(`Zm9v${a}`, `Zm9vY${a}`, `Zm9vYm${a}`);

@@ -119,7 +119,17 @@ async function implicitCek(enc: JweEnc, unwrap: () => Promise<Buffer>): Promise<
   }
 }
 
-async function ecdhCek(keys: KeyOperations, ctx: OpContext, key: Found, header: Record<string, unknown>, alg: string, encName: string, enc: JweEnc, kwBytes: number | undefined, encryptedKey: Buffer): Promise<Buffer> {
+async function ecdhCek(
+  keys: KeyOperations,
+  ctx: OpContext,
+  key: Found,
+  header: Record<string, unknown>,
+  alg: string,
+  encName: string,
+  enc: JweEnc,
+  kwBytes: number | undefined,
+  encryptedKey: Buffer,
+): Promise<Buffer> {
   if (!(key.info.spec in ECDH_CURVES)) throw cryptoFail(`${alg} needs a P-256, P-384, P-521 or X25519 key`);
   const apu = optionalB64Member(header, 'apu');
   const apv = optionalB64Member(header, 'apv');

@@ -19,7 +19,7 @@ export function epkToSpki(epk: unknown, spec: string): Buffer {
   const curve = ECDH_CURVES[spec];
   if (!epk || typeof epk !== 'object') throw badRequest('ECDH-ES needs an `epk` header member');
   const jwk = epk as Record<string, unknown>;
-  if (jwk.kty !== curve.kty || jwk.crv !== curve.crv || 'd' in jwk) throw badRequest('The `epk` is not a public key on the recipient key\'s curve');
+  if (jwk.kty !== curve.kty || jwk.crv !== curve.crv || 'd' in jwk) throw badRequest("The `epk` is not a public key on the recipient key's curve");
   try {
     return createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } as JsonWebKey, format: 'jwk' }).export({ format: 'der', type: 'spki' });
   } catch {

@@ -35,9 +35,7 @@ export async function encrypt(keys: KeyOperations, ctx: OpContext, body: Encrypt
   const finish = async (header: Record<string, unknown>, encryptedKey: Buffer, cek: Buffer | null) => {
     const protectedB64 = b64url(JSON.stringify(header));
     const aad = jweAad(protectedB64, aadB64);
-    const out = cek
-      ? encryptContent(enc, cek, data, aad)
-      : await keys.encrypt(ctx, key.id, { alg: enc.core, plaintext: data, aad });
+    const out = cek ? encryptContent(enc, cek, data, aad) : await keys.encrypt(ctx, key.id, { alg: enc.core, plaintext: data, aad });
     const jwe: Record<string, string> = {
       protected: protectedB64,
       encrypted_key: b64url(encryptedKey),

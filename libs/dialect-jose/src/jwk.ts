@@ -38,7 +38,7 @@ export interface KeyPlan {
 }
 
 const ALGS_FOR_KTY = byName<(alg: string) => boolean>({
-  oct: (a) => a in HMAC || a in JWE_ENC || a === 'dir' || (JWE_ALG[a]?.kind === 'kw'),
+  oct: (a) => a in HMAC || a in JWE_ENC || a === 'dir' || JWE_ALG[a]?.kind === 'kw',
   EC: (a) => JWS[a]?.family === 'ec' || JWE_ALG[a]?.kind === 'ecdh',
   RSA: (a) => JWS[a]?.family === 'rsa' || JWE_ALG[a]?.kind === 'rsa',
   OKP: (a) => a === 'EdDSA' || a === 'MLDSA44' || JWE_ALG[a]?.kind === 'ecdh',

@@ -9,14 +9,16 @@ import { fastDtoPipe } from './dto-check';
  * hot route); any other goes through Nest's ValidationPipe, which words the refusal.
  */
 export function dialectValidationPipe(toError: (errors: ValidationError[]) => unknown): PipeTransform {
-  return fastDtoPipe(new ValidationPipe({
-    transform: true,
-    // Vendors ignore fields they do not know; so do we (no whitelist), and a missing body is `{}`.
-    forbidUnknownValues: false,
-    stopAtFirstError: true,
-    validationError: { target: false, value: false },
-    exceptionFactory: toError,
-  }));
+  return fastDtoPipe(
+    new ValidationPipe({
+      transform: true,
+      // Vendors ignore fields they do not know; so do we (no whitelist), and a missing body is `{}`.
+      forbidUnknownValues: false,
+      stopAtFirstError: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: toError,
+    }),
+  );
 }
 
 /** The first broken rule's message, as class-validator words it (or the DTO's own message). */

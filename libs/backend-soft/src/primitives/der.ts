@@ -49,8 +49,7 @@ export function encodeTlv(tag: number, ...content: Uint8Array[]): Uint8Array {
 export const encodeSequence = (...items: Uint8Array[]): Uint8Array => encodeTlv(TAG_SEQUENCE, ...items);
 export const encodeOctetString = (data: Uint8Array): Uint8Array => encodeTlv(TAG_OCTET_STRING, data);
 /** BIT STRING with zero unused bits (all our payloads are whole octets). */
-export const encodeBitString = (data: Uint8Array): Uint8Array =>
-  encodeTlv(TAG_BIT_STRING, Uint8Array.of(0), data);
+export const encodeBitString = (data: Uint8Array): Uint8Array => encodeTlv(TAG_BIT_STRING, Uint8Array.of(0), data);
 
 /** Non-negative INTEGER from an unsigned big-endian magnitude (leading zeros are stripped). */
 export function encodeUnsignedInteger(magnitude: Uint8Array): Uint8Array {

@@ -44,9 +44,7 @@ export class OpensslWorkdir {
       return execFileSync('openssl', args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
       const e = err as { status?: number; stderr?: Buffer; stdout?: Buffer };
-      const error = new Error(
-        `openssl ${args.join(' ')} failed (status ${e.status}): ${e.stderr?.toString() ?? ''}`,
-      ) as Error & { status?: number; stdout?: Buffer };
+      const error = new Error(`openssl ${args.join(' ')} failed (status ${e.status}): ${e.stderr?.toString() ?? ''}`) as Error & { status?: number; stdout?: Buffer };
       error.status = e.status;
       error.stdout = e.stdout;
       throw error;

@@ -174,10 +174,7 @@ describe('RFC 7516 Appendix A.2 (RSA1_5 key transport)', () => {
     const key = createPrivateKey({ key: a2.jwk, format: 'jwk' });
     const cek = rsaPkcs1v15Decrypt(key, Buffer.from(a2.encrypted_key, 'base64url'));
     // RFC 7516 A.2.2 lists the CEK as these octets.
-    const rfcCek = [
-      4, 211, 31, 197, 84, 157, 252, 254, 11, 100, 157, 250, 63, 170, 106, 206, 107, 124, 212, 45, 111, 107, 9,
-      219, 200, 177, 0, 240, 143, 156, 44, 207,
-    ];
+    const rfcCek = [4, 211, 31, 197, 84, 157, 252, 254, 11, 100, 157, 250, 63, 170, 106, 206, 107, 124, 212, 45, 111, 107, 9, 219, 200, 177, 0, 240, 143, 156, 44, 207];
     expect([...cek]).toEqual(rfcCek);
     expect([...cek]).toEqual(a2.cek_bytes);
   });

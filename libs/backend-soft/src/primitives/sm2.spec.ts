@@ -41,10 +41,7 @@ function derSig(r: Uint8Array, s: Uint8Array): Uint8Array {
  */
 const KAT = {
   d: '3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8',
-  publicKey:
-    '04' +
-    '09F9DF311E5421A150DD7D161E4BC5C672179FAD1833FC076BB08FF356F35020' +
-    'CCEA490CE26775A52DC6EA718CC1AA600AED05FBF35E084A6632F6072DA9AD13',
+  publicKey: '04' + '09F9DF311E5421A150DD7D161E4BC5C672179FAD1833FC076BB08FF356F35020' + 'CCEA490CE26775A52DC6EA718CC1AA600AED05FBF35E084A6632F6072DA9AD13',
   k: 0x59276e27d506861a16680f3ad9c02dccef3cc1fa3cdbe4ce6d54b80deac1bc21n,
   za: 'B2E14C5C79C6DF5B85F4FE7ED8DB7A262B9DA7E07CCB0EA9F4747B8CCDA8A4F3',
   e: 'F0B43E94BA45ACCAACE692ED534382EB17E6AB5A19CE7B31F4486FDFC0D28640',
@@ -52,10 +49,14 @@ const KAT = {
   s: 'B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA',
   ciphertext:
     '307C' +
-    '0220' + '04EBFC718E8D1798620432268E77FEB6415E2EDE0E073C0F4F640ECD2E149A73' +
-    '022100' + 'E858F9D81E5430A57B36DAAB8F950A3C64E6EE6A63094D99283AFF767E124DF0' +
-    '0420' + '59983C18F809E262923C53AEC295D30383B54E39D609D160AFCB1908D0BD8766' +
-    '0413' + '21886CA989CA9C7D58087307CA93092D651EFA',
+    '0220' +
+    '04EBFC718E8D1798620432268E77FEB6415E2EDE0E073C0F4F640ECD2E149A73' +
+    '022100' +
+    'E858F9D81E5430A57B36DAAB8F950A3C64E6EE6A63094D99283AFF767E124DF0' +
+    '0420' +
+    '59983C18F809E262923C53AEC295D30383B54E39D609D160AFCB1908D0BD8766' +
+    '0413' +
+    '21886CA989CA9C7D58087307CA93092D651EFA',
 };
 
 describe('SM2 known answers (GB/T 32918.5 annexes, OpenSSL sm2_internal_test.c)', () => {
@@ -162,10 +163,7 @@ describe('SM2 keys', () => {
     badPub[badPub.length - 1] ^= 1;
     expect(() => sm2PrivateFromPkcs8(badPub)).toThrow(/invalid SM2 PKCS#8/);
     const other = sm2GenerateKeyPair();
-    const mismatched = Buffer.concat([
-      pkcs8.subarray(0, pkcs8.length - 65),
-      Buffer.from(other.publicKey),
-    ]);
+    const mismatched = Buffer.concat([pkcs8.subarray(0, pkcs8.length - 65), Buffer.from(other.publicKey)]);
     expect(() => sm2PrivateFromPkcs8(mismatched)).toThrow(/does not match/);
     expect(() => sm2PrivateFromPkcs8(sm2SpkiDer(publicKey))).toThrow(Error);
   });
@@ -336,10 +334,7 @@ describe('SM2 interop with the system openssl CLI', () => {
       const k = opensslKey(`sig-${label.replace(' ', '-')}`);
       const msg = utf8(`interop message for ${label}`);
       w.write('msg.bin', msg);
-      w.run([
-        'pkeyutl', '-sign', '-rawin', '-digest', 'sm3', '-in', 'msg.bin',
-        '-inkey', `sig-${label.replace(' ', '-')}.pem`, '-pkeyopt', `distid:${id}`, '-out', 'sig.der',
-      ]);
+      w.run(['pkeyutl', '-sign', '-rawin', '-digest', 'sm3', '-in', 'msg.bin', '-inkey', `sig-${label.replace(' ', '-')}.pem`, '-pkeyopt', `distid:${id}`, '-out', 'sig.der']);
       const sig = w.read('sig.der');
       expect(sm2Verify(k.publicKey, msg, sig, { id: utf8(id) })).toBe(true);
       expect(sm2Verify(k.publicKey, msg, sig, { id: utf8(id + 'x') })).toBe(false);
@@ -352,8 +347,20 @@ describe('SM2 interop with the system openssl CLI', () => {
       w.write('ours-sig-pub.pem', toPem('PUBLIC KEY', sm2SpkiDer(publicKey)));
       w.write('ours-sig.der', sm2Sign(privateKey, msg, { id: utf8(id) }));
       const verifyArgs = (distid: string) => [
-        'pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-in', 'ours-msg.bin', '-pubin',
-        '-inkey', 'ours-sig-pub.pem', '-pkeyopt', `distid:${distid}`, '-sigfile', 'ours-sig.der',
+        'pkeyutl',
+        '-verify',
+        '-rawin',
+        '-digest',
+        'sm3',
+        '-in',
+        'ours-msg.bin',
+        '-pubin',
+        '-inkey',
+        'ours-sig-pub.pem',
+        '-pkeyopt',
+        `distid:${distid}`,
+        '-sigfile',
+        'ours-sig.der',
       ];
       expect(w.run(verifyArgs(id)).toString()).toMatch(/Signature Verified Successfully/);
       // Proves OpenSSL really uses the ID (a wrong one must fail), so the check above is meaningful.
@@ -366,8 +373,20 @@ describe('SM2 interop with the system openssl CLI', () => {
     w.write('kat.msg', 'message digest');
     w.write('kat.sig', hex('30460221' + '00' + KAT.r + '0221' + '00' + KAT.s));
     const out = w.run([
-      'pkeyutl', '-verify', '-rawin', '-digest', 'sm3', '-in', 'kat.msg', '-pubin', '-inkey', 'kat.pub.pem',
-      '-pkeyopt', 'distid:1234567812345678', '-sigfile', 'kat.sig',
+      'pkeyutl',
+      '-verify',
+      '-rawin',
+      '-digest',
+      'sm3',
+      '-in',
+      'kat.msg',
+      '-pubin',
+      '-inkey',
+      'kat.pub.pem',
+      '-pkeyopt',
+      'distid:1234567812345678',
+      '-sigfile',
+      'kat.sig',
     ]);
     expect(out.toString()).toMatch(/Signature Verified Successfully/);
   });

@@ -94,8 +94,7 @@ function privateScalar(privateKey: Uint8Array): bigint {
 function decodePublic(publicKey: Uint8Array): SmPoint {
   if (!(publicKey instanceof Uint8Array)) throw new Error('invalid SM2 public key');
   const head = publicKey[0];
-  const okShape =
-    (publicKey.length === 65 && head === 0x04) || (publicKey.length === 33 && (head === 0x02 || head === 0x03));
+  const okShape = (publicKey.length === 65 && head === 0x04) || (publicKey.length === 33 && (head === 0x02 || head === 0x03));
   if (!okShape) throw new Error('invalid SM2 public key encoding');
   let pt: SmPoint;
   try {
@@ -186,11 +185,7 @@ export function sm2SignDigest(privateKey: Uint8Array, e: Uint8Array, opts?: { k?
   return signScalar(d, toBigInt(e), opts?.k);
 }
 
-export function sm2Sign(
-  privateKey: Uint8Array,
-  message: Uint8Array,
-  opts?: { id?: Uint8Array; k?: bigint },
-): Uint8Array {
+export function sm2Sign(privateKey: Uint8Array, message: Uint8Array, opts?: { id?: Uint8Array; k?: bigint }): Uint8Array {
   const d = privateScalar(privateKey);
   return signScalar(d, digestOf(G.multiply(d), message, opts?.id), opts?.k);
 }
@@ -225,12 +220,7 @@ export function sm2VerifyDigest(publicKey: Uint8Array, e: Uint8Array, signatureD
   }
 }
 
-export function sm2Verify(
-  publicKey: Uint8Array,
-  message: Uint8Array,
-  signatureDer: Uint8Array,
-  opts?: { id?: Uint8Array },
-): boolean {
+export function sm2Verify(publicKey: Uint8Array, message: Uint8Array, signatureDer: Uint8Array, opts?: { id?: Uint8Array }): boolean {
   try {
     const pub = decodePublic(publicKey);
     return verifyScalar(pub, digestOf(pub, message, opts?.id), signatureDer);
@@ -357,11 +347,7 @@ export function sm2PublicFromSpki(spki: Uint8Array): Uint8Array {
  */
 export function sm2Pkcs8Der(privateKey: Uint8Array): Buffer {
   const d = privateScalar(privateKey);
-  const ecPrivateKey = encodeSequence(
-    encodeSmallInteger(1),
-    encodeOctetString(to32(d)),
-    encodeTlv(tagContext(1), encodeBitString(encodeUncompressed(G.multiply(d)))),
-  );
+  const ecPrivateKey = encodeSequence(encodeSmallInteger(1), encodeOctetString(to32(d)), encodeTlv(tagContext(1), encodeBitString(encodeUncompressed(G.multiply(d)))));
   return Buffer.from(encodeSequence(encodeSmallInteger(0), ALGORITHM_ID, encodeOctetString(ecPrivateKey)));
 }
 

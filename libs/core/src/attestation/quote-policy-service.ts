@@ -27,8 +27,16 @@ export class QuotePolicyService {
     const row: QuotePolicy = { id: randomUUID(), tenantId: ctx.tenantId, mrEnclave, mrSigner, createdAt: Date.now() };
     await this.repo.insert(row);
     await this.audit.record({
-      at: row.createdAt, tenantId: ctx.tenantId, dialect: ctx.dialect, operation: 'quote-policy-upload', keyId: null, backend: null,
-      outcome: 'ok', latencyUs: 0, principal: ctx.principal ?? null, event: `policy:${row.id}`,
+      at: row.createdAt,
+      tenantId: ctx.tenantId,
+      dialect: ctx.dialect,
+      operation: 'quote-policy-upload',
+      keyId: null,
+      backend: null,
+      outcome: 'ok',
+      latencyUs: 0,
+      principal: ctx.principal ?? null,
+      event: `policy:${row.id}`,
     });
     return row;
   }

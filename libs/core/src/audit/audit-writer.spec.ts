@@ -37,7 +37,7 @@ describe('AuditWriter on SQLite', () => {
     { ...base, at: Number.MAX_SAFE_INTEGER, latencyUs: 2 ** 31 + 5 },
     // Text that looks like a number or like JSON stays text.
     { ...base, keyId: '123', principal: 'null', event: '"q"' },
-    { ...base, keyId: 'é😀\\u0041', principal: 'a\u0000b', event: "it's \"quoted\"\n" },
+    { ...base, keyId: 'é😀\\u0041', principal: 'a\u0000b', event: 'it\'s "quoted"\n' },
     // Lone surrogates (a JSON body may carry one in a kid): U+FFFD, as a bound parameter stores.
     { ...base, keyId: '\ud800x', principal: 'y\udfff' },
   ];

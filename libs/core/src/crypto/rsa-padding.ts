@@ -72,7 +72,10 @@ export function pkcs1v15ImplicitUnpad(em: Buffer, ciphertext: Buffer, kdkKey: Bu
 function mgf1(hash: string, seed: Buffer, length: number): Buffer {
   const out: Buffer[] = [];
   for (let c = 0, n = 0; n < length; c++) {
-    const block = createHash(hash).update(seed).update(Buffer.from([c >>> 24, (c >>> 16) & 0xff, (c >>> 8) & 0xff, c & 0xff])).digest();
+    const block = createHash(hash)
+      .update(seed)
+      .update(Buffer.from([c >>> 24, (c >>> 16) & 0xff, (c >>> 8) & 0xff, c & 0xff]))
+      .digest();
     out.push(block);
     n += block.length;
   }
@@ -141,7 +144,6 @@ export function pkcs1Encode(hash: HashAlg, digest: Buffer, k: number): Buffer {
   t.copy(em, k - t.length);
   return em;
 }
-
 
 export function pssEncode(hash: HashAlg, digest: Buffer, modBits: number, saltLen: number): Buffer {
   const h = HASHES[hash].node;

@@ -241,7 +241,12 @@ export class SecretService {
   async purgeDue(): Promise<number> {
     const due = await this.secrets.find({ where: { plannedDeleteAt: LessThanOrEqual(this.now()) }, select: { id: true, tenantId: true } });
     if (!due.length) return 0;
-    await this.ds.transaction((em) => this.hardDelete(em, due.map((d) => d.id)));
+    await this.ds.transaction((em) =>
+      this.hardDelete(
+        em,
+        due.map((d) => d.id),
+      ),
+    );
     for (const d of due) await this.audit.record(this.auditRow(d.tenantId, 'secret-purge', null, d.id, 'gateway', 'ok'));
     return due.length;
   }
@@ -251,7 +256,12 @@ export class SecretService {
   private async purgeTenant(tenantId: string): Promise<void> {
     const due = await this.secrets.find({ where: { tenantId, plannedDeleteAt: LessThanOrEqual(this.now()) }, select: { id: true } });
     if (!due.length) return;
-    await this.ds.transaction((em) => this.hardDelete(em, due.map((d) => d.id)));
+    await this.ds.transaction((em) =>
+      this.hardDelete(
+        em,
+        due.map((d) => d.id),
+      ),
+    );
     for (const d of due) await this.audit.record(this.auditRow(tenantId, 'secret-purge', null, d.id, 'gateway', 'ok'));
   }
 

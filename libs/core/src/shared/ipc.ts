@@ -9,9 +9,7 @@ import type { MemoryOnceTokens } from './memory-once';
  */
 export type IpcMessage =
   /** The questions a worker gathered in one turn of its event loop, answered in one reply. */
-  | { t: 'kms.once'; qs: OnceQuestion[] }
-  | { t: 'kms.once.r'; rs: OnceAnswer[] }
-  | { t: 'kms.change'; change: Change };
+  { t: 'kms.once'; qs: OnceQuestion[] } | { t: 'kms.once.r'; rs: OnceAnswer[] } | { t: 'kms.change'; change: Change };
 
 export interface OnceQuestion {
   id: number;
@@ -53,7 +51,11 @@ export function parentPort(): IpcPort | null {
 }
 
 /** A port over anything with node's child-process messaging shape (a cluster `Worker`). */
-export function childPort(child: { send(msg: unknown): boolean; on(ev: 'message', fn: (m: unknown) => void): unknown; off(ev: 'message', fn: (m: unknown) => void): unknown }): IpcPort {
+export function childPort(child: {
+  send(msg: unknown): boolean;
+  on(ev: 'message', fn: (m: unknown) => void): unknown;
+  off(ev: 'message', fn: (m: unknown) => void): unknown;
+}): IpcPort {
   return {
     send: (msg) => void child.send(msg),
     listen: (fn) => {

@@ -125,7 +125,12 @@ export class TenantService {
   }
 
   /** Stores a credential whose secret the caller already holds (e.g. an Encedo user's password hash). */
-  async addCredential(tenantId: string, kind: CredentialKind, lookup: string, fields: { secret?: Buffer; secretHash?: string; label?: string; scopes?: string[] }): Promise<string> {
+  async addCredential(
+    tenantId: string,
+    kind: CredentialKind,
+    lookup: string,
+    fields: { secret?: Buffer; secretHash?: string; label?: string; scopes?: string[] },
+  ): Promise<string> {
     return this.insertCredential(tenantId, kind, lookup, {
       secretSealed: fields.secret ? this.sealer.seal('credential', fields.secret, `${kind}:${lookup}`).toString('base64') : null,
       secretHash: fields.secretHash ?? null,
@@ -174,7 +179,14 @@ export class TenantService {
   async listCredentials(tenantId: string): Promise<Array<{ id: string; kind: string; lookup: string; label: string | null; createdAt: number; revokedAt: number | null }>> {
     const rows = await this.creds.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
     // Token lookups are hashes; show the appid / user name, never a secret.
-    return rows.map((r) => ({ id: r.id, kind: r.kind, lookup: r.kind === 'jose-token' ? `sha256:${r.lookup.slice(0, 12)}…` : r.lookup, label: r.label, createdAt: r.createdAt, revokedAt: r.revokedAt }));
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      lookup: r.kind === 'jose-token' ? `sha256:${r.lookup.slice(0, 12)}…` : r.lookup,
+      label: r.label,
+      createdAt: r.createdAt,
+      revokedAt: r.revokedAt,
+    }));
   }
 
   private async insertCredential(

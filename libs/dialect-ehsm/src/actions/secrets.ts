@@ -109,10 +109,7 @@ const describeSecret: ActionHandler = async (c) => {
   const p = payloadOf(c) as { secretName: string };
   const s = await c.secrets.find(c.op, p.secretName);
   if (!s) return ok({}, 'Describe secrets success.');
-  const rotation =
-    s.rotationInterval !== null
-      ? { rotationInterval: s.rotationInterval, lastRotationDate: s.lastRotationAt ?? '', nextRotationDate: s.nextRotationAt ?? '' }
-      : {};
+  const rotation = s.rotationInterval !== null ? { rotationInterval: s.rotationInterval, lastRotationDate: s.lastRotationAt ?? '', nextRotationDate: s.nextRotationAt ?? '' } : {};
   return ok({ ...summary(s), ...rotation }, 'Describe secrets success.');
 };
 
