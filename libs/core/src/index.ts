@@ -32,3 +32,4 @@ export * from './shared/memory-once';
 export * from './shared/ipc';
 export * from './shared/change-feed';
 export * from './crypto/rsa-padding';
+export * from './crypto/agreement';

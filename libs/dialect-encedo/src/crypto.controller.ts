@@ -1,9 +1,8 @@
-import { type CipherGCM, type DecipherGCM, createCipheriv, createDecipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
-import { HASHES, hexToUuid, randomIv, type HashAlg, type KeyRecord } from '@kms/core';
+import { hexToUuid, randomIv, type AgreementKdf, type HashAlg, type KeyRecord } from '@kms/core';
 import { EXDSA_ALGS, HEM_HASHES, cipherAlg } from './algorithms';
 import { useScope } from './auth/scopes';
-import { ecdhPeer, encedoHkdf, isEcdhType } from './ecdh';
+import { ecdhPeer, encedoKdf, isEcdhType } from './ecdh';
 import { EncedoService } from './encedo.service';
 import type { HemCall } from './hem-call';
 import { hem } from './hem-status';
@@ -13,6 +12,13 @@ import { LIMITS, type Body as HemBody, bodyOf, decodeB64, kidOf, optionalB64 } f
 
 const b64 = (b: Buffer) => b.toString('base64');
 const KW_DEFAULT_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
+
+type PeerRef = { keyId: string } | { spki: Buffer };
+/** ECDH mode of cipher/wrap/HMAC: the peer, and the KDF that makes the key used with it. */
+interface EcdhMode {
+  peer: PeerRef;
+  kdf: AgreementKdf;
+}
 
 interface UseKey {
   call: HemCall;
@@ -43,13 +49,8 @@ export class CryptoController {
   }
 
   /** The peer of an ECDH-mode operation: `ext_kid` (wins) or `pubkey`, of the key's own type. */
-  private async peer(k: UseKey, required: boolean): Promise<{ keyId: string } | { spki: Buffer } | null> {
+  private async peer(k: UseKey, required: boolean): Promise<PeerRef | null> {
     return (await ecdhPeer(k.call, this.svc.keys, k.type, k.body, required))?.ref ?? null;
-  }
-
-  private async ecdhSecret(k: UseKey, peer: { keyId: string } | { spki: Buffer }): Promise<Buffer> {
-    if (!isEcdhType(k.type)) throw hem(406, 'not an ECDH key');
-    return this.svc.keys.deriveEcdh(k.call.ctx(), k.uuid, peer);
   }
 
   @Post('ecdh')
@@ -57,10 +58,11 @@ export class CryptoController {
   ecdh(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
     return this.use(authz, raw, 'CRYPTO_ECDH', 'ecdh', async (k) => {
       const hash = hashOf(k.body.alg, false);
-      const peer = await this.peer(k, true);
-      const secret = await this.ecdhSecret(k, peer!);
+      const peer = (await this.peer(k, true))!;
+      if (!isEcdhType(k.type)) throw hem(406, 'not an ECDH key');
       // No `alg`: the whole raw secret (the device reportedly cuts it to 32 bytes; we do not).
-      return { ecdh: b64(hash ? digest(hash, secret) : secret) };
+      const kdf: AgreementKdf = hash ? { kind: 'digest', hash } : { kind: 'raw' };
+      return { ecdh: b64(await this.svc.keys.agree(k.call.ctx(), k.uuid, peer, kdf, { op: 'secret' })) };
     });
   }
 
@@ -81,8 +83,8 @@ export class CryptoController {
         if (!(await this.svc.keys.macVerify(k.call.ctx(), k.uuid, k.type.hash!, msg, mac))) throw k.call.audited(406);
         return '';
       }
-      const expected = await this.hmac(k);
-      if (expected.length !== mac.length || !timingSafeEqual(expected, mac)) throw hem(406, 'mac mismatch');
+      const { mode, hash, msg } = await this.ecdhHmac(k);
+      if (!(await this.svc.keys.agree(k.call.ctx(), k.uuid, mode.peer, mode.kdf, { op: 'mac-verify', hash, data: msg, mac }))) throw k.call.audited(406);
       return '';
     });
   }
@@ -92,12 +94,21 @@ export class CryptoController {
    * `pubkey`: HMAC_alg(key = Hash_alg(ECDH secret), msg), `alg` required (notes §4).
    */
   private async hmac(k: UseKey): Promise<Buffer> {
+    if (k.type.kind === 'hmac') {
+      const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
+      return this.svc.keys.mac(k.call.ctx(), k.uuid, k.type.hash!, msg);
+    }
+    const { mode, hash, msg } = await this.ecdhHmac(k);
+    return this.svc.keys.agree(k.call.ctx(), k.uuid, mode.peer, mode.kdf, { op: 'mac', hash, data: msg });
+  }
+
+  /** ECDH-mode HMAC: key = Hash_alg(secret), `alg` required. */
+  private async ecdhHmac(k: UseKey): Promise<{ mode: EcdhMode; hash: HashAlg; msg: Buffer }> {
     const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
-    if (k.type.kind === 'hmac') return this.svc.keys.mac(k.call.ctx(), k.uuid, k.type.hash!, msg);
     if (!isEcdhType(k.type)) throw hem(406, 'not an HMAC key');
     const hash = hashOf(k.body.alg, true)!;
-    const secret = await this.ecdhSecret(k, (await this.peer(k, true))!);
-    return createHmac(HASHES[hash].node, digest(hash, secret)).update(msg).digest();
+    const peer = (await this.peer(k, true))!;
+    return { mode: { peer, kdf: { kind: 'digest', hash } }, hash, msg };
   }
 
   @Post('exdsa/sign')
@@ -137,13 +148,14 @@ export class CryptoController {
   @HttpCode(200)
   encrypt(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
     return this.use(authz, raw, 'CRYPTO_ENCRYPT', 'encrypt', async (k) => {
-      const { mode, msg, aad, ecdhKey } = await this.cipher(k);
+      const { mode, msg, aad, ecdh } = await this.cipher(k);
       if (mode === 'ECB' && msg.length % 16 !== 0) throw hem(400, 'ECB input must be 16-aligned');
       // The device picks a random 16-byte IV/nonce itself (notes §4); the core accepts 16-byte GCM IVs.
       const iv = mode === 'ECB' ? undefined : randomIv(16);
-      const r = ecdhKey
-        ? aesLocal('encrypt', ecdhKey, mode, msg, iv, aad)
-        : await this.svc.keys.encrypt(k.call.ctx(), k.uuid, { alg: `AES-${mode}`, plaintext: msg, iv, aad });
+      const params = { alg: `AES-${mode}` as const, plaintext: msg, iv, aad };
+      const r = ecdh
+        ? await this.svc.keys.agree(k.call.ctx(), k.uuid, ecdh.peer, ecdh.kdf, { op: 'encrypt', params })
+        : await this.svc.keys.encrypt(k.call.ctx(), k.uuid, params);
       if (mode === 'GCM') return { ciphertext: b64(r.ciphertext), iv: b64(r.iv), tag: b64(r.tag) };
       return mode === 'CBC' ? { ciphertext: b64(r.ciphertext), iv: b64(r.iv) } : { ciphertext: b64(r.ciphertext) };
     });
@@ -153,13 +165,14 @@ export class CryptoController {
   @HttpCode(200)
   decrypt(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
     return this.use(authz, raw, 'CRYPTO_DECRYPT', 'decrypt', async (k) => {
-      const { mode, msg, aad, ecdhKey } = await this.cipher(k);
+      const { mode, msg, aad, ecdh } = await this.cipher(k);
       const iv = mode === 'ECB' ? Buffer.alloc(0) : decodeB64(k.body.iv, 'iv', { min: 16, max: 16 });
       const tag = mode === 'GCM' ? decodeB64(k.body.tag, 'tag', { min: 16, max: 16 }) : Buffer.alloc(0);
       if (mode !== 'GCM' && (msg.length === 0 || msg.length % 16 !== 0)) throw hem(400, 'ciphertext must be whole blocks');
-      const plaintext = ecdhKey
-        ? aesLocal('decrypt', ecdhKey, mode, msg, iv, aad, tag).ciphertext
-        : await this.svc.keys.decrypt(k.call.ctx(), k.uuid, { alg: `AES-${mode}`, ciphertext: msg, iv, tag, aad });
+      const params = { alg: `AES-${mode}` as const, ciphertext: msg, iv, tag, aad };
+      const plaintext = ecdh
+        ? await this.svc.keys.agree(k.call.ctx(), k.uuid, ecdh.peer, ecdh.kdf, { op: 'decrypt', params })
+        : await this.svc.keys.decrypt(k.call.ctx(), k.uuid, params);
       return { plaintext: b64(plaintext) };
     });
   }
@@ -175,33 +188,29 @@ export class CryptoController {
     const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
     // The spec says aad ≤ 16 bytes; TESTER sends 32 (notes §10), so any size up to msg's limit.
     const aad = alg.mode === 'GCM' ? optionalB64(k.body.aad, 'aad', { max: LIMITS.msg }) : undefined;
-    const ecdhKey = await this.ecdhModeKey(k, 'encedo-aes', alg.bits);
-    if (ecdhKey) return { mode: alg.mode, msg, aad, ecdhKey };
+    const ecdh = await this.ecdhMode(k, 'encedo-aes', alg.bits);
+    if (ecdh) return { mode: alg.mode, msg, aad, ecdh };
     if (k.type.kind !== 'aes') throw hem(406, 'not an AES key');
     if (`AES${alg.bits}` !== k.type.type) throw hem(406, 'alg width differs from the key');
-    return { mode: alg.mode, msg, aad, ecdhKey: null };
+    return { mode: alg.mode, msg, aad, ecdh: null };
   }
 
   /** ECDH mode of cipher/wrap: an ECDH key and a peer → HKDF-SHA256(secret, info ‖ ctx); else null. */
-  private async ecdhModeKey(k: UseKey, info: string, bits: number): Promise<Buffer | null> {
+  private async ecdhMode(k: UseKey, info: string, bits: number): Promise<EcdhMode | null> {
     if (!isEcdhType(k.type)) return null;
     const peer = await this.peer(k, false);
     if (!peer) return null;
     const ctx = optionalB64(k.body.ctx, 'ctx', { max: LIMITS.ctx }) ?? Buffer.alloc(0);
-    const secret = await this.ecdhSecret(k, peer);
-    try {
-      return encedoHkdf(secret, Buffer.concat([Buffer.from(info), ctx]), bits / 8);
-    } finally {
-      secret.fill(0);
-    }
+    return { peer, kdf: encedoKdf(Buffer.concat([Buffer.from(info), ctx]), bits / 8) };
   }
 
   @Post('cipher/wrap')
   @HttpCode(200)
   wrap(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
     return this.use(authz, raw, 'CRYPTO_WRAP', 'wrap', async (k) => {
-      const { msg, kek } = await this.wrapArgs(k);
-      return { wrapped: b64(kek ? aesKw('wrap', kek, msg) : await this.svc.keys.wrap(k.call.ctx(), k.uuid, 'AES-KW', msg)) };
+      const { msg, ecdh } = await this.wrapArgs(k);
+      const ctx = k.call.ctx();
+      return { wrapped: b64(ecdh ? await this.svc.keys.agree(ctx, k.uuid, ecdh.peer, ecdh.kdf, { op: 'wrap', alg: 'AES-KW', data: msg }) : await this.svc.keys.wrap(ctx, k.uuid, 'AES-KW', msg)) };
     });
   }
 
@@ -209,8 +218,9 @@ export class CryptoController {
   @HttpCode(200)
   unwrap(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
     return this.use(authz, raw, 'CRYPTO_UNWRAP', 'unwrap', async (k) => {
-      const { msg, kek } = await this.wrapArgs(k);
-      return { unwrapped: b64(kek ? aesKw('unwrap', kek, msg) : await this.svc.keys.unwrap(k.call.ctx(), k.uuid, 'AES-KW', msg)) };
+      const { msg, ecdh } = await this.wrapArgs(k);
+      const ctx = k.call.ctx();
+      return { unwrapped: b64(ecdh ? await this.svc.keys.agree(ctx, k.uuid, ecdh.peer, ecdh.kdf, { op: 'unwrap', alg: 'AES-KW', data: msg }) : await this.svc.keys.unwrap(ctx, k.uuid, 'AES-KW', msg)) };
     });
   }
 
@@ -218,17 +228,17 @@ export class CryptoController {
    * RFC 3394 with the default IV; `alg` (default AES256) must be the key's type; `msg` is required (S).
    * ECDH mode (an ECDH key with `ext_kid`/`pubkey`): KEK = HKDF-SHA256(secret, "encedo-kek" ‖ ctx).
    */
-  private async wrapArgs(k: UseKey): Promise<{ msg: Buffer; kek: Buffer | null }> {
+  private async wrapArgs(k: UseKey): Promise<{ msg: Buffer; ecdh: EcdhMode | null }> {
     const alg = k.body.alg ?? 'AES256';
     if (!['AES128', 'AES192', 'AES256'].includes(alg as string)) throw hem(400, 'alg');
     const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg });
     if (msg.length % 8 !== 0) throw hem(400, 'msg must be a multiple of 8 bytes');
     const iv = optionalB64(k.body.iv, 'iv', { min: 8, max: 8 });
     if (iv && !iv.equals(KW_DEFAULT_IV)) throw hem(406, 'alternative initial values are not supported');
-    const kek = await this.ecdhModeKey(k, 'encedo-kek', Number((alg as string).slice(3)));
-    if (kek) return { msg, kek };
+    const ecdh = await this.ecdhMode(k, 'encedo-kek', Number((alg as string).slice(3)));
+    if (ecdh) return { msg, ecdh };
     if (k.type.kind !== 'aes' || alg !== k.type.type) throw hem(406, 'not an AES key of this width');
-    return { msg, kek: null };
+    return { msg, ecdh: null };
   }
 
   @Post('pqc/mlkem/encaps')
@@ -292,44 +302,4 @@ function hashOf(alg: unknown, required: boolean): HashAlg | null {
   return h;
 }
 
-const digest = (hash: HashAlg, data: Buffer) => createHash(HASHES[hash].node).update(data).digest();
-
 const coordBytes = (t: HemTypeInfo) => ({ SECP256R1: 32, SECP256K1: 32, SECP384R1: 48, SECP521R1: 66 })[t.type as 'SECP256R1'] ?? 0;
-
-/**
- * AES with an ECDH-mode key (a transient key derived per request, never stored). Authentication
- * or padding failures are 406, as the device's.
- */
-function aesLocal(dir: 'encrypt' | 'decrypt', key: Buffer, mode: 'ECB' | 'CBC' | 'GCM', input: Buffer, iv?: Buffer, aad?: Buffer, tag?: Buffer) {
-  const name = `aes-${key.length * 8}-${mode.toLowerCase()}`;
-  const ivArg = mode === 'ECB' ? null : iv!;
-  try {
-    if (dir === 'encrypt') {
-      const c = mode === 'GCM' ? createCipheriv(name as 'aes-256-gcm', key, ivArg!, { authTagLength: 16 }) : createCipheriv(name, key, ivArg);
-      if (mode === 'ECB') c.setAutoPadding(false);
-      if (mode === 'GCM' && aad) (c as CipherGCM).setAAD(aad);
-      const ciphertext = Buffer.concat([c.update(input), c.final()]);
-      return { ciphertext, iv: iv ?? Buffer.alloc(0), tag: mode === 'GCM' ? (c as CipherGCM).getAuthTag() : Buffer.alloc(0) };
-    }
-    const d = mode === 'GCM' ? createDecipheriv(name as 'aes-256-gcm', key, ivArg!, { authTagLength: 16 }) : createDecipheriv(name, key, ivArg);
-    if (mode === 'ECB') d.setAutoPadding(false);
-    if (mode === 'GCM') {
-      if (aad) (d as DecipherGCM).setAAD(aad);
-      (d as DecipherGCM).setAuthTag(tag!);
-    }
-    return { ciphertext: Buffer.concat([d.update(input), d.final()]), iv: iv ?? Buffer.alloc(0), tag: Buffer.alloc(0) };
-  } catch {
-    throw hem(406, `${dir} failed`);
-  }
-}
-
-/** RFC 3394 with the default IV under an ECDH-mode KEK; an integrity failure is 406. */
-function aesKw(dir: 'wrap' | 'unwrap', kek: Buffer, msg: Buffer): Buffer {
-  const name = `id-aes${kek.length * 8}-wrap`;
-  try {
-    const c = dir === 'wrap' ? createCipheriv(name, kek, KW_DEFAULT_IV) : createDecipheriv(name, kek, KW_DEFAULT_IV);
-    return Buffer.concat([c.update(msg), c.final()]);
-  } catch {
-    throw hem(406, `${dir} failed`);
-  }
-}

@@ -1,5 +1,4 @@
-import { hkdfSync } from 'node:crypto';
-import { hexToUuid, type KeyOperations } from '@kms/core';
+import { hexToUuid, type AgreementKdf, type KeyOperations } from '@kms/core';
 import type { HemCall } from './hem-call';
 import { hem } from './hem-status';
 import { type HemTypeInfo, typeOfRecord } from './key-types';
@@ -40,8 +39,7 @@ export async function ecdhPeer(call: HemCall, keys: KeyOperations, t: HemTypeInf
 
 /**
  * The dialect's one KDF over an ECDH secret (the spec's, notes §3/§4): HKDF-SHA256 with an empty
- * salt. ECDH-mode cipher/wrap use info `encedo-aes`/`encedo-kek` ‖ ctx, keymgmt/derive `encedo-<TYPE>`.
+ * salt, run by the core. ECDH-mode cipher/wrap use info `encedo-aes`/`encedo-kek` ‖ ctx,
+ * keymgmt/derive `encedo-<TYPE>`. The core refuses (406) a secret shorter than the key.
  */
-export function encedoHkdf(secret: Buffer, info: Buffer, length: number): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, length));
-}
+export const encedoKdf = (info: Buffer, length: number): AgreementKdf => ({ kind: 'hkdf', hash: 'SHA-256', info, length });

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { KmsError, hexToUuid, isKnownSpec, uuidToHex, type KeyRecord } from '@kms/core';
 import { ROUTE_SCOPES, getScopes } from './auth/scopes';
-import { derivedKey, derivedKeyLength, derivedKid } from './derive';
-import { type EcdhPeer, ecdhPeer, isEcdhType } from './ecdh';
+import { derivedKeyKdf, derivedKeyLength, derivedKid } from './derive';
+import { ecdhPeer, isEcdhType } from './ecdh';
 import { EncedoService } from './encedo.service';
 import { STATUS_OF } from './errors';
 import type { HemCall } from './hem-call';
@@ -29,15 +29,6 @@ function newKeyFields(body: ReturnType<typeof bodyOf>) {
   const mode = optionalString(body.mode, 'mode');
   const descr = descrOf(body.descr);
   return { label, t, mode, descr };
-}
-
-/** The derived key; the secret is zeroed whether or not a key came of it. */
-function derivedKeyOf(secret: Buffer, t: HemTypeInfo, length: number): Buffer {
-  try {
-    return derivedKey(secret, t, length);
-  } finally {
-    secret.fill(0);
-  }
 }
 
 /** The HEM-visible keys of the caller's tenant, oldest first (keys of every dialect). */
@@ -107,7 +98,7 @@ export class KeymgmtController {
    * HKDF-SHA256 with info `encedo-<type>` (derive.ts). The usual 401 → 403 → 400 → unknown KID
    * (406) order first; then 406 for a source that does no ECDH, a peer of another type, a type
    * derive does not make, a derivation already made (same KID) or a secret shorter than the key.
-   * The derived key is stored as an import of secret material; secret and key are zeroed after.
+   * The core runs ECDH, HKDF and the store as one operation (KeyOperations.deriveKey).
    */
   @Post('derive')
   @HttpCode(200)
@@ -125,48 +116,15 @@ export class KeymgmtController {
       const peer = (await ecdhPeer(call, this.svc.keys, source, body, true))!;
       const length = derivedKeyLength(t);
       const id = hexToUuid(derivedKid(call.caller.tenantId, uuid, peer.pub(), t))!;
-      await this.mustBeNew(call, id);
-      const key = derivedKeyOf(await this.ecdhSecret(call, uuid, peer.ref), t, length);
-      try {
-        const rec = await this.svc.keys.import(call.ctx(), {
-          id,
-          spec: t.spec,
-          usages: usagesFor(t, mode, false),
-          label,
-          material: { kind: 'secret', bytes: key },
-          attributes: { encedo: { type: t.type, mode, label, descr } satisfies EncedoAttributes },
-        });
-        return { kid: uuidToHex(rec.id) };
-      } finally {
-        key.fill(0);
-      }
+      const rec = await this.svc.keys.deriveKey(call.ctx(), uuid, peer.ref, derivedKeyKdf(t, length), {
+        id,
+        spec: t.spec,
+        usages: usagesFor(t, mode, false),
+        label,
+        attributes: { encedo: { type: t.type, mode, label, descr } satisfies EncedoAttributes },
+      });
+      return { kid: uuidToHex(rec.id) };
     });
-  }
-
-  /**
-   * A derivation already made is 406 before any work. Asked first rather than left to the store's
-   * unique id: a refused insert makes the core destroy the backend object it just made, and a
-   * PKCS#11 token finds that object by CKA_ID = the KID, which the live key's object shares.
-   */
-  private async mustBeNew(call: HemCall, id: string): Promise<void> {
-    const existing = await this.svc.keys.get(call.ctx(), id).catch((err: unknown) => {
-      if (err instanceof KmsError && err.code === 'NOT_FOUND') return null;
-      throw err;
-    });
-    if (existing) throw hem(406, 'the derived key already exists');
-  }
-
-  /**
-   * The raw secret of a derive. Its core audit row carries no HEM event: a derive is one
-   * LOG_TYPE_KEY_DERIVE row, the import's, or the dialect's own when this step is refused.
-   */
-  private async ecdhSecret(call: HemCall, uuid: string, peer: EcdhPeer['ref']): Promise<Buffer> {
-    try {
-      return await this.svc.keys.deriveEcdh({ ...call.ctx(), event: undefined }, uuid, peer);
-    } catch (err) {
-      if (err instanceof KmsError && err.code !== 'INTERNAL') throw hem(STATUS_OF[err.code], 'ecdh', err.code);
-      throw err;
-    }
   }
 
   @Get('list')
