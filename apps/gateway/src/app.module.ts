@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { EhsmBodyErrorFilter, EhsmDialectModule, LayeredReplayGuard, SharedReplayGuard, isEhsmPath } from '@kms/dialect-ehsm';
-import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, EncedoExceptionFilter, SharedChallengeStore, isEncedoPath, type EncedoDialectOptions } from '@kms/dialect-encedo';
+import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, SharedChallengeStore, type EncedoDialectOptions } from '@kms/dialect-encedo';
 import { JoseDialectModule, JoseExceptionFilter, isJosePath } from '@kms/dialect-jose';
 import { DialectKitModule, ErrorCodecs } from '@kms/dialect-kit';
 import { CoreModule } from './core.module';
@@ -40,7 +40,6 @@ export class AppModule {
                 filter: new EhsmBodyErrorFilter(host.httpAdapter),
               },
               { matches: isJosePath, filter: new JoseExceptionFilter((err) => kernel.log.error({ err: describe(err) }, 'internal error on a JOSE route')) },
-              { matches: isEncedoPath, filter: new EncedoExceptionFilter((err) => kernel.log.error({ err: describe(err) }, 'internal error on an Encedo route')) },
             ], codecs),
         },
       ],

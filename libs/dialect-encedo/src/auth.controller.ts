@@ -2,8 +2,8 @@ import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { verifyEjwt } from './auth/ejwt';
 import { LoginThrottle } from './auth/throttle';
 import { EncedoService } from './encedo.service';
-import { DIALECT } from './hem-call';
-import { hem } from './hem-status';
+import { DIALECT } from './auth/caller';
+import { hem } from './hem-error';
 import { eventName } from './log-events';
 import { bodyOf } from './wire';
 
@@ -49,18 +49,9 @@ export class AuthController {
     const exp = claims.exp === 0 ? now + tokenLifetimeS : Math.min(claims.exp, now + tokenMaxLifetimeS);
     if (exp <= now) throw hem(401, 'expired');
     const token = await this.svc.tokens.issue({ scope: claims.scope, usr: claims.iss, iat: now, exp, ctx: claims.ctx });
-    await this.svc.audit.record({
-      at: Date.now(),
-      tenantId: user.tenantId,
-      dialect: DIALECT,
-      operation: 'login',
-      keyId: null,
-      backend: null,
-      outcome: 'ok',
-      latencyUs: 0,
-      principal: claims.iss,
-      event: eventName('AUTH_SUCCESS_INTERNAL', 'OK'),
-    });
+    // A success is the device's LOG_TYPE_AUTH_SUCCESS_INTERNAL; failures are not logged (no tenant yet).
+    const ctx = { tenantId: user.tenantId, dialect: DIALECT, principal: claims.iss, event: eventName('AUTH_SUCCESS_INTERNAL', 'OK') };
+    await this.svc.keys.succeeded(ctx, 'login');
     return token;
   }
 }

@@ -1,13 +1,15 @@
-import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { hexToUuid, randomIv, type AgreementKdf, type HashAlg, type KeyRecord } from '@kms/core';
+import { Ctx } from '@kms/dialect-kit';
 import { EXDSA_ALGS, HEM_HASHES, cipherAlg } from './algorithms';
-import { useScope } from './auth/scopes';
+import type { HemCaller } from './auth/caller';
 import { ecdhPeer, encedoKdf, isEcdhType } from './ecdh';
 import { EncedoService } from './encedo.service';
-import type { HemCall } from './hem-call';
-import { hem } from './hem-status';
+import { HemApi } from './hem-api';
+import { answered, hem } from './hem-error';
+import { findKey } from './key-lookup';
 import { type HemTypeInfo, typeOfRecord } from './key-types';
-import type { LogType } from './log-events';
+import { HemRoute, USE_OF_BODY_KID } from './route';
 import { LIMITS, type Body as HemBody, bodyOf, decodeB64, kidOf, optionalB64 } from './wire';
 
 const b64 = (b: Buffer) => b.toString('base64');
@@ -21,7 +23,7 @@ interface EcdhMode {
 }
 
 interface UseKey {
-  call: HemCall;
+  caller: HemCaller;
   body: HemBody;
   rec: KeyRecord;
   type: HemTypeInfo;
@@ -30,61 +32,61 @@ interface UseKey {
 
 /** Crypto routes (notes §4): all POST, scope exactly `keymgmt:use:<kid>`, binary fields base64. */
 @Controller('api/crypto')
+@HemApi()
 export class CryptoController {
   constructor(private readonly svc: EncedoService) {}
 
-  /** 401 → kid (400) → scope (403) → the key (406); then the route's own checks. */
-  private async use<T>(authz: string | undefined, raw: unknown, type: LogType, op: string, fn: (k: UseKey) => Promise<T>): Promise<T> {
-    const call = await this.svc.call(authz, type, op);
-    return call.run(async () => {
-      const body = bodyOf(raw);
-      const kid = kidOf(body.kid);
-      const uuid = hexToUuid(kid)!;
-      await call.requireScope([useScope(kid)], uuid);
-      const rec = await call.find(this.svc.keys, kid, uuid);
-      const t = typeOfRecord(rec);
-      if (!t) throw hem(406, 'not a HEM key');
-      return fn({ call, body, rec, type: t, uuid });
-    });
+  /** After the guard (401 → kid 400 → scope 403): the key (406), then the route's own checks. */
+  private async use<T>(caller: HemCaller, raw: unknown, fn: (k: UseKey) => Promise<T>): Promise<T> {
+    const body = bodyOf(raw);
+    const kid = kidOf(body.kid);
+    const uuid = hexToUuid(kid)!;
+    const rec = await findKey(this.svc.keys, caller, kid, uuid);
+    const t = typeOfRecord(rec);
+    if (!t) throw hem(406, 'not a HEM key');
+    return fn({ caller, body, rec, type: t, uuid });
   }
 
   /** The peer of an ECDH-mode operation: `ext_kid` (wins) or `pubkey`, of the key's own type. */
   private async peer(k: UseKey, required: boolean): Promise<PeerRef | null> {
-    return (await ecdhPeer(k.call, this.svc.keys, k.type, k.body, required))?.ref ?? null;
+    return (await ecdhPeer(k.caller, this.svc.keys, k.type, k.body, required))?.ref ?? null;
   }
 
   @Post('ecdh')
   @HttpCode(200)
-  ecdh(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_ECDH', 'ecdh', async (k) => {
+  @HemRoute({ op: 'ecdh', log: 'CRYPTO_ECDH', scope: USE_OF_BODY_KID })
+  ecdh(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       const hash = hashOf(k.body.alg, false);
       const peer = (await this.peer(k, true))!;
       if (!isEcdhType(k.type)) throw hem(406, 'not an ECDH key');
       // No `alg`: the whole raw secret (the device reportedly cuts it to 32 bytes; we do not).
       const kdf: AgreementKdf = hash ? { kind: 'digest', hash } : { kind: 'raw' };
-      return { ecdh: b64(await this.svc.keys.agree(k.call.ctx(), k.uuid, peer, kdf, { op: 'secret' })) };
+      return { ecdh: b64(await this.svc.keys.agree(k.caller, k.uuid, peer, kdf, { op: 'secret' })) };
     });
   }
 
   @Post('hmac/hash')
   @HttpCode(200)
-  hmacHash(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_HMAC_HASH', 'mac', async (k) => ({ mac: b64(await this.hmac(k)) }));
+  @HemRoute({ op: 'mac', log: 'CRYPTO_HMAC_HASH', scope: USE_OF_BODY_KID })
+  hmacHash(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => ({ mac: b64(await this.hmac(k)) }));
   }
 
   /** 200 empty when the MAC matches, 406 otherwise. */
   @Post('hmac/verify')
   @HttpCode(200)
-  hmacVerify(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_HMAC_VERIFY', 'mac-verify', async (k) => {
+  @HemRoute({ op: 'mac-verify', log: 'CRYPTO_HMAC_VERIFY', scope: USE_OF_BODY_KID })
+  hmacVerify(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       const mac = decodeB64(k.body.mac, 'mac', { max: 64 });
       if (k.type.kind === 'hmac') {
         const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
-        if (!(await this.svc.keys.macVerify(k.call.ctx(), k.uuid, k.type.hash!, msg, mac))) throw k.call.audited(406);
+        if (!(await this.svc.keys.macVerify(k.caller, k.uuid, k.type.hash!, msg, mac))) throw answered(406, 'verify answered false');
         return '';
       }
       const { mode, hash, msg } = await this.ecdhHmac(k);
-      if (!(await this.svc.keys.agree(k.call.ctx(), k.uuid, mode.peer, mode.kdf, { op: 'mac-verify', hash, data: msg, mac }))) throw k.call.audited(406);
+      if (!(await this.svc.keys.agree(k.caller, k.uuid, mode.peer, mode.kdf, { op: 'mac-verify', hash, data: msg, mac }))) throw answered(406, 'verify answered false');
       return '';
     });
   }
@@ -96,10 +98,10 @@ export class CryptoController {
   private async hmac(k: UseKey): Promise<Buffer> {
     if (k.type.kind === 'hmac') {
       const msg = decodeB64(k.body.msg, 'msg', { max: LIMITS.msg, allowEmpty: true });
-      return this.svc.keys.mac(k.call.ctx(), k.uuid, k.type.hash!, msg);
+      return this.svc.keys.mac(k.caller, k.uuid, k.type.hash!, msg);
     }
     const { mode, hash, msg } = await this.ecdhHmac(k);
-    return this.svc.keys.agree(k.call.ctx(), k.uuid, mode.peer, mode.kdf, { op: 'mac', hash, data: msg });
+    return this.svc.keys.agree(k.caller, k.uuid, mode.peer, mode.kdf, { op: 'mac', hash, data: msg });
   }
 
   /** ECDH-mode HMAC: key = Hash_alg(secret), `alg` required. */
@@ -113,22 +115,24 @@ export class CryptoController {
 
   @Post('exdsa/sign')
   @HttpCode(200)
-  sign(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_EXDSA_SIGN', 'sign', async (k) => {
+  @HemRoute({ op: 'sign', log: 'CRYPTO_EXDSA_SIGN', scope: USE_OF_BODY_KID })
+  sign(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       const { params, msg } = this.exdsa(k);
-      return { sign: b64(await this.svc.keys.sign(k.call.ctx(), k.uuid, params, msg)) };
+      return { sign: b64(await this.svc.keys.sign(k.caller, k.uuid, params, msg)) };
     });
   }
 
   @Post('exdsa/verify')
   @HttpCode(200)
-  verify(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_EXDSA_VERIFY', 'verify', async (k) => {
+  @HemRoute({ op: 'verify', log: 'CRYPTO_EXDSA_VERIFY', scope: USE_OF_BODY_KID })
+  verify(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       const { params, msg } = this.exdsa(k);
       const sig = decodeB64(k.body.sign, 'sign', { max: 1024 });
       // ECDSA: r‖s as we emit it, or DER (X9.62) as most tools make it.
       const encoding = params.scheme !== 'ECDSA' ? undefined : sig[0] === 0x30 && sig.length !== 2 * coordBytes(k.type) ? 'der' : 'raw';
-      if (!(await this.svc.keys.verify(k.call.ctx(), k.uuid, { ...params, ...(encoding ? { encoding } : {}) }, msg, sig))) throw k.call.audited(406);
+      if (!(await this.svc.keys.verify(k.caller, k.uuid, { ...params, ...(encoding ? { encoding } : {}) }, msg, sig))) throw answered(406, 'verify answered false');
       return '';
     });
   }
@@ -146,16 +150,17 @@ export class CryptoController {
 
   @Post('cipher/encrypt')
   @HttpCode(200)
-  encrypt(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_ENCRYPT', 'encrypt', async (k) => {
+  @HemRoute({ op: 'encrypt', log: 'CRYPTO_ENCRYPT', scope: USE_OF_BODY_KID })
+  encrypt(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       const { mode, msg, aad, ecdh } = await this.cipher(k);
       if (mode === 'ECB' && msg.length % 16 !== 0) throw hem(400, 'ECB input must be 16-aligned');
       // The device picks a random 16-byte IV/nonce itself (notes §4); the core accepts 16-byte GCM IVs.
       const iv = mode === 'ECB' ? undefined : randomIv(16);
       const params = { alg: `AES-${mode}` as const, plaintext: msg, iv, aad };
       const r = ecdh
-        ? await this.svc.keys.agree(k.call.ctx(), k.uuid, ecdh.peer, ecdh.kdf, { op: 'encrypt', params })
-        : await this.svc.keys.encrypt(k.call.ctx(), k.uuid, params);
+        ? await this.svc.keys.agree(k.caller, k.uuid, ecdh.peer, ecdh.kdf, { op: 'encrypt', params })
+        : await this.svc.keys.encrypt(k.caller, k.uuid, params);
       if (mode === 'GCM') return { ciphertext: b64(r.ciphertext), iv: b64(r.iv), tag: b64(r.tag) };
       return mode === 'CBC' ? { ciphertext: b64(r.ciphertext), iv: b64(r.iv) } : { ciphertext: b64(r.ciphertext) };
     });
@@ -163,16 +168,17 @@ export class CryptoController {
 
   @Post('cipher/decrypt')
   @HttpCode(200)
-  decrypt(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_DECRYPT', 'decrypt', async (k) => {
+  @HemRoute({ op: 'decrypt', log: 'CRYPTO_DECRYPT', scope: USE_OF_BODY_KID })
+  decrypt(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       const { mode, msg, aad, ecdh } = await this.cipher(k);
       const iv = mode === 'ECB' ? Buffer.alloc(0) : decodeB64(k.body.iv, 'iv', { min: 16, max: 16 });
       const tag = mode === 'GCM' ? decodeB64(k.body.tag, 'tag', { min: 16, max: 16 }) : Buffer.alloc(0);
       if (mode !== 'GCM' && (msg.length === 0 || msg.length % 16 !== 0)) throw hem(400, 'ciphertext must be whole blocks');
       const params = { alg: `AES-${mode}` as const, ciphertext: msg, iv, tag, aad };
       const plaintext = ecdh
-        ? await this.svc.keys.agree(k.call.ctx(), k.uuid, ecdh.peer, ecdh.kdf, { op: 'decrypt', params })
-        : await this.svc.keys.decrypt(k.call.ctx(), k.uuid, params);
+        ? await this.svc.keys.agree(k.caller, k.uuid, ecdh.peer, ecdh.kdf, { op: 'decrypt', params })
+        : await this.svc.keys.decrypt(k.caller, k.uuid, params);
       return { plaintext: b64(plaintext) };
     });
   }
@@ -206,20 +212,22 @@ export class CryptoController {
 
   @Post('cipher/wrap')
   @HttpCode(200)
-  wrap(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_WRAP', 'wrap', async (k) => {
+  @HemRoute({ op: 'wrap', log: 'CRYPTO_WRAP', scope: USE_OF_BODY_KID })
+  wrap(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       const { msg, ecdh } = await this.wrapArgs(k);
-      const ctx = k.call.ctx();
+      const ctx = k.caller;
       return { wrapped: b64(ecdh ? await this.svc.keys.agree(ctx, k.uuid, ecdh.peer, ecdh.kdf, { op: 'wrap', alg: 'AES-KW', data: msg }) : await this.svc.keys.wrap(ctx, k.uuid, 'AES-KW', msg)) };
     });
   }
 
   @Post('cipher/unwrap')
   @HttpCode(200)
-  unwrap(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_UNWRAP', 'unwrap', async (k) => {
+  @HemRoute({ op: 'unwrap', log: 'CRYPTO_UNWRAP', scope: USE_OF_BODY_KID })
+  unwrap(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       const { msg, ecdh } = await this.wrapArgs(k);
-      const ctx = k.call.ctx();
+      const ctx = k.caller;
       return { unwrapped: b64(ecdh ? await this.svc.keys.agree(ctx, k.uuid, ecdh.peer, ecdh.kdf, { op: 'unwrap', alg: 'AES-KW', data: msg }) : await this.svc.keys.unwrap(ctx, k.uuid, 'AES-KW', msg)) };
     });
   }
@@ -243,42 +251,46 @@ export class CryptoController {
 
   @Post('pqc/mlkem/encaps')
   @HttpCode(200)
-  encaps(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_PQC_MLKEM_ENCAPS', 'encapsulate', async (k) => {
+  @HemRoute({ op: 'encapsulate', log: 'CRYPTO_PQC_MLKEM_ENCAPS', scope: USE_OF_BODY_KID })
+  encaps(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       if (k.type.kind !== 'mlkem') throw hem(406, 'not an ML-KEM key');
-      const r = await this.svc.keys.encapsulate(k.call.ctx(), k.uuid);
+      const r = await this.svc.keys.encapsulate(k.caller, k.uuid);
       return { alg: k.type.type, ss: b64(r.sharedSecret), ct: b64(r.ciphertext) };
     });
   }
 
   @Post('pqc/mlkem/decaps')
   @HttpCode(200)
-  decaps(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_PQC_MLKEM_DECAPS', 'decapsulate', async (k) => {
+  @HemRoute({ op: 'decapsulate', log: 'CRYPTO_PQC_MLKEM_DECAPS', scope: USE_OF_BODY_KID })
+  decaps(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       const ct = decodeB64(k.body.ct, 'ct', { max: 1568 });
       if (k.type.kind !== 'mlkem') throw hem(406, 'not an ML-KEM key');
       // The device's decaps `alg` is garbage on 1.2.2 (notes §4); we name the type.
-      return { alg: k.type.type, ss: b64(await this.svc.keys.decapsulate(k.call.ctx(), k.uuid, ct)) };
+      return { alg: k.type.type, ss: b64(await this.svc.keys.decapsulate(k.caller, k.uuid, ct)) };
     });
   }
 
   @Post('pqc/mldsa/sign')
   @HttpCode(200)
-  mldsaSign(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_PQC_MLDSA_SIGN', 'sign', async (k) => {
+  @HemRoute({ op: 'sign', log: 'CRYPTO_PQC_MLDSA_SIGN', scope: USE_OF_BODY_KID })
+  mldsaSign(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       const { msg, context } = this.mldsa(k);
-      return { alg: k.type.type, sign: b64(await this.svc.keys.sign(k.call.ctx(), k.uuid, { scheme: 'ML-DSA', context }, msg)) };
+      return { alg: k.type.type, sign: b64(await this.svc.keys.sign(k.caller, k.uuid, { scheme: 'ML-DSA', context }, msg)) };
     });
   }
 
   /** A failed verify is 406 here (the device leaks a non-standard status; notes §8.13). */
   @Post('pqc/mldsa/verify')
   @HttpCode(200)
-  mldsaVerify(@Headers('authorization') authz: string | undefined, @Body() raw: unknown) {
-    return this.use(authz, raw, 'CRYPTO_PQC_MLDSA_VERIFY', 'verify', async (k) => {
+  @HemRoute({ op: 'verify', log: 'CRYPTO_PQC_MLDSA_VERIFY', scope: USE_OF_BODY_KID })
+  mldsaVerify(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+    return this.use(caller, raw, async (k) => {
       const { msg, context } = this.mldsa(k);
       const sig = decodeB64(k.body.sign, 'sign', { max: 8192 });
-      if (!(await this.svc.keys.verify(k.call.ctx(), k.uuid, { scheme: 'ML-DSA', context }, msg, sig))) throw k.call.audited(406);
+      if (!(await this.svc.keys.verify(k.caller, k.uuid, { scheme: 'ML-DSA', context }, msg, sig))) throw answered(406, 'verify answered false');
       return '';
     });
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { specInfo } from '@kms/core';
 import { encedoKdf } from './ecdh';
-import { hem } from './hem-status';
+import { hem } from './hem-error';
 import type { HemTypeInfo } from './key-types';
 
 /**

@@ -1,6 +1,6 @@
-import { hexToUuid, type AgreementKdf, type KeyOperations } from '@kms/core';
-import type { HemCall } from './hem-call';
-import { hem } from './hem-status';
+import { hexToUuid, type AgreementKdf, type KeyOperations, type OpContext } from '@kms/core';
+import { hem } from './hem-error';
+import { findKey } from './key-lookup';
 import { type HemTypeInfo, typeOfRecord } from './key-types';
 import { hemFromSpki, spkiFromHem } from './pubkey';
 import { type Body, decodeB64, optionalKid } from './wire';
@@ -20,10 +20,10 @@ export interface EcdhPeer {
  * The peer of an ECDH with a key of type `t` (notes §4): `ext_kid` wins over `pubkey`; the peer
  * must be of the same type (406); a malformed one is 400; neither is 400 when `required`, else null.
  */
-export async function ecdhPeer(call: HemCall, keys: KeyOperations, t: HemTypeInfo, body: Body, required: boolean): Promise<EcdhPeer | null> {
+export async function ecdhPeer(ctx: OpContext, keys: KeyOperations, t: HemTypeInfo, body: Body, required: boolean): Promise<EcdhPeer | null> {
   const ext = optionalKid(body.ext_kid);
   if (ext) {
-    const other = await call.find(keys, ext, hexToUuid(ext));
+    const other = await findKey(keys, ctx, ext, hexToUuid(ext));
     if (typeOfRecord(other)?.spec !== t.spec || !other.publicKey) throw hem(406, 'peer of another type');
     const spki = other.publicKey;
     return { ref: { keyId: other.id }, pub: () => hemFromSpki(t, spki) };

@@ -1,4 +1,4 @@
-import { hem } from './hem-status';
+import { hem } from './hem-error';
 
 /**
  * Field readers for HEM request bodies. Every malformed field is a 400 (notes §6); limits that

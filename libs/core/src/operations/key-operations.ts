@@ -263,11 +263,12 @@ export class KeyOperations {
 
   /**
    * Audits (and meters) a request refused before any key was touched: by a dialect's own checks
-   * (validation, a key of the wrong kind for the action) or here. One row, as any operation.
+   * (validation, a key of the wrong kind for the action) or here. One row, as any operation;
+   * `keyId` names the key the request named, when it named one.
    */
-  async refusal(ctx: OpContext, op: string, error: KmsError): Promise<void> {
+  async refusal(ctx: OpContext, op: string, error: KmsError, keyId: string | null = null): Promise<void> {
     try {
-      await this.run(ctx, op, null, () => Promise.reject(error));
+      await this.run(ctx, op, keyId, () => Promise.reject(error));
     } catch (err) {
       if (err !== error) throw err;
     }
@@ -425,6 +426,14 @@ export class KeyOperations {
         bytes.fill(0);
       }
     });
+  }
+
+  /**
+   * Audits (and meters) a request that succeeded without touching a key: a login, a read of the
+   * audit trail. The dialect names the event through `ctx.event`, as for any operation.
+   */
+  async succeeded(ctx: OpContext, op: string): Promise<void> {
+    await this.run(ctx, op, null, () => Promise.resolve());
   }
 
   private async sharedSecret(ctx: OpContext, k: Resolved, peer: Peer): Promise<Buffer> {
