@@ -3,7 +3,6 @@ import { hem } from './hem-error';
 import { findKey } from './key-lookup';
 import { type HemTypeInfo, typeOfRecord } from './key-types';
 import { hemFromSpki, spkiFromHem } from './pubkey';
-import { type Body, decodeB64, optionalKid } from './wire';
 
 /** Key kinds that do ECDH: the SECP curves (with mode ECDH) and X25519/X448. */
 const ECDH_KINDS = new Set(['secp', 'ecdh']);
@@ -18,18 +17,25 @@ export interface EcdhPeer {
 
 /**
  * The peer of an ECDH with a key of type `t` (notes §4): `ext_kid` wins over `pubkey`; the peer
- * must be of the same type (406); a malformed one is 400; neither is 400 when `required`, else null.
+ * must be of the same type (406); a key that is not a point of it is 400; neither is 400 when
+ * `required`, else null.
  */
-export async function ecdhPeer(ctx: OpContext, keys: KeyOperations, t: HemTypeInfo, body: Body, required: boolean): Promise<EcdhPeer | null> {
-  const ext = optionalKid(body.ext_kid);
+/** The peer fields of a body, as its DTO decoded them. */
+export interface PeerFields {
+  ext_kid?: string;
+  pubkey?: Buffer;
+}
+
+export async function ecdhPeer(ctx: OpContext, keys: KeyOperations, t: HemTypeInfo, body: PeerFields, required: boolean): Promise<EcdhPeer | null> {
+  const ext = body.ext_kid;
   if (ext) {
     const other = await findKey(keys, ctx, ext, hexToUuid(ext));
     if (typeOfRecord(other)?.spec !== t.spec || !other.publicKey) throw hem(406, 'peer of another type');
     const spki = other.publicKey;
     return { ref: { keyId: other.id }, pub: () => hemFromSpki(t, spki) };
   }
-  if (body.pubkey !== undefined && body.pubkey !== null) {
-    const spki = spkiFromHem(t, decodeB64(body.pubkey, 'pubkey', { max: 4096 }));
+  if (body.pubkey) {
+    const spki = spkiFromHem(t, body.pubkey);
     // Back to HEM bytes: an uncompressed SECP point names the same peer as its compressed form.
     return { ref: { spki }, pub: () => hemFromSpki(t, spki) };
   }

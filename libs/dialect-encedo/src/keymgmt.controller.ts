@@ -5,33 +5,23 @@ import { Ctx } from '@kms/dialect-kit';
 import type { HemCaller } from './auth/caller';
 import { ROUTE_SCOPES } from './auth/scopes';
 import { derivedKeyKdf, derivedKeyLength, derivedKid } from './derive';
+import { CreateKeyDto, DeriveKeyDto, ImportKeyDto, type NewKeyDto, SearchDto, UpdateKeyDto } from './dto/keymgmt.dto';
+import { HEM_BODY } from './dto/rules';
 import { ecdhPeer, isEcdhType } from './ecdh';
 import { EncedoService } from './encedo.service';
 import { HemApi } from './hem-api';
 import { hem } from './hem-error';
 import { findKey } from './key-lookup';
-import { type EncedoAttributes, encedoAttrs, hemType, listTypeString, typeOfRecord, usagesFor } from './key-types';
+import { type EncedoAttributes, encedoAttrs, listTypeString, typeOfRecord, usagesFor } from './key-types';
 import { hemFromSpki, spkiFromHem } from './pubkey';
 import { HemRoute, type HemRouteSpec } from './route';
-import { LIMITS, bodyOf, decodeB64, intOf, kidOf, optionalString, stringOf } from './wire';
+import { LIMITS, decodeB64, intOf, kidOf } from './wire';
 
 const secs = (ms: number) => Math.floor(ms / 1000);
 
-/** `descr` is base64 of at most 64 bytes; kept as sent. */
-function descrOf(v: unknown): string | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  decodeB64(v, 'descr', { max: LIMITS.descr });
-  return v as string;
-}
-
-/** The fields create, import and derive share, checked in the device's order (400 on each). */
-function newKeyFields(body: ReturnType<typeof bodyOf>) {
-  const label = stringOf(body.label, 'label', LIMITS.label);
-  const t = hemType(body.type);
-  if (!t) throw hem(400, 'type');
-  const mode = optionalString(body.mode, 'mode');
-  const descr = descrOf(body.descr);
-  return { label, t, mode, descr };
+/** The fields create, import and derive share; '' is no `descr`. */
+function newKeyFields(dto: NewKeyDto) {
+  return { label: dto.label, t: dto.type, mode: dto.mode, descr: dto.descr || undefined };
 }
 
 /** The HEM-visible keys of the caller's tenant, oldest first (keys of every dialect). */
@@ -61,8 +51,8 @@ export class KeymgmtController {
   @Post('create')
   @HttpCode(200)
   @HemRoute({ op: 'create', log: 'KEY_GENERATION', scope: { kind: 'rules', rules: ROUTE_SCOPES.create } })
-  async create(@Ctx() caller: HemCaller, @Body() raw: unknown) {
-    const { label, t, mode, descr } = newKeyFields(bodyOf(raw));
+  async create(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: CreateKeyDto) {
+    const { label, t, mode, descr } = newKeyFields(dto);
     if (!isKnownSpec(t.spec)) throw hem(406, `${t.type} is not available`);
     const attrs: EncedoAttributes = { type: t.type, mode, label, descr };
     const rec = await this.svc.keys.create(caller, { spec: t.spec, usages: usagesFor(t, mode, false), label, attributes: { encedo: attrs } });
@@ -72,10 +62,9 @@ export class KeymgmtController {
   @Post('import')
   @HttpCode(200)
   @HemRoute({ op: 'import', log: 'KEY_IMPORT', scope: { kind: 'rules', rules: ROUTE_SCOPES.import } })
-  async import(@Ctx() caller: HemCaller, @Body() raw: unknown) {
-    const body = bodyOf(raw);
-    const { label, t, mode, descr } = newKeyFields(body);
-    const pub = decodeB64(body.pubkey, 'pubkey', { max: 4096 });
+  async import(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: ImportKeyDto) {
+    const { label, t, mode, descr } = newKeyFields(dto);
+    const pub = dto.pubkey;
     if (!t.importable || !isKnownSpec(t.spec)) throw hem(406, `${t.type} cannot be imported`);
     const spki = spkiFromHem(t, pub);
     // The device's KID is SHA-1(pubkey)[0..16], so a re-import is a 406. The tenant id goes into
@@ -102,14 +91,12 @@ export class KeymgmtController {
   @Post('derive')
   @HttpCode(200)
   @HemRoute({ op: 'derive', log: 'KEY_DERIVE', scope: { kind: 'rules', rules: ROUTE_SCOPES.derive } })
-  async derive(@Ctx() caller: HemCaller, @Body() raw: unknown) {
-    const body = bodyOf(raw);
-    const { label, t, mode, descr } = newKeyFields(body);
-    const kid = kidOf(body.kid);
-    const uuid = hexToUuid(kid)!;
-    const source = typeOfRecord(await findKey(this.svc.keys, caller, kid, uuid));
+  async derive(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: DeriveKeyDto) {
+    const { label, t, mode, descr } = newKeyFields(dto);
+    const uuid = hexToUuid(dto.kid)!;
+    const source = typeOfRecord(await findKey(this.svc.keys, caller, dto.kid, uuid));
     if (!source || !isEcdhType(source)) throw hem(406, 'not an ECDH key');
-    const peer = (await ecdhPeer(caller, this.svc.keys, source, body, true))!;
+    const peer = (await ecdhPeer(caller, this.svc.keys, source, dto, true))!;
     const length = derivedKeyLength(t);
     const id = hexToUuid(derivedKid(caller.tenantId, uuid, peer.pub(), t))!;
     const rec = await this.svc.keys.deriveKey(caller, uuid, peer.ref, derivedKeyKdf(t, length), {
@@ -155,10 +142,9 @@ export class KeymgmtController {
   @Post('search')
   @HttpCode(200)
   @HemRoute({ op: 'search', log: null, scope: { kind: 'search', rules: ROUTE_SCOPES.search } })
-  async search(@Ctx() caller: HemCaller, @Body() raw: unknown) {
+  async search(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: SearchDto) {
     const anonymous = caller.credential.kind === 'keysearch';
-    const body = bodyOf(raw);
-    let needle = stringOf(body.descr, 'descr');
+    let needle = dto.descr;
     const anchorStart = needle.startsWith('^');
     const anchorEnd = needle.endsWith('$');
     needle = needle.slice(anchorStart ? 1 : 0, anchorEnd ? -1 : undefined);
@@ -166,8 +152,8 @@ export class KeymgmtController {
     // A token-less search must be a `^` prefix of at least 6 bytes, as on the device.
     if (anonymous && (!anchorStart || bytes.length < LIMITS.keysearchMin)) throw hem(401, 'token-less search needs a ^ needle of 6+ bytes');
     if (bytes.length > LIMITS.searchNeedle) throw hem(406, 'needle too long');
-    const offset = body.offset === undefined ? 0 : intOf(body.offset, 'offset', 0, 1_000_000_000);
-    const limit = body.limit === undefined ? LIMITS.page : Math.min(intOf(body.limit, 'limit', 0, 1_000_000_000), LIMITS.page);
+    const offset = dto.offset ?? 0;
+    const limit = Math.min(dto.limit ?? LIMITS.page, LIMITS.page);
     const hits = visible((await this.svc.keys.list(caller)).keys).filter(({ r }) => {
       const d = encedoAttrs(r).descr;
       if (!d) return false;
@@ -201,11 +187,9 @@ export class KeymgmtController {
   @Post('update')
   @HttpCode(200)
   @HemRoute({ op: 'update', log: 'KEY_ATTRIBUTES_CHANGED', scope: { kind: 'rules', rules: ROUTE_SCOPES.update } })
-  async update(@Ctx() caller: HemCaller, @Body() raw: unknown) {
-    const body = bodyOf(raw);
-    const kid = kidOf(body.kid);
-    const label = stringOf(body.label, 'label', LIMITS.label);
-    const descr = body.descr === undefined ? undefined : (descrOf(body.descr) ?? '');
+  async update(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: UpdateKeyDto) {
+    const { kid, label } = dto;
+    const descr = dto.descr === undefined ? undefined : (dto.descr ?? '');
     const rec = await findKey(this.svc.keys, caller, kid, hexToUuid(kid));
     if (!typeOfRecord(rec)) throw hem(406, 'not a HEM key');
     const prev = encedoAttrs(rec);

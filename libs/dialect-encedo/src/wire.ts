@@ -20,13 +20,26 @@ export function kidOf(v: unknown): string {
 export const optionalKid = (v: unknown): string | undefined => (v === undefined || v === null || v === '' ? undefined : kidOf(v));
 
 const B64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
-/** Standard or URL-safe base64, padding optional (notes §1). */
-export function decodeB64(v: unknown, field: string, opts: { max?: number; min?: number; allowEmpty?: boolean } = {}): Buffer {
-  if (typeof v !== 'string' || !B64_RE.test(v) || v.replace(/=+$/, '').length % 4 === 1) throw hem(400, field);
-  const bytes = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  if (!opts.allowEmpty && bytes.length === 0 && (opts.min ?? 1) > 0) throw hem(400, field);
-  if (opts.max !== undefined && bytes.length > opts.max) throw hem(400, field);
-  if (opts.min !== undefined && bytes.length < opts.min) throw hem(400, field);
+/** Standard or URL-safe base64, padding optional (notes §1); null when it is not base64. */
+export function parseB64(v: unknown): Buffer | null {
+  if (typeof v !== 'string' || !B64_RE.test(v) || v.replace(/=+$/, '').length % 4 === 1) return null;
+  return Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+}
+
+/** Byte limits of a base64 field; empty is refused unless allowed (or `min` is 0). */
+export interface B64Limits {
+  max?: number;
+  min?: number;
+  allowEmpty?: boolean;
+}
+export function withinLimits(bytes: Buffer, opts: B64Limits): boolean {
+  if (!opts.allowEmpty && bytes.length === 0 && (opts.min ?? 1) > 0) return false;
+  return (opts.max === undefined || bytes.length <= opts.max) && (opts.min === undefined || bytes.length >= opts.min);
+}
+
+export function decodeB64(v: unknown, field: string, opts: B64Limits = {}): Buffer {
+  const bytes = parseB64(v);
+  if (!bytes || !withinLimits(bytes, opts)) throw hem(400, field);
   return bytes;
 }
 export const optionalB64 = (v: unknown, field: string, opts: { max?: number; min?: number } = {}): Buffer | undefined =>
