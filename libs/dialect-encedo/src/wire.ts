@@ -1,8 +1,8 @@
 import { hem } from './hem-error';
 
 /**
- * Field readers for HEM request bodies. Every malformed field is a 400 (notes §6); limits that
- * the spec states are checked here, once, so the controllers read as the route tables.
+ * Readers for what the body DTOs do not cover (path parameters, fields whose check needs the key
+ * first) and the parsing the DTO rules share. Every malformed field is a 400 (notes §6).
  */
 export type Body = Record<string, unknown>;
 
@@ -11,13 +11,12 @@ export function bodyOf(raw: unknown): Body {
   return raw as Body;
 }
 
-const KID_RE = /^[0-9a-fA-F]{32}$/;
+export const KID_RE = /^[0-9a-fA-F]{32}$/;
 /** The device emits lowercase KIDs and accepts either case. */
 export function kidOf(v: unknown): string {
   if (typeof v !== 'string' || !KID_RE.test(v)) throw hem(400, 'kid');
   return v.toLowerCase();
 }
-export const optionalKid = (v: unknown): string | undefined => (v === undefined || v === null || v === '' ? undefined : kidOf(v));
 
 const B64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
 /** Standard or URL-safe base64, padding optional (notes §1); null when it is not base64. */
@@ -44,13 +43,6 @@ export function decodeB64(v: unknown, field: string, opts: B64Limits = {}): Buff
 }
 export const optionalB64 = (v: unknown, field: string, opts: { max?: number; min?: number } = {}): Buffer | undefined =>
   v === undefined || v === null ? undefined : decodeB64(v, field, { ...opts, allowEmpty: true });
-
-export function stringOf(v: unknown, field: string, re?: RegExp): string {
-  if (typeof v !== 'string' || (re && !re.test(v))) throw hem(400, field);
-  return v;
-}
-export const optionalString = (v: unknown, field: string, re?: RegExp): string | undefined =>
-  v === undefined || v === null ? undefined : stringOf(v, field, re);
 
 export function intOf(v: unknown, field: string, min: number, max: number): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;

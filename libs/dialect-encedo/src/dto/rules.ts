@@ -4,14 +4,13 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, Valid
 import { dialectValidationPipe, firstConstraint } from '@kms/dialect-kit';
 import { hem } from '../hem-error';
 import { HEM_TYPES, hemType } from '../key-types';
-import { type B64Limits, LIMITS, bodyOf, parseB64, withinLimits } from '../wire';
+import { type B64Limits, KID_RE, LIMITS, bodyOf, parseB64, withinLimits } from '../wire';
 
 /**
  * Property rules of HEM request bodies. Every broken rule is the same 400 on the wire (notes §6),
  * so the order in which class-validator reports them does not show; the reason goes to the log.
  */
 
-const KID_RE = /^[0-9a-fA-F]{32}$/;
 const absent = (v: unknown) => v === undefined || v === null || v === '';
 const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
 
@@ -51,7 +50,10 @@ export const Descr = () =>
     ValidateBy({
       name: 'hemDescr',
       validator: {
-        validate: (v) => v === '' || withinLimits(parseB64(v) ?? Buffer.alloc(LIMITS.descr + 1), { max: LIMITS.descr }),
+        validate: (v) => {
+          const bytes = parseB64(v);
+          return v === '' || (bytes !== null && withinLimits(bytes, { max: LIMITS.descr }));
+        },
         defaultMessage: () => `must be base64 of at most ${LIMITS.descr} bytes`,
       },
     }),
