@@ -39,7 +39,8 @@ export class HemGuard extends CallerGuard<HemIdentity> {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const route = this.reflector.get<HemRouteSpec>(HEM_ROUTE, context.getHandler());
+    const route = this.reflector.get<HemRouteSpec | undefined>(HEM_ROUTE, context.getHandler());
+    if (!route) throw new Error(`${context.getClass().name}.${context.getHandler().name} has no @HemRoute: its scope and audit event are unknown`);
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     const identity = route.scope.kind === 'search' && req.headers.authorization === undefined ? await this.keysearch() : await this.authenticate(req);
     const caller = onRoute(identity, route.op, route.log);
