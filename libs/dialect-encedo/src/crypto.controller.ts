@@ -4,21 +4,27 @@ import { Ctx } from '@kms/dialect-kit';
 import { EXDSA_ALGS, HEM_HASHES, cipherAlg } from './algorithms';
 import type { HemCaller } from './auth/caller';
 import {
-  CipherDto,
-  DecapsDto,
-  DecryptDto,
-  EcdhDto,
-  ExdsaDto,
-  ExdsaVerifyDto,
-  HmacDto,
-  HmacVerifyDto,
-  MldsaDto,
-  MldsaVerifyDto,
-  type PeerKeyDto,
-  UseKeyDto,
-  WrapDto,
+  CIPHER_BODY,
+  type CipherBody,
+  DECAPS_BODY,
+  DECRYPT_BODY,
+  ECDH_BODY,
+  EXDSA_BODY,
+  EXDSA_VERIFY_BODY,
+  type ExdsaBody,
+  HMAC_BODY,
+  HMAC_VERIFY_BODY,
+  type HmacBody,
+  MLDSA_BODY,
+  MLDSA_VERIFY_BODY,
+  type MldsaBody,
+  type PeerBody,
+  USE_BODY,
+  type UseKeyBody,
+  WRAP_BODY,
+  type WrapBody,
 } from './dto/crypto.dto';
-import { HEM_BODY } from './dto/rules';
+import type { BodyOf } from './dto/field-table';
 import { ecdhPeer, encedoKdf, isEcdhType } from './ecdh';
 import { EncedoService } from './encedo.service';
 import { HemApi } from './hem-api';
@@ -53,8 +59,8 @@ interface UseKey<D> {
 export class CryptoController {
   constructor(private readonly svc: EncedoService) {}
 
-  /** After the guard (401 → kid 400 → scope 403) and the DTO (400): the key (406), then the route's own checks. */
-  private async use<D extends UseKeyDto, T>(caller: HemCaller, body: D, fn: (k: UseKey<D>) => Promise<T>): Promise<T> {
+  /** After the guard (401 → kid 400 → scope 403) and the body's table (400): the key (406), then the route's own checks. */
+  private async use<D extends UseKeyBody, T>(caller: HemCaller, body: D, fn: (k: UseKey<D>) => Promise<T>): Promise<T> {
     const uuid = hexToUuid(body.kid)!;
     const rec = await findKey(this.svc.keys, caller, body.kid, uuid);
     const t = typeOfRecord(rec);
@@ -63,14 +69,14 @@ export class CryptoController {
   }
 
   /** The peer of an ECDH-mode operation: `ext_kid` (wins) or `pubkey`, of the key's own type. */
-  private async peer(k: UseKey<PeerKeyDto>, required: boolean): Promise<PeerRef | null> {
+  private async peer(k: UseKey<PeerBody>, required: boolean): Promise<PeerRef | null> {
     return (await ecdhPeer(k.caller, this.svc.keys, k.type, k.body, required))?.ref ?? null;
   }
 
   @Post('ecdh')
   @HttpCode(200)
   @HemRoute({ op: 'ecdh', log: 'CRYPTO_ECDH', scope: USE_OF_BODY_KID })
-  ecdh(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: EcdhDto) {
+  ecdh(@Ctx() caller: HemCaller, @Body(ECDH_BODY) dto: BodyOf<typeof ECDH_BODY>) {
     return this.use(caller, dto, async (k) => {
       const hash = k.body.alg ? HEM_HASHES[k.body.alg]! : null;
       const peer = (await this.peer(k, true))!;
@@ -84,7 +90,7 @@ export class CryptoController {
   @Post('hmac/hash')
   @HttpCode(200)
   @HemRoute({ op: 'mac', log: 'CRYPTO_HMAC_HASH', scope: USE_OF_BODY_KID })
-  hmacHash(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: HmacDto) {
+  hmacHash(@Ctx() caller: HemCaller, @Body(HMAC_BODY) dto: HmacBody) {
     return this.use(caller, dto, async (k) => ({ mac: b64(await this.hmac(k)) }));
   }
 
@@ -92,7 +98,7 @@ export class CryptoController {
   @Post('hmac/verify')
   @HttpCode(200)
   @HemRoute({ op: 'mac-verify', log: 'CRYPTO_HMAC_VERIFY', scope: USE_OF_BODY_KID })
-  hmacVerify(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: HmacVerifyDto) {
+  hmacVerify(@Ctx() caller: HemCaller, @Body(HMAC_VERIFY_BODY) dto: BodyOf<typeof HMAC_VERIFY_BODY>) {
     return this.use(caller, dto, async (k) => {
       const { msg, mac } = k.body;
       const ok =
@@ -108,13 +114,13 @@ export class CryptoController {
    * A stored SHA* key: HMAC with the type's digest (`alg` ignored). An ECDH key with `ext_kid` or
    * `pubkey`: HMAC_alg(key = Hash_alg(ECDH secret), msg), `alg` required (notes §4).
    */
-  private hmac(k: UseKey<HmacDto>): Promise<Buffer> {
+  private hmac(k: UseKey<HmacBody>): Promise<Buffer> {
     if (k.type.kind === 'hmac') return this.svc.keys.mac(k.caller, k.uuid, k.type.hash!, k.body.msg);
     return this.withEcdhHmac(k, (mode, hash) => this.svc.keys.agree(k.caller, k.uuid, mode.peer, mode.kdf, { op: 'mac', hash, data: k.body.msg }));
   }
 
   /** ECDH-mode HMAC: key = Hash_alg(secret); `alg` required here, though a SHA* key ignores it. */
-  private async withEcdhHmac<T>(k: UseKey<HmacDto>, fn: (mode: EcdhMode, hash: HashAlg) => Promise<T>): Promise<T> {
+  private async withEcdhHmac<T>(k: UseKey<HmacBody>, fn: (mode: EcdhMode, hash: HashAlg) => Promise<T>): Promise<T> {
     if (!isEcdhType(k.type)) throw hem(406, 'not an HMAC key');
     const hash = hashOf(k.body.alg);
     const peer = (await this.peer(k, true))!;
@@ -124,14 +130,14 @@ export class CryptoController {
   @Post('exdsa/sign')
   @HttpCode(200)
   @HemRoute({ op: 'sign', log: 'CRYPTO_EXDSA_SIGN', scope: USE_OF_BODY_KID })
-  sign(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: ExdsaDto) {
+  sign(@Ctx() caller: HemCaller, @Body(EXDSA_BODY) dto: ExdsaBody) {
     return this.use(caller, dto, async (k) => ({ sign: b64(await this.svc.keys.sign(k.caller, k.uuid, exdsaParams(k), k.body.msg)) }));
   }
 
   @Post('exdsa/verify')
   @HttpCode(200)
   @HemRoute({ op: 'verify', log: 'CRYPTO_EXDSA_VERIFY', scope: USE_OF_BODY_KID })
-  verify(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: ExdsaVerifyDto) {
+  verify(@Ctx() caller: HemCaller, @Body(EXDSA_VERIFY_BODY) dto: BodyOf<typeof EXDSA_VERIFY_BODY>) {
     return this.use(caller, dto, async (k) => {
       const params = exdsaParams(k);
       const sig = k.body.sign;
@@ -145,7 +151,7 @@ export class CryptoController {
   @Post('cipher/encrypt')
   @HttpCode(200)
   @HemRoute({ op: 'encrypt', log: 'CRYPTO_ENCRYPT', scope: USE_OF_BODY_KID })
-  encrypt(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: CipherDto) {
+  encrypt(@Ctx() caller: HemCaller, @Body(CIPHER_BODY) dto: CipherBody) {
     return this.use(caller, dto, async (k) => {
       const { mode, msg, aad, ecdh } = await this.cipher(k);
       if (mode === 'ECB' && msg.length % 16 !== 0) throw hem(400, 'ECB input must be 16-aligned');
@@ -163,7 +169,7 @@ export class CryptoController {
   @Post('cipher/decrypt')
   @HttpCode(200)
   @HemRoute({ op: 'decrypt', log: 'CRYPTO_DECRYPT', scope: USE_OF_BODY_KID })
-  decrypt(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: DecryptDto) {
+  decrypt(@Ctx() caller: HemCaller, @Body(DECRYPT_BODY) dto: BodyOf<typeof DECRYPT_BODY>) {
     return this.use(caller, dto, async (k) => {
       const { mode, msg, aad, ecdh } = await this.cipher(k);
       if (mode !== 'GCM' && (msg.length === 0 || msg.length % 16 !== 0)) throw hem(400, 'ciphertext must be whole blocks');
@@ -181,7 +187,7 @@ export class CryptoController {
    * with `ext_kid` or `pubkey` (ECDH mode, TESTER T-11.5): the AES key of `alg`'s width is
    * HKDF-SHA256(ECDH secret, salt none, info "encedo-aes" ‖ ctx) (notes §4), in the core.
    */
-  private async cipher(k: UseKey<CipherDto>) {
+  private async cipher(k: UseKey<CipherBody>) {
     const alg = cipherAlg(k.body.alg)!;
     const msg = k.body.msg;
     const aad = alg.mode === 'GCM' ? k.body.aad : undefined;
@@ -196,7 +202,7 @@ export class CryptoController {
    * ECDH mode of cipher/wrap: an ECDH key and a peer → HKDF-SHA256(secret, info ‖ ctx); else null.
    * `ctx` is read only here: in the other modes the device ignores it, whatever it holds.
    */
-  private async ecdhMode(k: UseKey<CipherDto | WrapDto>, info: string, bits: number): Promise<EcdhMode | null> {
+  private async ecdhMode(k: UseKey<CipherBody | WrapBody>, info: string, bits: number): Promise<EcdhMode | null> {
     if (!isEcdhType(k.type)) return null;
     const peer = await this.peer(k, false);
     if (!peer) return null;
@@ -207,7 +213,7 @@ export class CryptoController {
   @Post('cipher/wrap')
   @HttpCode(200)
   @HemRoute({ op: 'wrap', log: 'CRYPTO_WRAP', scope: USE_OF_BODY_KID })
-  wrap(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: WrapDto) {
+  wrap(@Ctx() caller: HemCaller, @Body(WRAP_BODY) dto: WrapBody) {
     return this.use(caller, dto, async (k) => {
       const { msg, ecdh } = await this.wrapArgs(k);
       const wrapped = ecdh
@@ -220,7 +226,7 @@ export class CryptoController {
   @Post('cipher/unwrap')
   @HttpCode(200)
   @HemRoute({ op: 'unwrap', log: 'CRYPTO_UNWRAP', scope: USE_OF_BODY_KID })
-  unwrap(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: WrapDto) {
+  unwrap(@Ctx() caller: HemCaller, @Body(WRAP_BODY) dto: WrapBody) {
     return this.use(caller, dto, async (k) => {
       const { msg, ecdh } = await this.wrapArgs(k);
       const unwrapped = ecdh
@@ -234,7 +240,7 @@ export class CryptoController {
    * RFC 3394 with the default IV; `alg` (default AES256) must be the key's type.
    * ECDH mode (an ECDH key with `ext_kid`/`pubkey`): KEK = HKDF-SHA256(secret, "encedo-kek" ‖ ctx).
    */
-  private async wrapArgs(k: UseKey<WrapDto>): Promise<{ msg: Buffer; ecdh: EcdhMode | null }> {
+  private async wrapArgs(k: UseKey<WrapBody>): Promise<{ msg: Buffer; ecdh: EcdhMode | null }> {
     const alg = k.body.alg ?? 'AES256';
     const msg = k.body.msg;
     if (k.body.iv && !k.body.iv.equals(KW_DEFAULT_IV)) throw hem(406, 'alternative initial values are not supported');
@@ -247,7 +253,7 @@ export class CryptoController {
   @Post('pqc/mlkem/encaps')
   @HttpCode(200)
   @HemRoute({ op: 'encapsulate', log: 'CRYPTO_PQC_MLKEM_ENCAPS', scope: USE_OF_BODY_KID })
-  encaps(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: UseKeyDto) {
+  encaps(@Ctx() caller: HemCaller, @Body(USE_BODY) dto: UseKeyBody) {
     return this.use(caller, dto, async (k) => {
       if (k.type.kind !== 'mlkem') throw hem(406, 'not an ML-KEM key');
       const r = await this.svc.keys.encapsulate(k.caller, k.uuid);
@@ -258,7 +264,7 @@ export class CryptoController {
   @Post('pqc/mlkem/decaps')
   @HttpCode(200)
   @HemRoute({ op: 'decapsulate', log: 'CRYPTO_PQC_MLKEM_DECAPS', scope: USE_OF_BODY_KID })
-  decaps(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: DecapsDto) {
+  decaps(@Ctx() caller: HemCaller, @Body(DECAPS_BODY) dto: BodyOf<typeof DECAPS_BODY>) {
     return this.use(caller, dto, async (k) => {
       if (k.type.kind !== 'mlkem') throw hem(406, 'not an ML-KEM key');
       // The device's decaps `alg` is garbage on 1.2.2 (notes §4); we name the type.
@@ -269,7 +275,7 @@ export class CryptoController {
   @Post('pqc/mldsa/sign')
   @HttpCode(200)
   @HemRoute({ op: 'sign', log: 'CRYPTO_PQC_MLDSA_SIGN', scope: USE_OF_BODY_KID })
-  mldsaSign(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: MldsaDto) {
+  mldsaSign(@Ctx() caller: HemCaller, @Body(MLDSA_BODY) dto: MldsaBody) {
     return this.use(caller, dto, async (k) => {
       const context = mldsaContext(k);
       return { alg: k.type.type, sign: b64(await this.svc.keys.sign(k.caller, k.uuid, { scheme: 'ML-DSA', context }, k.body.msg)) };
@@ -280,7 +286,7 @@ export class CryptoController {
   @Post('pqc/mldsa/verify')
   @HttpCode(200)
   @HemRoute({ op: 'verify', log: 'CRYPTO_PQC_MLDSA_VERIFY', scope: USE_OF_BODY_KID })
-  mldsaVerify(@Ctx() caller: HemCaller, @Body(HEM_BODY) dto: MldsaVerifyDto) {
+  mldsaVerify(@Ctx() caller: HemCaller, @Body(MLDSA_VERIFY_BODY) dto: BodyOf<typeof MLDSA_VERIFY_BODY>) {
     return this.use(caller, dto, async (k) => {
       const context = mldsaContext(k);
       if (!(await this.svc.keys.verify(k.caller, k.uuid, { scheme: 'ML-DSA', context }, k.body.msg, k.body.sign))) throw answered(406, 'verify answered false');
@@ -297,7 +303,7 @@ function hashOf(alg: unknown): HashAlg {
 }
 
 /** The DTO checked `alg`, `msg` and `ctx`; Ed25519ctx needs a context (400), and the alg must fit the key (406). */
-function exdsaParams(k: UseKey<ExdsaDto>) {
+function exdsaParams(k: UseKey<ExdsaBody>) {
   const alg = EXDSA_ALGS[k.body.alg]!;
   const ctx = k.body.ctx;
   if (alg.needsCtx && !ctx?.length) throw hem(400, 'ctx');
@@ -306,7 +312,7 @@ function exdsaParams(k: UseKey<ExdsaDto>) {
   return { ...alg.params, ...(context ? { context } : {}) };
 }
 
-function mldsaContext(k: UseKey<MldsaDto>): Buffer | undefined {
+function mldsaContext(k: UseKey<MldsaBody>): Buffer | undefined {
   if (k.type.kind !== 'mldsa') throw hem(406, 'not an ML-DSA key');
   return k.body.ctx?.length ? k.body.ctx : undefined;
 }

@@ -7,7 +7,7 @@ import { HEM_TYPES, hemType } from '../key-types';
 import { type B64Limits, KID_RE, LIMITS, bodyOf, parseB64, withinLimits } from '../wire';
 
 /**
- * Property rules of HEM request bodies. Every broken rule is the same 400 on the wire (notes §6),
+ * Property rules of the key-management and login bodies. Every broken rule is the same 400 on the wire (notes §6),
  * so the order in which class-validator reports them does not show; the reason goes to the log.
  */
 
@@ -27,21 +27,18 @@ export const OptionalKid = () =>
   );
 
 /** Base64 bytes within limits (standard or URL-safe, padding optional), decoded for the handler. */
-export const Bytes = (limits: B64Limits & { multipleOf?: number } = {}) =>
+export const Bytes = (limits: B64Limits = {}) =>
   applyDecorators(
     Transform(({ value }) => parseB64(value) ?? value),
     ValidateBy({
       name: 'hemBytes',
       constraints: [limits],
       validator: {
-        validate: (v) => Buffer.isBuffer(v) && withinLimits(v, limits) && v.length % (limits.multipleOf ?? 1) === 0,
+        validate: (v) => Buffer.isBuffer(v) && withinLimits(v, limits),
         defaultMessage: () => `must be base64 within ${JSON.stringify(limits)}`,
       },
     }),
   );
-
-/** Optional bytes: absent or null is none; present, it may be empty. */
-export const OptionalBytes = (limits: B64Limits = {}) => applyDecorators(IsOptional(), Bytes({ ...limits, allowEmpty: true }));
 
 /** `descr`: base64 of at most 64 bytes, kept as sent (the list and search answer it back); '' is none. */
 export const Descr = () =>
@@ -75,12 +72,10 @@ export const Count = () =>
     Max(1_000_000_000),
   );
 
-/** One of a table's names (own keys only: `constructor` is not an algorithm). */
-export const OneOf = (table: object) => IsIn(Object.keys(table));
-
 /**
- * The pipe of every HEM body: a JSON object (an array would pass class-validator untouched), then
- * the DTO's rules; either refusal is HEM's 400, audited by the route's interceptor.
+ * The pipe of the key-management and login bodies (the crypto routes use field tables, see
+ * field-table.ts): a JSON object (an array would pass class-validator untouched), then the DTO's
+ * rules; either refusal is HEM's 400, audited by the route's interceptor.
  */
 class HemBodyPipe implements PipeTransform {
   private readonly dto = dialectValidationPipe((errors) => {
