@@ -1,6 +1,6 @@
 import type { PipeTransform } from '@nestjs/common';
 import { hem } from '../hem-error';
-import { type B64Limits, type Body, KID_RE, bodyOf, parseB64, withinLimits } from '../wire';
+import { type B64Limits, type Body, bodyOf, decodeB64, kidOf } from '../wire';
 
 /**
  * Body pipes of the crypto routes: a table of field readers per route, each turning the field
@@ -35,10 +35,7 @@ export const fieldTable = <T>(table: Table<T>) => new FieldTablePipe<T>(table);
 const absent = (v: unknown) => v === undefined || v === null;
 
 /** A KID: 32 hex digits, either case; answered lowercase. */
-export const kid: Field<string> = (v) => {
-  if (typeof v !== 'string' || !KID_RE.test(v)) throw hem(400, 'kid');
-  return v.toLowerCase();
-};
+export const kid: Field<string> = (v) => kidOf(v);
 
 /** Absent, null and '' are none. */
 export const optionalKid: Field<string | undefined> = (v, body) => (absent(v) || v === '' ? undefined : kid(v, body));
@@ -47,8 +44,8 @@ export const optionalKid: Field<string | undefined> = (v, body) => (absent(v) ||
 export const bytes =
   (limits: B64Limits & { multipleOf?: number } = {}): Field<Buffer> =>
   (v) => {
-    const b = parseB64(v);
-    if (!b || !withinLimits(b, limits) || b.length % (limits.multipleOf ?? 1) !== 0) throw hem(400, 'base64 field');
+    const b = decodeB64(v, 'base64 field', limits);
+    if (b.length % (limits.multipleOf ?? 1) !== 0) throw hem(400, 'not a whole number of units');
     return b;
   };
 
