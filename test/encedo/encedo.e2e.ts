@@ -1,4 +1,4 @@
-import { createHash, createHmac, diffieHellman, generateKeyPairSync, randomBytes, verify as nodeVerify } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, verify as nodeVerify } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ed25519ctx, ed25519ph } from '@noble/curves/ed25519.js';
@@ -190,6 +190,36 @@ describe('Encedo HEM dialect (e2e)', () => {
       const audit = await cli(gw.dataDir, ['audit', '--tenant', 'acme', '--limit', '400']);
       const events = audit.json.map((a: { event: string }) => a.event);
       for (const e of ['LOG_TYPE_CRYPTO_ECDH/LOG_RESULT_OK', 'LOG_TYPE_CRYPTO_ECDH/LOG_RESULT_FAILED', 'LOG_TYPE_CRYPTO_ECDH/LOG_RESULT_ERROR']) expect(events).toContain(e);
+    });
+  });
+
+  describe('cipher in ECDH mode (independent node:crypto computation)', () => {
+    it('CBC and ECB under HKDF-SHA256(secret, "encedo-aes" ‖ ctx), each width; a bad CBC padding is 406, audited FAILED', async () => {
+      const local = localPair('SECP256R1');
+      const secret = diffieHellman({ privateKey: local.priv, publicKey: nodePublic('SECP256R1', pubs.SECP256R1) });
+      const ctx = randomBytes(7);
+      const peer = { pubkey: b64(local.hemPub), ctx: b64(ctx) };
+      const use = (path: string, body: Record<string, unknown>) => hem.use(kids.SECP256R1, `/api/crypto/cipher/${path}`, { ...peer, ...body });
+      for (const bits of [128, 192, 256]) {
+        const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), Buffer.concat([Buffer.from('encedo-aes'), ctx]), bits / 8));
+        const pt = randomBytes(48);
+        const cbc = await use('encrypt', { alg: `AES${bits}-CBC`, msg: b64(pt) });
+        expect([bits, cbc.status]).toEqual([bits, 200]);
+        const d = createDecipheriv(`aes-${bits}-cbc`, key, unb64(cbc.body.iv));
+        expect([bits, Buffer.concat([d.update(unb64(cbc.body.ciphertext)), d.final()]).toString('hex')]).toEqual([bits, pt.toString('hex')]);
+        const ecb = createCipheriv(`aes-${bits}-ecb`, key, null).setAutoPadding(false);
+        const ct = Buffer.concat([ecb.update(pt), ecb.final()]);
+        expect([bits, (await use('encrypt', { alg: `AES${bits}-ECB`, msg: b64(pt) })).body?.ciphertext]).toEqual([bits, b64(ct)]);
+        expect([bits, (await use('decrypt', { alg: `AES${bits}-ECB`, msg: b64(ct) })).body?.plaintext]).toEqual([bits, b64(pt)]);
+        // A last block ending in 0x00 is not PKCS#7.
+        const iv = randomBytes(16);
+        const raw = createCipheriv(`aes-${bits}-cbc`, key, iv).setAutoPadding(false);
+        const unpadded = Buffer.concat([raw.update(Buffer.concat([randomBytes(31), Buffer.of(0)])), raw.final()]);
+        expect([bits, (await use('decrypt', { alg: `AES${bits}-CBC`, msg: b64(unpadded), iv: b64(iv) })).status]).toEqual([bits, 406]);
+      }
+      const audit = await cli(gw.dataDir, ['audit', '--tenant', 'acme', '--limit', '20']);
+      const rows = audit.json as Array<{ operation: string; event: string }>;
+      expect(rows.map((r) => `${r.operation} ${r.event}`)).toContain('ecdh-decrypt LOG_TYPE_CRYPTO_DECRYPT/LOG_RESULT_FAILED');
     });
   });
 

@@ -1,11 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { EhsmDialectModule, LayeredReplayLedger, SharedReplayLedger } from '@kms/dialect-ehsm';
-import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, EncedoExceptionFilter, SharedChallengeStore, isEncedoPath, type EncedoDialectOptions } from '@kms/dialect-encedo';
+import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, SharedChallengeStore, type EncedoDialectOptions } from '@kms/dialect-encedo';
 import { JoseDialectModule } from '@kms/dialect-jose';
-import { DialectKitModule, ErrorCodecs } from '@kms/dialect-kit';
+import { DialectKitModule } from '@kms/dialect-kit';
 import { CoreModule } from './core.module';
-import { ExceptionRouter } from './exception-router';
 import type { GatewayConfig } from './config';
 import type { Kernel } from './kernel';
 import { OpsController } from './ops.controller';
@@ -29,16 +27,6 @@ export class AppModule {
         EncedoDialectModule.forRoot(encedoOptions(kernel)),
       ],
       controllers: [OpsController, AdminController],
-      providers: [
-        {
-          provide: APP_FILTER,
-          inject: [HttpAdapterHost, ErrorCodecs],
-          useFactory: (host: HttpAdapterHost, codecs: ErrorCodecs) =>
-            new ExceptionRouter(host.httpAdapter, [
-              { matches: isEncedoPath, filter: new EncedoExceptionFilter((err) => kernel.log.error({ err: describe(err) }, 'internal error on an Encedo route')) },
-            ], codecs),
-        },
-      ],
     };
   }
 }
@@ -68,7 +56,3 @@ function encedoOptions(kernel: Kernel): EncedoDialectOptions {
   };
 }
 
-/** Name and message only: an internal error's text may not reach a client, and no payload is logged. */
-function describe(err: unknown) {
-  return err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err);
-}

@@ -36,3 +36,4 @@ export * from './crypto/oid';
 export * from './capabilities';
 export type { ConcatKdfParams } from './crypto/concat-kdf';
 export * from './crypto/key-pair-checks';
+export * from './crypto/agreement';

@@ -1,19 +1,18 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import { DIALECT } from './auth/caller';
 import { verifyEjwt } from './auth/ejwt';
-import { LoginThrottle } from './auth/throttle';
+import { LoginThrottleInterceptor } from './auth/login-throttle.interceptor';
+import { LoginDto } from './dto/auth.dto';
+import { HEM_BODY } from './dto/rules';
 import { EncedoService } from './encedo.service';
-import { DIALECT } from './hem-call';
-import { hem } from './hem-status';
+import { hem } from './hem-error';
 import { eventName } from './log-events';
-import { bodyOf } from './wire';
 
 const nowS = () => Math.floor(Date.now() / 1000);
 
 /** Local login (notes §2.2): a challenge, then an eJWT signed with K = X25519(user, spk). */
 @Controller('api/auth')
 export class AuthController {
-  private readonly throttle = new LoginThrottle();
-
   constructor(private readonly svc: EncedoService) {}
 
   @Get('token')
@@ -24,20 +23,13 @@ export class AuthController {
 
   @Post('token')
   @HttpCode(200)
-  async login(@Body() raw: unknown) {
-    const startedAt = Date.now();
-    try {
-      const token = await this.issue(raw);
-      this.throttle.succeeded();
-      return { token };
-    } catch (err) {
-      await this.throttle.failed(startedAt);
-      throw err;
-    }
+  @UseInterceptors(LoginThrottleInterceptor)
+  async login(@Body(HEM_BODY) dto: LoginDto) {
+    return { token: await this.issue(dto.auth) };
   }
 
-  private async issue(raw: unknown): Promise<string> {
-    const claims = verifyEjwt(bodyOf(raw).auth, this.svc.identity.session);
+  private async issue(auth: string): Promise<string> {
+    const claims = verifyEjwt(auth, this.svc.identity.session);
     const now = nowS();
     // Nonce known, unexpired, unused; `aud` the current spk (a client replaying a login made for
     // another process's session key gets 401, not a token).
@@ -49,18 +41,9 @@ export class AuthController {
     const exp = claims.exp === 0 ? now + tokenLifetimeS : Math.min(claims.exp, now + tokenMaxLifetimeS);
     if (exp <= now) throw hem(401, 'expired');
     const token = await this.svc.tokens.issue({ scope: claims.scope, usr: claims.iss, iat: now, exp, ctx: claims.ctx });
-    await this.svc.audit.record({
-      at: Date.now(),
-      tenantId: user.tenantId,
-      dialect: DIALECT,
-      operation: 'login',
-      keyId: null,
-      backend: null,
-      outcome: 'ok',
-      latencyUs: 0,
-      principal: claims.iss,
-      event: eventName('AUTH_SUCCESS_INTERNAL', 'OK'),
-    });
+    // A success is the device's LOG_TYPE_AUTH_SUCCESS_INTERNAL; failures are not logged (no tenant yet).
+    const ctx = { tenantId: user.tenantId, dialect: DIALECT, principal: claims.iss, event: eventName('AUTH_SUCCESS_INTERNAL', 'OK') };
+    await this.svc.keys.succeeded(ctx, 'login');
     return token;
   }
 }

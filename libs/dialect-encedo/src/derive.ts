@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { specInfo } from '@kms/core';
-import { encedoHkdf } from './ecdh';
-import { hem } from './hem-status';
+import { encedoKdf } from './ecdh';
+import { hem } from './hem-error';
 import type { HemTypeInfo } from './key-types';
 
 /**
@@ -23,13 +23,10 @@ export function derivedKeyLength(t: HemTypeInfo): number {
 
 /**
  * HKDF-SHA256(secret, salt empty, info `encedo-<TYPE>`, length). The device refuses (406) a secret
- * shorter than the key it would make (its example: X25519's 32 bytes → SHA2-384), so HKDF never
- * stretches a secret past its own entropy.
+ * shorter than the key it would make (its example: X25519's 32 bytes → SHA2-384), and so does the
+ * core's HKDF, so HKDF never stretches a secret past its own entropy.
  */
-export function derivedKey(secret: Buffer, t: HemTypeInfo, length: number): Buffer {
-  if (secret.length < length) throw hem(406, `the ECDH secret is shorter than a ${t.type} key`);
-  return encedoHkdf(secret, Buffer.from(`encedo-${t.type}`), length);
-}
+export const derivedKeyKdf = (t: HemTypeInfo, length: number) => encedoKdf(Buffer.from(`encedo-${t.type}`), length);
 
 /**
  * The derived key's KID: SHA-1 over the tenant, the source key, the peer's HEM public key and the

@@ -1,15 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditWriter, KeyOperations, TenantService } from '@kms/core';
+import { KeyOperations, TenantService } from '@kms/core';
 import { Authenticator } from './auth/authenticator';
+import { DIALECT, type HemIdentity } from './auth/caller';
 import { ChallengeStore, type Challenges } from './auth/challenges';
 import { DeviceIdentity } from './auth/identity';
 import { TokenIssuer } from './auth/token';
-import { HemCall } from './hem-call';
-import { HemStatus } from './hem-status';
-import type { LogType } from './log-events';
+import { HemError } from './hem-error';
 import { ENCEDO_OPTIONS, type EncedoDialectOptions } from './options';
 
-/** The dialect's per-process state (identity, challenges, token key) and its request entry point. */
+/** The dialect's per-process state (identity, challenges, token key) and who a request speaks for. */
 @Injectable()
 export class EncedoService {
   readonly identity: DeviceIdentity;
@@ -21,7 +20,6 @@ export class EncedoService {
   constructor(
     readonly keys: KeyOperations,
     readonly tenants: TenantService,
-    readonly audit: AuditWriter,
     @Inject(ENCEDO_OPTIONS) readonly options: EncedoDialectOptions,
   ) {
     this.identity = new DeviceIdentity(options.identitySeed, options.sessionKey);
@@ -30,31 +28,31 @@ export class EncedoService {
     this.auth = new Authenticator(this.tokens, tenants);
   }
 
+  /** The bearer token's user and scope, or 401. */
+  identify(authorization: string | undefined): Promise<HemIdentity> {
+    return this.auth.identify(authorization);
+  }
+
   /**
    * A token-less search (`allow_keysearch`), as the configured tenant; null when that is off (401).
    * It holds no scope: only the search route accepts it.
    */
-  async keysearchCall(op: string): Promise<HemCall | null> {
+  async keysearchIdentity(): Promise<HemIdentity | null> {
     const name = this.options.keysearchTenant;
     if (!name) return null;
     const tenant = await this.tenants.findTenant(name);
     if (!tenant) return null;
-    return new HemCall({ tenantId: tenant.id, principal: 'allow_keysearch', scope: '' }, this.audit, null, op);
+    return { tenantId: tenant.id, dialect: DIALECT, principal: 'allow_keysearch', credential: { kind: 'keysearch' } };
   }
 
   /** Whether a presented Authorization header carries a valid token of a known user. */
   async bearerValid(authorization: string): Promise<boolean> {
     try {
-      await this.auth.caller(authorization);
+      await this.auth.identify(authorization);
       return true;
     } catch (err) {
-      if (err instanceof HemStatus) return false;
+      if (err instanceof HemError) return false;
       throw err;
     }
-  }
-
-  /** Authenticates (401) and opens the audit context of one request. */
-  async call(authorization: string | undefined, type: LogType | null, op: string): Promise<HemCall> {
-    return new HemCall(await this.auth.caller(authorization), this.audit, type, op);
   }
 }

@@ -51,11 +51,13 @@ export interface HookHost {
 }
 
 /**
- * HEM transport rules (notes §1, §10) for /api/ paths, as Fastify hooks so that they also cover
- * what never reaches a controller (unparseable JSON, unknown paths): every answer is
- * `Content-Type: application/json` with a `Content-Length`; every error is the status alone with
- * an empty body; 411 without a length, 413 above 7300 bytes, 418 for plain HTTP where TLS is
- * required, 401 for a presented bearer token that is not valid (on any route).
+ * HEM transport rules (notes §1, §10) for /api/ paths that no codec, guard or pipe can apply, so
+ * they stay Fastify hooks: 411 without a length and 413 above 7300 bytes must answer before the
+ * body is read; 418 for plain HTTP where TLS is required and 401 for a presented bearer token that
+ * is not valid come before routing (an unknown path with a bad token is 401, not 404); the
+ * device's capitalised header names are below Fastify's reply API (it lowercases them); and every
+ * success is `Content-Type: application/json` (a log file `text/plain`), where Fastify would say
+ * text/plain for the empty answers. Error bodies are the codec's (error-codec.ts).
  */
 export function installHemHooks(fastify: HookHost, opts: { requireTls: boolean; bearerValid?: (authorization: string) => Promise<boolean> }): void {
   // Async hooks end the request by returning the reply they sent.
@@ -86,6 +88,6 @@ export function installHemHooks(fastify: HookHost, opts: { requireTls: boolean; 
     // A log file is the one text answer of the API (notes §5); everything else is JSON.
     const logFile = reply.statusCode < 400 && /^\/api\/logger\/[0-9a-f]{8}$/i.test(req.url.split('?', 1)[0]);
     reply.header('content-type', logFile ? 'text/plain' : 'application/json');
-    return reply.statusCode >= 400 ? '' : (payload ?? '');
+    return payload ?? '';
   });
 }

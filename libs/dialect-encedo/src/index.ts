@@ -2,5 +2,4 @@ export { EncedoDialectModule } from './encedo.module';
 export { DERIVE_LABELS, type EncedoDialectOptions } from './options';
 export { userPublicKey, parseX25519Public } from './auth/x25519';
 export { DeviceIdentity } from './auth/identity';
-export { EncedoExceptionFilter, isEncedoPath } from './exception.filter';
 export { SharedChallengeStore } from './auth/challenges';

@@ -11,6 +11,12 @@ const b64u = (b: Buffer) => b.toString('base64url');
  * HMAC key and its extra that key's Ed25519 signature by the logger key; every line's mac is the
  * first 16 bytes of HMAC-SHA256(file key, line up to its last '|'), base64url. Keys derive from
  * the device identity seed, so every replica and restart writes the same, verifiable files.
+ *
+ * These keys are the device's own identity (as its factory logger key), not keys of a tenant:
+ * no client can name, use or export them, and signing the log is part of serving it, like the
+ * eJWT check of the login. So they stay here rather than in the key store, and the operations on
+ * them are not key operations of the core (which would also write audit rows about the log into
+ * the log).
  */
 export class HemLogger {
   private readonly key: KeyObject;

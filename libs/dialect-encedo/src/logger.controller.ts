@@ -1,12 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { Controller, Get, Headers, Param } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { AuditReader } from '@kms/core';
+import { Ctx } from '@kms/dialect-kit';
+import type { HemCaller } from './auth/caller';
 import { ROUTE_SCOPES } from './auth/scopes';
 import { EncedoService } from './encedo.service';
-import { hem } from './hem-status';
+import { HemApi } from './hem-api';
+import { HemAuditTrail } from './hem-audit';
+import { hem } from './hem-error';
 import { HemLogger } from './logger-format';
+import { HemRoute, type HemRouteSpec, type ScopeSource } from './route';
 
 const PAGE = 128;
+const LOGGER: ScopeSource = { kind: 'rules', rules: ROUTE_SCOPES.logger };
+const LIST: HemRouteSpec = { op: 'logger-list', log: 'LOGGER_LIST_LOG', scope: LOGGER };
 
 /**
  * The HEM logger (notes §5), scope `logger:get`: the signing key, the list of log files and each
@@ -15,59 +22,55 @@ const PAGE = 128;
  * exists whatever `hwv` says.
  */
 @Controller('api/logger')
+@HemApi()
 export class LoggerController {
   private readonly logger: HemLogger;
 
   constructor(
-    private readonly svc: EncedoService,
+    svc: EncedoService,
     private readonly audit: AuditReader,
+    private readonly trail: HemAuditTrail,
   ) {
     this.logger = new HemLogger(svc.options.identitySeed);
   }
 
   @Get('key')
-  async key(@Headers('authorization') authz: string | undefined) {
-    const call = await this.svc.call(authz, null, 'logger-key');
-    return call.run(async () => {
-      await call.requireScope(ROUTE_SCOPES.logger);
-      const nonce = randomBytes(32);
-      return { key: this.logger.publicKey.toString('base64'), nonce: nonce.toString('base64'), nonce_signed: this.logger.sign(nonce).toString('base64') };
-    });
+  @HemRoute({ op: 'logger-key', log: null, scope: LOGGER })
+  key() {
+    const nonce = randomBytes(32);
+    return { key: this.logger.publicKey.toString('base64'), nonce: nonce.toString('base64'), nonce_signed: this.logger.sign(nonce).toString('base64') };
   }
 
   @Get('list')
-  list(@Headers('authorization') authz: string | undefined) {
-    return this.page(authz, '0');
+  @HemRoute(LIST)
+  list(@Ctx() caller: HemCaller) {
+    return this.listFrom(caller, '0');
   }
 
   @Get('list/:offset')
-  page(@Headers('authorization') authz: string | undefined, @Param('offset') offsetRaw: string) {
-    return this.withCall(authz, 'LOGGER_LIST_LOG', 'logger-list', async (tenantId) => {
-      if (!/^\d{1,9}$/.test(offsetRaw)) throw hem(400, 'offset');
-      const days = await this.audit.eventDays(tenantId);
-      const offset = Number(offsetRaw);
-      return { total: days.length, id: days.slice(offset, offset + PAGE).map(HemLogger.idOf) };
-    });
+  @HemRoute(LIST)
+  async page(@Ctx() caller: HemCaller, @Param('offset') offsetRaw: string) {
+    return this.listFrom(caller, offsetRaw);
   }
 
   @Get(':id')
-  file(@Headers('authorization') authz: string | undefined, @Param('id') id: string) {
-    return this.withCall(authz, 'LOGGER_READ_LOG', 'logger-read', async (tenantId) => {
-      const day = HemLogger.dayOf(id);
-      if (day === null) throw hem(404, 'log id');
-      const rows = await this.audit.query({ tenantId, since: day * 86400000, until: (day + 1) * 86400000, withEvent: true, oldestFirst: true, limit: 100000 });
-      if (rows.length === 0) throw hem(404, 'no such log');
-      return this.logger.file(tenantId, day, rows);
-    });
+  @HemRoute({ op: 'logger-read', log: 'LOGGER_READ_LOG', scope: LOGGER })
+  async file(@Ctx() caller: HemCaller, @Param('id') id: string) {
+    const day = HemLogger.dayOf(id);
+    if (day === null) throw hem(404, 'log id');
+    const rows = await this.audit.query({ tenantId: caller.tenantId, since: day * 86400000, until: (day + 1) * 86400000, withEvent: true, oldestFirst: true, limit: 100000 });
+    if (rows.length === 0) throw hem(404, 'no such log');
+    // A read of the log is an event of the log; the answer waits for its row, as any operation's.
+    await this.trail.succeeded(caller);
+    return this.logger.file(caller.tenantId, day, rows);
   }
 
-  private async withCall<T>(authz: string | undefined, type: 'LOGGER_LIST_LOG' | 'LOGGER_READ_LOG', op: string, fn: (tenantId: string) => Promise<T>): Promise<T> {
-    const call = await this.svc.call(authz, type, op);
-    return call.run(async () => {
-      await call.requireScope(ROUTE_SCOPES.logger);
-      const out = await fn(call.caller.tenantId);
-      await call.succeeded();
-      return out;
-    });
+  private async listFrom(caller: HemCaller, offsetRaw: string) {
+    if (!/^\d{1,9}$/.test(offsetRaw)) throw hem(400, 'offset');
+    const days = await this.audit.eventDays(caller.tenantId);
+    const offset = Number(offsetRaw);
+    const out = { total: days.length, id: days.slice(offset, offset + PAGE).map(HemLogger.idOf) };
+    await this.trail.succeeded(caller);
+    return out;
   }
 }

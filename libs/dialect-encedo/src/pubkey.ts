@@ -1,5 +1,5 @@
 import { ECDH, createPublicKey } from 'node:crypto';
-import { hem } from './hem-status';
+import { hem } from './hem-error';
 import type { HemTypeInfo } from './key-types';
 
 /**

@@ -1,8 +1,8 @@
-import { hem } from './hem-status';
+import { hem } from './hem-error';
 
 /**
- * Field readers for HEM request bodies. Every malformed field is a 400 (notes §6); limits that
- * the spec states are checked here, once, so the controllers read as the route tables.
+ * Readers for what the body DTOs do not cover (path parameters, fields whose check needs the key
+ * first) and the parsing the DTO rules share. Every malformed field is a 400 (notes §6).
  */
 export type Body = Record<string, unknown>;
 
@@ -11,33 +11,38 @@ export function bodyOf(raw: unknown): Body {
   return raw as Body;
 }
 
-const KID_RE = /^[0-9a-fA-F]{32}$/;
+export const KID_RE = /^[0-9a-fA-F]{32}$/;
 /** The device emits lowercase KIDs and accepts either case. */
 export function kidOf(v: unknown): string {
   if (typeof v !== 'string' || !KID_RE.test(v)) throw hem(400, 'kid');
   return v.toLowerCase();
 }
-export const optionalKid = (v: unknown): string | undefined => (v === undefined || v === null || v === '' ? undefined : kidOf(v));
 
 const B64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
-/** Standard or URL-safe base64, padding optional (notes §1). */
-export function decodeB64(v: unknown, field: string, opts: { max?: number; min?: number; allowEmpty?: boolean } = {}): Buffer {
-  if (typeof v !== 'string' || !B64_RE.test(v) || v.replace(/=+$/, '').length % 4 === 1) throw hem(400, field);
-  const bytes = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
-  if (!opts.allowEmpty && bytes.length === 0 && (opts.min ?? 1) > 0) throw hem(400, field);
-  if (opts.max !== undefined && bytes.length > opts.max) throw hem(400, field);
-  if (opts.min !== undefined && bytes.length < opts.min) throw hem(400, field);
+/** Standard or URL-safe base64, padding optional (notes §1); null when it is not base64. */
+export function parseB64(v: unknown): Buffer | null {
+  if (typeof v !== 'string' || !B64_RE.test(v) || v.replace(/=+$/, '').length % 4 === 1) return null;
+  return Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+}
+
+/** Byte limits of a base64 field; empty is refused unless allowed (or `min` is 0). */
+export interface B64Limits {
+  max?: number;
+  min?: number;
+  allowEmpty?: boolean;
+}
+export function withinLimits(bytes: Buffer, opts: B64Limits): boolean {
+  if (!opts.allowEmpty && bytes.length === 0 && (opts.min ?? 1) > 0) return false;
+  return (opts.max === undefined || bytes.length <= opts.max) && (opts.min === undefined || bytes.length >= opts.min);
+}
+
+export function decodeB64(v: unknown, field: string, opts: B64Limits = {}): Buffer {
+  const bytes = parseB64(v);
+  if (!bytes || !withinLimits(bytes, opts)) throw hem(400, field);
   return bytes;
 }
 export const optionalB64 = (v: unknown, field: string, opts: { max?: number; min?: number } = {}): Buffer | undefined =>
   v === undefined || v === null ? undefined : decodeB64(v, field, { ...opts, allowEmpty: true });
-
-export function stringOf(v: unknown, field: string, re?: RegExp): string {
-  if (typeof v !== 'string' || (re && !re.test(v))) throw hem(400, field);
-  return v;
-}
-export const optionalString = (v: unknown, field: string, re?: RegExp): string | undefined =>
-  v === undefined || v === null ? undefined : stringOf(v, field, re);
 
 export function intOf(v: unknown, field: string, min: number, max: number): number {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;

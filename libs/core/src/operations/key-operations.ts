@@ -22,6 +22,7 @@ import { type CreateSealedRequest, type KeyRef, type SealedKey, decodeSealedBody
 import { type ConcatKdfParams, checkConcatKdf, concatKdf } from '../crypto/concat-kdf';
 import { ephemeralAgreement } from '../crypto/ephemeral-ecdh';
 import type { Sealer } from '../crypto/sealer';
+import { type AgreedResults, type AgreedUse, type AgreementKdf, applyKdf, useAgreedKey } from '../crypto/agreement';
 import type { KeyStore } from '../keys/key-store';
 import type { KmsMetrics } from '../metrics';
 import type { BackendRouter } from '../router';
@@ -321,11 +322,12 @@ export class KeyOperations {
 
   /**
    * Audits (and meters) a request refused before any key was touched: by a dialect's own checks
-   * (validation, a key of the wrong kind for the action) or here. One row, as any operation.
+   * (validation, a key of the wrong kind for the action) or here. One row, as any operation;
+   * `keyId` names the key the request named, when it named one.
    */
-  async refusal(ctx: OpContext, op: string, error: KmsError): Promise<void> {
+  async refusal(ctx: OpContext, op: string, error: KmsError, keyId: string | null = null): Promise<void> {
     try {
-      await this.run(ctx, op, null, () => Promise.reject(error));
+      await this.run(ctx, op, keyId, () => Promise.reject(error));
     } catch (err) {
       if (err !== error) throw err;
     }
@@ -440,18 +442,79 @@ export class KeyOperations {
 
   /** Raw ECDH shared secret with a peer given as SPKI or as another key of the same tenant. */
   deriveEcdh(ctx: OpContext, keyId: string, peer: Peer): Promise<Buffer> {
-    return this.withKey(ctx, 'derive', keyId, 'derive', async (k) => {
-      let spki: Buffer;
-      if ('keyId' in peer) {
-        const other = await this.lookup(ctx, peer.keyId);
-        if (other.spec !== k.record.spec) throw invalidArgument('the peer key is of another type', 'peer');
-        if (!other.publicKey) throw invalidArgument('the peer key has no public part', 'peer');
-        spki = other.publicKey;
-      } else {
-        spki = peer.spki;
+    return this.withKey(ctx, 'derive', keyId, 'derive', (k) => this.sharedSecret(ctx, k, peer));
+  }
+
+  /**
+   * ECDH with a peer, a KDF over the secret, and one use of the key that yields, as one operation
+   * (Encedo's ECDH mode of cipher, wrap and HMAC, and its hashed `ecdh`). The secret and the agreed
+   * key are zeroed here; only `secret` answers with the agreed key, since that is what it asks for.
+   */
+  agree<U extends AgreedUse>(ctx: OpContext, keyId: string, peer: Peer, kdf: AgreementKdf, use: U): Promise<AgreedResults[U['op']]> {
+    return this.withKey(ctx, `ecdh-${use.op}`, keyId, 'derive', async (k) => {
+      const key = await this.agreedKey(ctx, k, peer, kdf);
+      try {
+        return useAgreedKey(key, use);
+      } finally {
+        key.fill(0);
       }
-      return k.backend.deriveEcdh(k.loaded, spki);
     });
+  }
+
+  /**
+   * A new secret key from ECDH with a peer and a KDF, stored under the id the caller chose (a
+   * derivation names its key, so a repeat is ALREADY_EXISTS, refused before any work). One
+   * operation and one audit row, on the new key; the material never leaves the core.
+   */
+  deriveKey(ctx: OpContext, keyId: string, peer: Peer, kdf: AgreementKdf, req: Omit<CreateKeyRequest, 'origin'> & { id: string }): Promise<KeyRecord> {
+    return this.run(ctx, 'derive-key', req.id, async (meta) => {
+      await this.refuseTakenId(req.id);
+      const info = specInfo(req.spec);
+      if (!info.symmetric) throw unsupported(`${info.spec} keys cannot be derived`);
+      const usages = req.usages ?? [...info.defaultUsages];
+      checkUsages(info, usages, 'secret');
+      const source = await this.resolve(ctx, keyId, meta);
+      if (!source.record.usages.includes('derive')) throw forbidden("the key's usage does not allow derive");
+      const bytes = await this.agreedKey(ctx, source, peer, kdf);
+      try {
+        const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, 'secret');
+        meta.backend = backend.name;
+        const stored = await backend.import(req.id, info, { kind: 'secret', bytes }, { exportable: req.exportable ?? false });
+        return await this.persist(this.newRecord(ctx, req.id, info, 'secret', usages, backend, 'imported', req, stored), backend);
+      } finally {
+        bytes.fill(0);
+      }
+    });
+  }
+
+  /**
+   * Audits (and meters) a request that succeeded without touching a key: a login, a read of the
+   * audit trail. The dialect names the event through `ctx.event`, as for any operation.
+   */
+  async succeeded(ctx: OpContext, op: string): Promise<void> {
+    await this.run(ctx, op, null, () => Promise.resolve());
+  }
+
+  private async sharedSecret(ctx: OpContext, k: Resolved, peer: Peer): Promise<Buffer> {
+    let spki: Buffer;
+    if ('keyId' in peer) {
+      const other = await this.lookup(ctx, peer.keyId);
+      if (other.spec !== k.record.spec) throw invalidArgument('the peer key is of another type', 'peer');
+      if (!other.publicKey) throw invalidArgument('the peer key has no public part', 'peer');
+      spki = other.publicKey;
+    } else {
+      spki = peer.spki;
+    }
+    return k.backend.deriveEcdh(k.loaded, spki);
+  }
+
+  private async agreedKey(ctx: OpContext, k: Resolved, peer: Peer, kdf: AgreementKdf): Promise<Buffer> {
+    const secret = await this.sharedSecret(ctx, k, peer);
+    try {
+      return applyKdf(secret, kdf);
+    } finally {
+      secret.fill(0);
+    }
   }
 
   wrap(ctx: OpContext, keyId: string, alg: WrapAlg, data: Buffer): Promise<Buffer> {

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { hem } from '../hem-status';
+import { hem } from '../hem-error';
 import { parseX25519Public, x25519 } from './x25519';
 
 /** What a verified eJWT (the login request of POST /api/auth/token) asks for. */

@@ -1,0 +1,33 @@
+import { HttpException } from '@nestjs/common';
+import { KmsError } from '@kms/core';
+import type { DialectErrorCodec, WireError } from '@kms/dialect-kit';
+import { STATUS_OF } from './errors';
+import { HemError } from './hem-error';
+import { isHemPath } from './http-hooks';
+
+/** What else may reach the codec, and its HEM status: a 4xx of Fastify or Nest (bad JSON, unknown path) keeps its own. */
+function statusOf(exception: unknown): number {
+  if (exception instanceof HemError) return exception.status;
+  if (exception instanceof KmsError) return STATUS_OF[exception.code];
+  if (exception instanceof HttpException) return exception.getStatus();
+  const code = (exception as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' && code >= 400 && code < 500 ? code : 500;
+}
+
+/**
+ * HEM errors are the status code alone (notes §1): empty body, `Content-Type: application/json`.
+ * It covers what fails before a controller too (unparseable JSON → 400, unknown /api/ path → 404).
+ * Anything that is not a HEM status is a 500, logged by the router, never echoed.
+ */
+export class EncedoErrorCodec implements DialectErrorCodec {
+  readonly dialect = 'encedo';
+
+  owns(path: string): boolean {
+    return isHemPath(path);
+  }
+
+  encode(exception: unknown): WireError {
+    const status = statusOf(exception);
+    return { status, body: '', headers: { 'content-type': 'application/json' }, internal: status >= 500 };
+  }
+}
