@@ -51,10 +51,15 @@ describe('key agreement in the core', () => {
     const sealed = await k.keys.agree(ctx, alice, peer, kdf, { op: 'encrypt', params: { alg: 'AES-GCM', plaintext: data, aad: Buffer.from('aad') } });
     const d = createDecipheriv('aes-256-gcm', hkdf('encedo-aes', 32), sealed.iv, { authTagLength: 16 }).setAAD(Buffer.from('aad')).setAuthTag(sealed.tag);
     expect(Buffer.concat([d.update(sealed.ciphertext), d.final()])).toEqual(data);
-    const opened = await k.keys.agree(ctx, alice, peer, kdf, { op: 'decrypt', params: { alg: 'AES-GCM', ciphertext: sealed.ciphertext, iv: sealed.iv, tag: sealed.tag, aad: Buffer.from('aad') } });
+    const opened = await k.keys.agree(ctx, alice, peer, kdf, {
+      op: 'decrypt',
+      params: { alg: 'AES-GCM', ciphertext: sealed.ciphertext, iv: sealed.iv, tag: sealed.tag, aad: Buffer.from('aad') },
+    });
     expect(opened).toEqual(data);
     sealed.tag[0] ^= 1;
-    await expect(k.keys.agree(ctx, alice, peer, kdf, { op: 'decrypt', params: { alg: 'AES-GCM', ciphertext: sealed.ciphertext, iv: sealed.iv, tag: sealed.tag } })).rejects.toMatchObject({ code: 'CRYPTO_FAILURE' });
+    await expect(
+      k.keys.agree(ctx, alice, peer, kdf, { op: 'decrypt', params: { alg: 'AES-GCM', ciphertext: sealed.ciphertext, iv: sealed.iv, tag: sealed.tag } }),
+    ).rejects.toMatchObject({ code: 'CRYPTO_FAILURE' });
 
     const kek = { kind: 'hkdf' as const, hash: 'SHA-256' as const, info: Buffer.from('encedo-kek'), length: 16 };
     const w = createCipheriv('id-aes128-wrap', hkdf('encedo-kek', 16), hex('a6a6a6a6a6a6a6a6'));

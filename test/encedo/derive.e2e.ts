@@ -50,7 +50,7 @@ describe('Encedo HEM keymgmt/derive (e2e)', () => {
   const refusedType = async (type: string) => {
     const r = await hem.call('POST', '/api/keymgmt/create', { label: `src ${type}`, type, mode: 'ECDH' }, await hem.token('keymgmt:gen'));
     expect([type, r.status]).toEqual([type, 406]);
-    noteRefusal(type, NOT_ON_SOFTHSM[TYPE_SPEC[type]!]!);
+    noteRefusal(type, NOT_ON_SOFTHSM[TYPE_SPEC[type]]);
   };
   const pubOf = async (kid: string) => {
     const g = await hem.call('GET', `/api/keymgmt/get/${kid}`, undefined, await hem.token('keymgmt:get'));
@@ -58,7 +58,12 @@ describe('Encedo HEM keymgmt/derive (e2e)', () => {
     return unb64(g.body.pubkey);
   };
   const derive = async (body: Record<string, unknown>, scope = 'keymgmt:gen'): Promise<Reply> =>
-    hem.call('POST', '/api/keymgmt/derive', { label: `der ${++seq} ${body.type}`, descr: b64(Buffer.from(`DERIVE:${body.type}`)), ...body }, await hem.token(scope));
+    hem.call(
+      'POST',
+      '/api/keymgmt/derive',
+      { label: `der ${++seq} ${String(body.type)}`, descr: b64(Buffer.from(`DERIVE:${String(body.type)}`)), ...body },
+      await hem.token(scope),
+    );
   const derived = async (body: Record<string, unknown>, scope?: string) => {
     const r = await derive(body, scope);
     expect([body.type, r.status]).toEqual([body.type, 200]);
@@ -217,7 +222,7 @@ describe('Encedo HEM keymgmt/derive (e2e)', () => {
   });
 
   describe('refusals', () => {
-    it('missing or malformed fields → 400; unknown kid or ext_kid → 406 (HEM\'s unknown-KID status)', async () => {
+    it("missing or malformed fields → 400; unknown kid or ext_kid → 406 (HEM's unknown-KID status)", async () => {
       const [a, b] = [await create('SECP256R1'), await create('SECP256R1')];
       const ok = { kid: a, ext_kid: b, type: 'AES256', label: 'x' };
       const before = await total();
@@ -249,7 +254,12 @@ describe('Encedo HEM keymgmt/derive (e2e)', () => {
       const peer = await create('SECP256R1');
       const gen = await hem.token('keymgmt:gen');
       const post = (body: Record<string, unknown>) => hem.call('POST', '/api/keymgmt/derive', { label: 'refused', ...body }, gen);
-      const notEcdh = { 'SECP256R1 ExDSA only': await create('SECP256R1', 'ExDSA'), ED25519: await create('ED25519', 'ExDSA'), AES256: await create('AES256'), 'SHA2-256': await create('SHA2-256') };
+      const notEcdh = {
+        'SECP256R1 ExDSA only': await create('SECP256R1', 'ExDSA'),
+        ED25519: await create('ED25519', 'ExDSA'),
+        AES256: await create('AES256'),
+        'SHA2-256': await create('SHA2-256'),
+      };
       const p384 = await create('SECP384R1');
       const before = await total();
       for (const [what, kid] of Object.entries(notEcdh)) expect([what, (await post({ kid, ext_kid: kid, type: 'AES256' })).status]).toEqual([what, 406]);

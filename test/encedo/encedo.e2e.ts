@@ -1,4 +1,15 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes, verify as nodeVerify } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ed25519ctx, ed25519ph } from '@noble/curves/ed25519.js';
@@ -39,7 +50,7 @@ describe('Encedo HEM dialect (e2e)', () => {
   const refusedType = async (type: string) => {
     const r = await hem.call('POST', '/api/keymgmt/create', { label: `k-${type}`, type, mode: type }, await hem.token('keymgmt:gen'));
     expect([type, r.status]).toEqual([type, 406]);
-    noteRefusal(type, NOT_ON_SOFTHSM[TYPE_SPEC[type]!]!);
+    noteRefusal(type, NOT_ON_SOFTHSM[TYPE_SPEC[type]]);
   };
   /** A HEM call the backend under test refuses on a key it holds: 406, recorded as `what`. */
   const refusedUse = async (kid: string, path: string, body: Record<string, unknown>, what: string, why: string) => {
@@ -59,7 +70,23 @@ describe('Encedo HEM dialect (e2e)', () => {
     // The CLI and the server agree on the eid: both derive it from the master key.
     const ch = await hem.call('GET', '/api/auth/token');
     expect(ch.body.eid).toBe(reg.json.eid);
-    for (const t of ['CURVE25519', 'CURVE448', 'ED25519', 'ED448', 'SHA2-256', 'SHA2-384', 'SHA2-512', 'SHA3-256', 'SHA3-384', 'SHA3-512', 'AES128', 'AES192', 'AES256', 'MLKEM768', 'MLDSA65']) {
+    for (const t of [
+      'CURVE25519',
+      'CURVE448',
+      'ED25519',
+      'ED448',
+      'SHA2-256',
+      'SHA2-384',
+      'SHA2-512',
+      'SHA3-256',
+      'SHA3-384',
+      'SHA3-512',
+      'AES128',
+      'AES192',
+      'AES256',
+      'MLKEM768',
+      'MLDSA65',
+    ]) {
       if (heldType(t)) kids[t] = await create(t, { mode: t });
       else await refusedType(t);
     }
@@ -280,7 +307,11 @@ describe('Encedo HEM dialect (e2e)', () => {
     for (const type of Object.keys(SECP)) {
       it(`${type}: SHA256/384/512WithECDSA as raw r‖s, verified locally and by the gateway`, async () => {
         const msg = randomBytes(77);
-        for (const [alg, hash] of [['SHA256WithECDSA', 'sha256'], ['SHA384WithECDSA', 'sha384'], ['SHA512WithECDSA', 'sha512']]) {
+        for (const [alg, hash] of [
+          ['SHA256WithECDSA', 'sha256'],
+          ['SHA384WithECDSA', 'sha384'],
+          ['SHA512WithECDSA', 'sha512'],
+        ]) {
           const r = await hem.use(kids[type], '/api/crypto/exdsa/sign', { msg: b64(msg), alg });
           expect([alg, r.status]).toEqual([alg, 200]);
           const sig = unb64(r.body.sign);
@@ -405,7 +436,7 @@ describe('Encedo HEM dialect (e2e)', () => {
       expect(first.status).toBe(200);
       expect(first.body.listed).toBe(15);
       const all: any[] = [];
-      for (let offset = 0; ; ) {
+      for (let offset = 0; ;) {
         const page = await hem.call('GET', `/api/keymgmt/list/${offset}`, undefined, list);
         all.push(...page.body.list);
         offset += page.body.listed;
@@ -450,7 +481,7 @@ describe('Encedo HEM dialect (e2e)', () => {
       expect((await hem.call('POST', '/api/keymgmt/import', { label: 'peer', type: 'ED25519', pubkey: b64(raw) }, imp)).status).toBe(406);
       expect((await hem.call('POST', '/api/keymgmt/import', { label: 'peer', type: 'AES256', pubkey: b64(raw) }, imp)).status).toBe(406);
       const msg = Buffer.from('signed elsewhere');
-      const sig = require('node:crypto').sign(null, msg, privateKey) as Buffer;
+      const sig = nodeSign(null, msg, privateKey);
       expect((await hem.use(r.body.kid, '/api/crypto/exdsa/verify', { msg: b64(msg), alg: 'Ed25519', sign: b64(sig) })).status).toBe(200);
       // A SECP public key imported compressed is an ECDH peer by ext_kid.
       const local = localPair('SECP256R1');

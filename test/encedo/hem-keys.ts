@@ -13,7 +13,10 @@ export function nodePublic(type: string, pub: Buffer): KeyObject {
   const c = SECP[type];
   if (c) {
     const point = ECDH.convertKey(pub, c.node, undefined, undefined, 'uncompressed') as Buffer;
-    return createPublicKey({ key: { kty: 'EC', crv: c.jwk, x: point.subarray(1, 1 + c.size).toString('base64url'), y: point.subarray(1 + c.size).toString('base64url') }, format: 'jwk' });
+    return createPublicKey({
+      key: { kty: 'EC', crv: c.jwk, x: point.subarray(1, 1 + c.size).toString('base64url'), y: point.subarray(1 + c.size).toString('base64url') },
+      format: 'jwk',
+    });
   }
   const crv = { CURVE25519: 'X25519', CURVE448: 'X448', ED25519: 'Ed25519', ED448: 'Ed448' }[type]!;
   return createPublicKey({ key: { kty: 'OKP', crv, x: pub.toString('base64url') }, format: 'jwk' });

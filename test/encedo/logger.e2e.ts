@@ -53,7 +53,10 @@ it('returns a verifiable log of the operations, including refusals', async () =>
   expect(file.status).toBe(200);
   const headers = Object.fromEntries(file.rawHeaders.reduce<string[][]>((acc, v, i) => (i % 2 ? acc : [...acc, [v, file.rawHeaders[i + 1]]]), []));
   expect(headers['Content-Type']).toMatch(/^text\/plain/);
-  const lines = file.text.trim().split('\n').map((l) => l.split('|'));
+  const lines = file.text
+    .trim()
+    .split('\n')
+    .map((l) => l.split('|'));
   // The first line keys the chain: its HMAC key, signed by the logger key.
   const [first, ...rest] = lines;
   expect(first.slice(2, 4)).toEqual(['0', '0']);

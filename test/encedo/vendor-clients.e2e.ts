@@ -45,7 +45,7 @@ describe('Encedo HEM: what the vendor clients expect', () => {
   const refusedX25519 = async () => {
     const r = await hem.call('POST', '/api/keymgmt/create', { label: 'T CURVE25519', type: 'CURVE25519' }, await hem.token('keymgmt:gen'));
     expect(['CURVE25519', r.status]).toEqual(['CURVE25519', 406]);
-    noteRefusal('CURVE25519', NOT_ON_SOFTHSM['okp-x25519']!);
+    noteRefusal('CURVE25519', NOT_ON_SOFTHSM['okp-x25519']);
   };
 
   it('T-1.4: a presented token that is not ours is 401, even on an open route', async () => {
@@ -69,7 +69,9 @@ describe('Encedo HEM: what the vendor clients expect', () => {
     if (!x25519) await refusedX25519();
     const kid = x25519 ? await create('CURVE25519', 'CCTEST:derive-source') : await create('SECP256R1', 'CCTEST:derive-source');
     const p256 = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'jwk' });
-    const pubkey = x25519 ? 'ndCJcDWdP0qBOzc3He990b3aANV2Z0qaWZZFrnnMYzg=' : b64(Buffer.concat([Buffer.of(Buffer.from(p256.y!, 'base64url')[31] & 1 ? 3 : 2), Buffer.from(p256.x!, 'base64url')]));
+    const pubkey = x25519
+      ? 'ndCJcDWdP0qBOzc3He990b3aANV2Z0qaWZZFrnnMYzg='
+      : b64(Buffer.concat([Buffer.of(Buffer.from(p256.y!, 'base64url')[31] & 1 ? 3 : 2), Buffer.from(p256.x!, 'base64url')]));
     const body = { label: 'T-10.1 DER AES256 (CURVE25519)', type: 'AES256', descr: b64(Buffer.from('CCTEST:T-10.1_AES256_CURVE25519')), kid, pubkey };
     const gen = await hem.token('keymgmt:gen');
     const first = await hem.call('POST', '/api/keymgmt/derive', body, gen);
@@ -90,7 +92,7 @@ describe('Encedo HEM: what the vendor clients expect', () => {
     expect(list.body.list.filter((k: { label: string }) => k.label.startsWith('T-10.1 DER'))).toHaveLength(2);
   });
 
-  it('T-11: token-less ^ search lists the allow_keysearch tenant\'s keys; anything else needs a token', async () => {
+  it("T-11: token-less ^ search lists the allow_keysearch tenant's keys; anything else needs a token", async () => {
     const kid = await create('SHA2-256', 'CCTEST:T-10.1_SHA2-256');
     const needle = `^${b64(Buffer.from('CCTEST:T-10.1_SHA'))}`;
     const r = await hem.call('POST', '/api/keymgmt/search', { descr: needle, offset: 0 });
@@ -117,7 +119,8 @@ describe('Encedo HEM: what the vendor clients expect', () => {
   });
 
   /** The ECDH-mode key of cipher/wrap: HKDF-SHA256(secret, no salt, info ‖ ctx), the alg's width. */
-  const hkdf = (secret: Buffer, info: string, ctx: Buffer, bytes: number) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), Buffer.concat([Buffer.from(info), ctx]), bytes));
+  const hkdf = (secret: Buffer, info: string, ctx: Buffer, bytes: number) =>
+    Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), Buffer.concat([Buffer.from(info), ctx]), bytes));
 
   it('T-11.5: ECDH-mode cipher and wrap (ext_kid = the key itself, or pubkey; with and without ctx)', async () => {
     const kid = await create('SECP256R1', 'CCTEST:T-10.1_SECP256R1', { mode: 'ECDH,ExDSA' });
@@ -172,7 +175,16 @@ describe('Encedo HEM: what the vendor clients expect', () => {
     // A tampered tag / wrapped blob in ECDH mode is 406, as with a stored key.
     const badTag = Buffer.from(enc.body.tag, 'base64');
     badTag[0] ^= 1;
-    expect((await hem.call('POST', '/api/crypto/cipher/decrypt', { kid: xkid, pubkey: b64(myPub), alg: 'AES256-GCM', msg: enc.body.ciphertext, iv: enc.body.iv, tag: b64(badTag), aad: b64(aad), ctx: b64(ctx) }, t)).status).toBe(406);
+    expect(
+      (
+        await hem.call(
+          'POST',
+          '/api/crypto/cipher/decrypt',
+          { kid: xkid, pubkey: b64(myPub), alg: 'AES256-GCM', msg: enc.body.ciphertext, iv: enc.body.iv, tag: b64(badTag), aad: b64(aad), ctx: b64(ctx) },
+          t,
+        )
+      ).status,
+    ).toBe(406);
     wrapped[3] ^= 1;
     expect((await hem.call('POST', '/api/crypto/cipher/unwrap', { kid: xkid, pubkey: b64(myPub), alg: 'AES192', msg: b64(wrapped) }, t)).status).toBe(406);
     // Without a peer, an ECDH key is still not an AES key.
@@ -194,7 +206,7 @@ describe('Encedo HEM: what the vendor clients expect', () => {
     expect((await hem.call('POST', '/api/keymgmt/update', '{"kid":', await hem.token('keymgmt:upd'))).status).toBe(400);
   });
 
-  it('hem-sdk-js createKeyPair: a SECP key made with the SDK\'s junk mode (the type) is ECDH-only, as on the device', async () => {
+  it("hem-sdk-js createKeyPair: a SECP key made with the SDK's junk mode (the type) is ECDH-only, as on the device", async () => {
     // createKeyPair sends mode = type for every type but ED25519/CURVE25519.
     const kid = await create('SECP256R1', 'SDKJS:secp', { mode: 'SECP256R1' });
     expect((await hem.use(kid, '/api/crypto/exdsa/sign', { alg: 'SHA256WithECDSA', msg: b64(Buffer.from('hello')) })).status).toBe(406);

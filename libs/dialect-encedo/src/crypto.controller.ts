@@ -78,7 +78,7 @@ export class CryptoController {
   @HemRoute({ op: 'ecdh', log: 'CRYPTO_ECDH', scope: USE_OF_BODY_KID })
   ecdh(@Ctx() caller: HemCaller, @Body(ECDH_BODY) dto: BodyOf<typeof ECDH_BODY>) {
     return this.use(caller, dto, async (k) => {
-      const hash = k.body.alg ? HEM_HASHES[k.body.alg]! : null;
+      const hash = k.body.alg ? HEM_HASHES[k.body.alg] : null;
       const peer = (await this.peer(k, true))!;
       if (!isEcdhType(k.type)) throw hem(406, 'not an ECDH key');
       // No `alg`: the whole raw secret (the device reportedly cuts it to 32 bytes; we do not).
@@ -158,9 +158,7 @@ export class CryptoController {
       // The device picks a random 16-byte IV/nonce itself (notes §4); the core accepts 16-byte GCM IVs.
       const iv = mode === 'ECB' ? undefined : randomIv(16);
       const params = { alg: `AES-${mode}` as const, plaintext: msg, iv, aad };
-      const r = ecdh
-        ? await this.svc.keys.agree(k.caller, k.uuid, ecdh.peer, ecdh.kdf, { op: 'encrypt', params })
-        : await this.svc.keys.encrypt(k.caller, k.uuid, params);
+      const r = ecdh ? await this.svc.keys.agree(k.caller, k.uuid, ecdh.peer, ecdh.kdf, { op: 'encrypt', params }) : await this.svc.keys.encrypt(k.caller, k.uuid, params);
       if (mode === 'GCM') return { ciphertext: b64(r.ciphertext), iv: b64(r.iv), tag: b64(r.tag) };
       return mode === 'CBC' ? { ciphertext: b64(r.ciphertext), iv: b64(r.iv) } : { ciphertext: b64(r.ciphertext) };
     });
@@ -175,9 +173,7 @@ export class CryptoController {
       if (mode !== 'GCM' && (msg.length === 0 || msg.length % 16 !== 0)) throw hem(400, 'ciphertext must be whole blocks');
       // The DTO checked iv (not ECB) and tag (GCM); a mode that has none ignores what was sent.
       const params = { alg: `AES-${mode}` as const, ciphertext: msg, iv: mode === 'ECB' ? EMPTY : k.body.iv!, tag: mode === 'GCM' ? k.body.tag! : EMPTY, aad };
-      const plaintext = ecdh
-        ? await this.svc.keys.agree(k.caller, k.uuid, ecdh.peer, ecdh.kdf, { op: 'decrypt', params })
-        : await this.svc.keys.decrypt(k.caller, k.uuid, params);
+      const plaintext = ecdh ? await this.svc.keys.agree(k.caller, k.uuid, ecdh.peer, ecdh.kdf, { op: 'decrypt', params }) : await this.svc.keys.decrypt(k.caller, k.uuid, params);
       return { plaintext: b64(plaintext) };
     });
   }
@@ -304,7 +300,7 @@ function hashOf(alg: unknown): HashAlg {
 
 /** The DTO checked `alg`, `msg` and `ctx`; Ed25519ctx needs a context (400), and the alg must fit the key (406). */
 function exdsaParams(k: UseKey<ExdsaBody>) {
-  const alg = EXDSA_ALGS[k.body.alg]!;
+  const alg = EXDSA_ALGS[k.body.alg];
   const ctx = k.body.ctx;
   if (alg.needsCtx && !ctx?.length) throw hem(400, 'ctx');
   if (!alg.types.includes(k.type.type)) throw hem(406, `${k.body.alg} does not fit ${k.type.type}`);

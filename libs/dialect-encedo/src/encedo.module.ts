@@ -43,7 +43,7 @@ export class EncedoDialectModule implements OnModuleInit {
    */
   onModuleInit(): void {
     this.codecs.register(new EncedoErrorCodec());
-    const instance = this.adapter.httpAdapter?.getInstance?.() as HookHost | undefined;
+    const instance = this.adapter.httpAdapter?.getInstance?.<HookHost>();
     if (instance) installHemHooks(instance, { requireTls: this.options.requireTls, bearerValid: (authz) => this.svc.bearerValid(authz) });
   }
 }

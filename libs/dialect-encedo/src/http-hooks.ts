@@ -20,16 +20,16 @@ export function arrivedOverTls(req: IncomingMessage): boolean {
 const CANONICAL: Record<string, string> = { 'content-type': 'Content-Type', 'content-length': 'Content-Length' };
 
 function capitaliseHeaders(res: ServerResponse): void {
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+  const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
+  res.writeHead = function (status: number, ...rest: unknown[]) {
     const i = rest.findIndex((a) => typeof a === 'object' && a !== null);
     if (i >= 0) {
       const out: OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(rest[i] as OutgoingHttpHeaders)) out[CANONICAL[k.toLowerCase()] ?? k] = v;
       rest[i] = out;
     }
-    return (writeHead as (...a: unknown[]) => ServerResponse).call(this, status, ...rest);
-  } as typeof res.writeHead;
+    return writeHead(status, ...rest);
+  };
 }
 
 interface HookReply {

@@ -6,11 +6,29 @@ import type { HashAlg, KeyRecord, KeyUsage } from '@kms/core';
  * cannot hold are refused with 406 at create/import (see `isKnownSpec`).
  */
 export type HemType =
-  | 'SECP256R1' | 'SECP384R1' | 'SECP521R1' | 'SECP256K1'
-  | 'CURVE25519' | 'CURVE448' | 'ED25519' | 'ED448'
-  | 'SHA2-256' | 'SHA2-384' | 'SHA2-512' | 'SHA3-256' | 'SHA3-384' | 'SHA3-512'
-  | 'AES128' | 'AES192' | 'AES256'
-  | 'MLKEM512' | 'MLKEM768' | 'MLKEM1024' | 'MLDSA44' | 'MLDSA65' | 'MLDSA87';
+  | 'SECP256R1'
+  | 'SECP384R1'
+  | 'SECP521R1'
+  | 'SECP256K1'
+  | 'CURVE25519'
+  | 'CURVE448'
+  | 'ED25519'
+  | 'ED448'
+  | 'SHA2-256'
+  | 'SHA2-384'
+  | 'SHA2-512'
+  | 'SHA3-256'
+  | 'SHA3-384'
+  | 'SHA3-512'
+  | 'AES128'
+  | 'AES192'
+  | 'AES256'
+  | 'MLKEM512'
+  | 'MLKEM768'
+  | 'MLKEM1024'
+  | 'MLDSA44'
+  | 'MLDSA65'
+  | 'MLDSA87';
 
 export type PubkeyFormat = 'x962-compressed' | 'raw';
 type Kind = 'secp' | 'ecdh' | 'eddsa' | 'hmac' | 'aes' | 'mlkem' | 'mldsa';
@@ -106,7 +124,7 @@ export function usagesFor(t: HemTypeInfo, mode: string | undefined, publicOnly: 
   switch (t.kind) {
     case 'secp': {
       const m = secpModes(mode);
-      const u: KeyUsage[] = [...(m.ecdh ? (['derive'] as KeyUsage[]) : []), ...(m.exdsa ? (publicOnly ? ['verify'] : ['sign', 'verify']) as KeyUsage[] : [])];
+      const u: KeyUsage[] = [...(m.ecdh ? (['derive'] as KeyUsage[]) : []), ...(m.exdsa ? ((publicOnly ? ['verify'] : ['sign', 'verify']) as KeyUsage[]) : [])];
       // Junk mode (SDKJS sends the type name) is tolerated and means ECDH, the device default.
       return u.length ? u : ['derive'];
     }

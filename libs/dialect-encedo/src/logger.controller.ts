@@ -69,7 +69,7 @@ export class LoggerController {
     if (!/^\d{1,9}$/.test(offsetRaw)) throw hem(400, 'offset');
     const days = await this.audit.eventDays(caller.tenantId);
     const offset = Number(offsetRaw);
-    const out = { total: days.length, id: days.slice(offset, offset + PAGE).map(HemLogger.idOf) };
+    const out = { total: days.length, id: days.slice(offset, offset + PAGE).map((day) => HemLogger.idOf(day)) };
     await this.trail.succeeded(caller);
     return out;
   }

@@ -53,23 +53,24 @@ export interface AgreedResults {
 const EMPTY = Buffer.alloc(0);
 
 /** AES modes on a raw (transient) key; the others of CipherAlg need a stored key's backend. */
-const RAW_AES: Partial<Record<CipherAlg, { ivBytes: number; encrypt(key: Buffer, iv: Buffer, p: EncryptParams): EncryptResult; decrypt(key: Buffer, p: DecryptParams): Buffer }>> = {
-  'AES-GCM': {
-    ivBytes: 12,
-    encrypt: (key, iv, p) => ({ iv, ...aesGcmEncrypt(key, iv, p.plaintext, p.aad) }),
-    decrypt: (key, p) => aesGcmDecrypt(key, p.iv, p.ciphertext, p.tag, p.aad),
-  },
-  'AES-CBC': {
-    ivBytes: 16,
-    encrypt: (key, iv, p) => ({ iv, ciphertext: aesCbcEncrypt(key, iv, p.plaintext), tag: EMPTY }),
-    decrypt: (key, p) => aesCbcDecrypt(key, p.iv, p.ciphertext),
-  },
-  'AES-ECB': {
-    ivBytes: 0,
-    encrypt: (key, _iv, p) => ({ iv: EMPTY, ciphertext: aesEcb(key, p.plaintext, 'encrypt'), tag: EMPTY }),
-    decrypt: (key, p) => aesEcb(key, p.ciphertext, 'decrypt'),
-  },
-};
+const RAW_AES: Partial<Record<CipherAlg, { ivBytes: number; encrypt(key: Buffer, iv: Buffer, p: EncryptParams): EncryptResult; decrypt(key: Buffer, p: DecryptParams): Buffer }>> =
+  {
+    'AES-GCM': {
+      ivBytes: 12,
+      encrypt: (key, iv, p) => ({ iv, ...aesGcmEncrypt(key, iv, p.plaintext, p.aad) }),
+      decrypt: (key, p) => aesGcmDecrypt(key, p.iv, p.ciphertext, p.tag, p.aad),
+    },
+    'AES-CBC': {
+      ivBytes: 16,
+      encrypt: (key, iv, p) => ({ iv, ciphertext: aesCbcEncrypt(key, iv, p.plaintext), tag: EMPTY }),
+      decrypt: (key, p) => aesCbcDecrypt(key, p.iv, p.ciphertext),
+    },
+    'AES-ECB': {
+      ivBytes: 0,
+      encrypt: (key, _iv, p) => ({ iv: EMPTY, ciphertext: aesEcb(key, p.plaintext, 'encrypt'), tag: EMPTY }),
+      decrypt: (key, p) => aesEcb(key, p.ciphertext, 'decrypt'),
+    },
+  };
 
 function rawAes(alg: CipherAlg) {
   const mode = RAW_AES[alg];

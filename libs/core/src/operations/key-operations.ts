@@ -255,13 +255,16 @@ export class KeyOperations {
       if (record.keyClass === 'public') throw invalidArgument('a public key holds nothing secret: it stays in the software engine', 'key');
       if (to.name === from.name) throw invalidArgument(`the key is already on backend '${to.name}'`, 'backend');
       if (record.state !== 'enabled' && record.state !== 'disabled') throw wrongKeyState(`the key is ${record.state.replace('_', ' ')}`);
-      if (!record.exportable) throw forbidden(`the key is not exportable: its material may not leave backend '${from.name}', so it cannot be re-homed (create a new key on '${to.name}' instead)`);
+      if (!record.exportable)
+        throw forbidden(`the key is not exportable: its material may not leave backend '${from.name}', so it cannot be re-homed (create a new key on '${to.name}' instead)`);
       if (!to.canHold(info, record.keyClass)) throw unsupported(`key spec ${record.spec} is not supported by backend '${to.name}'`);
       const loaded = await from.load({ id: record.id, spec: info, keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
       const material = await from.exportMaterial(loaded);
       let stored;
       try {
-        stored = to.importWrapped ? await to.importWrapped(record.id, info, material, { exportable: record.exportable }) : await to.import(record.id, info, material, { exportable: record.exportable });
+        stored = to.importWrapped
+          ? await to.importWrapped(record.id, info, material, { exportable: record.exportable })
+          : await to.import(record.id, info, material, { exportable: record.exportable });
       } finally {
         if (material.kind === 'secret' || material.kind === 'raw-private') material.bytes.fill(0);
       }

@@ -55,5 +55,5 @@ export function verifyEjwt(auth: unknown, session: KeyObject): LoginClaims {
   const expected = createHmac('sha256', k).update(`${parts[0]}.${parts[1]}`).digest();
   const got = Buffer.from(parts[2], 'base64url');
   if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw hem(401, 'eJWT signature');
-  return { jti, aud, iss, exp: exp as number, iat: iat as number | undefined, scope, ctx: ctx as string | undefined };
+  return { jti, aud, iss, exp: exp as number, iat: iat as number | undefined, scope, ctx: ctx };
 }

@@ -32,7 +32,10 @@ export type ExdsaBody = BodyOf<typeof EXDSA_BODY>;
 export const EXDSA_VERIFY_BODY = fieldTable({ ...EXDSA, sign: bytes({ max: 1024 }) });
 
 const CIPHER_ALG = /^AES(128|192|256)-(ECB|CBC|GCM)$/;
-const modeIs = (...modes: string[]) => (body: Record<string, unknown>) => modes.includes(CIPHER_ALG.exec(String(body.alg))?.[2] ?? '');
+const modeIs =
+  (...modes: string[]) =>
+  (body: Record<string, unknown>) =>
+    modes.includes(CIPHER_ALG.exec(String(body.alg))?.[2] ?? '');
 const CIPHER = {
   ...PEER,
   alg: matching(CIPHER_ALG),

@@ -19,7 +19,7 @@ export class FieldTablePipe<T> implements PipeTransform<unknown, T> {
   private readonly entries: Array<[string, Field<unknown>]>;
 
   constructor(table: Table<T>) {
-    this.entries = Object.entries(table) as Array<[string, Field<unknown>]>;
+    this.entries = Object.entries<Field<unknown>>(table as Record<string, Field<unknown>>);
   }
 
   transform(value: unknown): T {

@@ -37,4 +37,3 @@ export class SearchDto {
   @Count() offset?: number;
   @Count() limit?: number;
 }
-

@@ -15,7 +15,12 @@ const absent = (v: unknown) => v === undefined || v === null || v === '';
 const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
 
 /** A KID: 32 hex digits; the device emits lowercase and accepts either case. */
-export const Kid = () => applyDecorators(Transform(({ value }) => lower(value)), IsString(), Matches(KID_RE));
+export const Kid = () =>
+  applyDecorators(
+    Transform(({ value }) => lower(value)),
+    IsString(),
+    Matches(KID_RE),
+  );
 
 /** An optional KID; absent, null and '' all mean none. */
 export const OptionalKid = () =>
@@ -29,7 +34,7 @@ export const OptionalKid = () =>
 /** Base64 bytes within limits (standard or URL-safe, padding optional), decoded for the handler. */
 export const Bytes = (limits: B64Limits = {}) =>
   applyDecorators(
-    Transform(({ value }) => parseB64(value) ?? value),
+    Transform(({ value }: { value: unknown }) => parseB64(value) ?? value),
     ValidateBy({
       name: 'hemBytes',
       constraints: [limits],
@@ -60,12 +65,16 @@ export const Descr = () =>
 export const Label = () => applyDecorators(IsString(), Matches(LIMITS.label));
 
 /** A HEM key type name, turned into its table entry. */
-export const KeyType = () => applyDecorators(Transform(({ value }) => hemType(value) ?? value), IsIn(HEM_TYPES));
+export const KeyType = () =>
+  applyDecorators(
+    Transform(({ value }: { value: unknown }) => hemType(value) ?? value),
+    IsIn(HEM_TYPES),
+  );
 
 /** A count or offset: a non-negative integer, as a number or a digit string; absent is the default (null is not). */
 export const Count = () =>
   applyDecorators(
-    Transform(({ value }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value)),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value)),
     ValidateIf((_o, v) => v !== undefined),
     IsInt(),
     Min(0),
