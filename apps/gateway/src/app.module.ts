@@ -35,9 +35,7 @@ function joseOptions(c: GatewayConfig) {
   return {
     auth: c.joseAuth,
     defaultTenant: c.joseDefaultTenant,
-    jwt: c.joseJwtKeys
-      ? { keysFile: c.joseJwtKeys, issuer: c.joseJwtIssuer ?? undefined, audience: c.joseJwtAudience ?? undefined, tenantClaim: c.joseJwtTenantClaim }
-      : undefined,
+    jwt: c.joseJwtKeys ? { keysFile: c.joseJwtKeys, issuer: c.joseJwtIssuer ?? undefined, audience: c.joseJwtAudience ?? undefined, tenantClaim: c.joseJwtTenantClaim } : undefined,
   };
 }
 
@@ -55,4 +53,3 @@ function encedoOptions(kernel: Kernel): EncedoDialectOptions {
     ...(kernel.sharedState ? { sessionKey: kernel.sealer.derive(ENCEDO_DERIVE_LABELS.session), challenges: new SharedChallengeStore(kernel.once) } : {}),
   };
 }
-
