@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { hexToUuid, randomIv, type AgreementKdf, type HashAlg, type KeyRecord } from '@kms/core';
+import { curveByNodeName, hexToUuid, randomIv, type AgreementKdf, type HashAlg, type KeyRecord } from '@kms/core';
 import { Ctx } from '@kms/dialect-kit';
 import { EXDSA_ALGS, HEM_HASHES, cipherAlg } from './algorithms';
 import type { HemCaller } from './auth/caller';
@@ -313,4 +313,4 @@ function mldsaContext(k: UseKey<MldsaBody>): Buffer | undefined {
   return k.body.ctx?.length ? k.body.ctx : undefined;
 }
 
-const coordBytes = (t: HemTypeInfo) => ({ SECP256R1: 32, SECP256K1: 32, SECP384R1: 48, SECP521R1: 66 })[t.type as 'SECP256R1'] ?? 0;
+const coordBytes = (t: HemTypeInfo) => curveByNodeName(t.curve)?.size ?? 0;

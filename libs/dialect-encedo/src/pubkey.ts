@@ -1,4 +1,5 @@
 import { ECDH, createPublicKey } from 'node:crypto';
+import { OKP_CURVES, curveByNodeName, type CurveInfo } from '@kms/core';
 import { hem } from './hem-error';
 import type { HemTypeInfo } from './key-types';
 
@@ -6,15 +7,23 @@ import type { HemTypeInfo } from './key-types';
  * HEM `pubkey` formats (notes §3): SECP keys as compressed X9.63 points, everything else as the
  * raw public key. The core speaks SPKI; these convert both ways.
  */
-const JWK_CRV: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521', secp256k1: 'secp256k1' };
-const COORD: Record<string, number> = { prime256v1: 32, secp384r1: 48, secp521r1: 66, secp256k1: 32 };
+function derLength(n: number): Buffer {
+  if (n < 0x80) return Buffer.of(n);
+  const bytes = n < 0x100 ? Buffer.of(n) : Buffer.of(n >> 8, n & 0xff);
+  return Buffer.concat([Buffer.of(0x80 | bytes.length), bytes]);
+}
+const tlv = (tag: number, body: Buffer) => Buffer.concat([Buffer.of(tag), derLength(body.length), body]);
 
-/** Raw public keys: length, and the SPKI AlgorithmIdentifier (RFC 8410, FIPS 203/204 OIDs). */
+/** The core's facts of a SECP type's curve (HEM types name curves by their node name). */
+function secpCurve(t: HemTypeInfo): CurveInfo {
+  const curve = curveByNodeName(t.curve);
+  if (!curve) throw new Error(`HEM type ${t.type} names no known curve`);
+  return curve;
+}
+
+/** Raw public keys: length, and the SPKI AlgorithmIdentifier (RFC 8410 curves from the core's table; FIPS 203/204 OIDs). */
 const RAW: Record<string, { len: number; algId: string }> = {
-  'okp-x25519': { len: 32, algId: '300506032b656e' },
-  'okp-ed25519': { len: 32, algId: '300506032b6570' },
-  'okp-x448': { len: 56, algId: '300506032b656f' },
-  'okp-ed448': { len: 57, algId: '300506032b6571' },
+  ...Object.fromEntries(Object.values(OKP_CURVES).map((c) => [`okp-${c.family}`, { len: c.size, algId: tlv(0x30, c.params).toString('hex') }])),
   'ml-dsa-44': { len: 1312, algId: '300b0609608648016503040311' },
   'ml-dsa-65': { len: 1952, algId: '300b0609608648016503040312' },
   'ml-dsa-87': { len: 2592, algId: '300b0609608648016503040313' },
@@ -23,18 +32,10 @@ const RAW: Record<string, { len: number; algId: string }> = {
   'ml-kem-1024': { len: 1568, algId: '300b0609608648016503040403' },
 };
 
-function derLength(n: number): Buffer {
-  if (n < 0x80) return Buffer.of(n);
-  const bytes = n < 0x100 ? Buffer.of(n) : Buffer.of(n >> 8, n & 0xff);
-  return Buffer.concat([Buffer.of(0x80 | bytes.length), bytes]);
-}
-const tlv = (tag: number, body: Buffer) => Buffer.concat([Buffer.of(tag), derLength(body.length), body]);
-
 /** HEM `pubkey` bytes of a key of type `t` → SPKI DER; a key that does not fit is a 400. */
 export function spkiFromHem(t: HemTypeInfo, bytes: Buffer): Buffer {
   if (t.kind === 'secp') {
-    const curve = t.curve!;
-    const size = COORD[curve];
+    const { node: curve, size, jwkCrv } = secpCurve(t);
     if (bytes.length !== size + 1 && bytes.length !== 2 * size + 1) throw hem(400, 'pubkey length');
     let point: Buffer;
     try {
@@ -42,7 +43,7 @@ export function spkiFromHem(t: HemTypeInfo, bytes: Buffer): Buffer {
     } catch {
       throw hem(400, 'pubkey is not a point of the curve');
     }
-    const jwk = { kty: 'EC', crv: JWK_CRV[curve], x: point.subarray(1, 1 + size).toString('base64url'), y: point.subarray(1 + size).toString('base64url') };
+    const jwk = { kty: 'EC', crv: jwkCrv ?? undefined, x: point.subarray(1, 1 + size).toString('base64url'), y: point.subarray(1 + size).toString('base64url') };
     return createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'der', type: 'spki' });
   }
   const raw = RAW[t.spec];
@@ -54,8 +55,8 @@ export function spkiFromHem(t: HemTypeInfo, bytes: Buffer): Buffer {
 /** SPKI DER → the HEM `pubkey` bytes. */
 export function hemFromSpki(t: HemTypeInfo, spki: Buffer): Buffer {
   if (t.kind === 'secp') {
-    const size = COORD[t.curve!];
-    return ECDH.convertKey(spki.subarray(spki.length - (2 * size + 1)), t.curve!, undefined, undefined, 'compressed') as Buffer;
+    const { node, size } = secpCurve(t);
+    return ECDH.convertKey(spki.subarray(spki.length - (2 * size + 1)), node, undefined, undefined, 'compressed') as Buffer;
   }
   const raw = RAW[t.spec];
   return spki.subarray(spki.length - raw.len);
