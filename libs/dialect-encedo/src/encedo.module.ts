@@ -11,7 +11,6 @@ import { type HookHost, installHemHooks } from './http-hooks';
 import { KeymgmtController } from './keymgmt.controller';
 import { LoggerController } from './logger.controller';
 import { ENCEDO_OPTIONS, type EncedoDialectOptions } from './options';
-import { HemRefusalAudit } from './refusal-audit.interceptor';
 import { SystemController } from './system.controller';
 
 /**
@@ -26,13 +25,14 @@ export class EncedoDialectModule implements OnModuleInit {
     @Inject(ENCEDO_OPTIONS) private readonly options: EncedoDialectOptions,
     private readonly svc: EncedoService,
     private readonly codecs: ErrorCodecs,
+    private readonly trail: HemAuditTrail,
   ) {}
 
   static forRoot(options: EncedoDialectOptions): DynamicModule {
     return {
       module: EncedoDialectModule,
       controllers: [AuthController, SystemController, KeymgmtController, CryptoController, LoggerController],
-      providers: [{ provide: ENCEDO_OPTIONS, useValue: options }, EncedoService, HemAuditTrail, HemGuard, HemRefusalAudit],
+      providers: [{ provide: ENCEDO_OPTIONS, useValue: options }, EncedoService, HemAuditTrail, HemGuard],
     };
   }
 
@@ -42,7 +42,7 @@ export class EncedoDialectModule implements OnModuleInit {
    * hooks added before listen to all of them.
    */
   onModuleInit(): void {
-    this.codecs.register(new EncedoErrorCodec());
+    this.codecs.register(new EncedoErrorCodec(this.trail));
     const instance = this.adapter.httpAdapter?.getInstance?.<HookHost>();
     if (instance) installHemHooks(instance, { requireTls: this.options.requireTls, bearerValid: (authz) => this.svc.bearerValid(authz) });
   }

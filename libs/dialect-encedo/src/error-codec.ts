@@ -1,8 +1,10 @@
 import { HttpException } from '@nestjs/common';
 import { KmsError } from '@kms/core';
-import type { DialectErrorCodec, WireError } from '@kms/dialect-kit';
+import type { FastifyRequest } from 'fastify';
+import { type DialectErrorCodec, type WireError, findCaller } from '@kms/dialect-kit';
 import { STATUS_OF } from './errors';
 import { HemError } from './hem-error';
+import type { HemAuditTrail } from './hem-audit';
 import { isHemPath } from './http-hooks';
 
 /** What else may reach the codec, and its HEM status: a 4xx of Fastify or Nest (bad JSON, unknown path) keeps its own. */
@@ -21,6 +23,13 @@ function statusOf(exception: unknown): number {
  */
 export class EncedoErrorCodec implements DialectErrorCodec {
   readonly dialect = 'encedo';
+
+  constructor(private readonly trail: HemAuditTrail) {}
+
+  /** A refusal of the route's own (pipe or handler) after the guard let the caller in. */
+  audit(exception: unknown, req: FastifyRequest): Promise<void> | null {
+    return exception instanceof HemError && exception.audit === 'due' && findCaller(req) ? this.trail.refused(req, exception) : null;
+  }
 
   owns(path: string): boolean {
     return isHemPath(path);

@@ -22,9 +22,8 @@ function keyIdOf(req: FastifyRequest): string | null {
 export class HemAuditTrail {
   constructor(private readonly keys: KeyOperations) {}
 
-  /** A refusal the dialect made itself; anything else already has its row (or is a 500). */
-  async refused(req: FastifyRequest, err: unknown): Promise<void> {
-    if (!(err instanceof HemError) || err.audit !== 'due') return;
+  /** A refusal the dialect made itself (the codec asks only for those). */
+  async refused(req: FastifyRequest, err: HemError): Promise<void> {
     const caller = callerOf<HemCaller>(req);
     await this.keys.refusal(caller, caller.op, err.asKmsError(), keyIdOf(req));
   }

@@ -13,6 +13,11 @@ export function callerOf<C extends OpContext = OpContext>(req: object): C {
   return caller as C;
 }
 
+/** The caller a guard attached, if any (a refusal may come before the guard ran). */
+export function findCaller<C extends OpContext = OpContext>(req: object): C | undefined {
+  return (req as WithCaller)[CALLER] as C | undefined;
+}
+
 export function setCaller(req: object, caller: OpContext): void {
   (req as WithCaller)[CALLER] = caller;
 }

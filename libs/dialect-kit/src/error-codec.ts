@@ -19,6 +19,13 @@ export interface DialectErrorCodec {
   readonly dialect: string;
   owns(path: string): boolean;
   encode(exception: unknown, req: FastifyRequest): WireError;
+  /**
+   * The audit row of a refusal the dialect made itself (its pipe or handler), written through the
+   * core before the answer goes out; null when the exception needs none (a core operation wrote
+   * its row, or no caller is known). Here rather than in an interceptor, which would put an
+   * observable pipeline on every successful request of the dialect.
+   */
+  audit?(exception: unknown, req: FastifyRequest): Promise<void> | null;
 }
 
 /** The codecs the dialect modules registered; the exception router asks them by path. */

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, Inject, Logger } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorCodecs } from './error-codec';
+import { type DialectErrorCodec, ErrorCodecs } from './error-codec';
 
 /**
  * The one global exception filter. Fastify refuses a malformed body before any controller runs,
@@ -25,10 +25,20 @@ export class ExceptionRouter extends BaseExceptionFilter {
     const req = host.switchToHttp().getRequest<FastifyRequest>();
     const codec = this.codecs.forPath((req.url ?? '').split('?', 1)[0]);
     if (!codec) return super.catch(exception, host);
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const audit = codec.audit?.(exception, req);
+    if (!audit) return this.write(codec, exception, req, reply);
+    // Fail closed: a refusal whose row cannot be written is answered as the fault that stopped it.
+    audit.then(
+      () => this.write(codec, exception, req, reply),
+      (err: unknown) => this.write(codec, err, req, reply),
+    );
+  }
+
+  private write(codec: DialectErrorCodec, exception: unknown, req: FastifyRequest, reply: FastifyReply): void {
     const wire = codec.encode(exception, req);
     // Name and message only: an internal error's text never reaches a client, and no payload is logged.
     if (wire.internal) this.log.error(`internal error on a ${codec.dialect} route: ${describe(exception)}`);
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
     void reply.status(wire.status);
     for (const [name, value] of Object.entries(wire.headers ?? {})) void reply.header(name, value);
     if (typeof wire.body === 'string' || Buffer.isBuffer(wire.body)) {
