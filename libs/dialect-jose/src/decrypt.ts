@@ -102,7 +102,8 @@ export async function decrypt(keys: KeyOperations, ctx: OpContext, body: Decrypt
   try {
     return answer(decryptContent(enc, cek, iv, ciphertext, tag, additional));
   } catch {
-    throw decryptionFailed();
+    // The CEK came from a core operation, whose row records this request.
+    throw decryptionFailed().afterCoreRow();
   }
 }
 

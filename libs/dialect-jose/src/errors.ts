@@ -28,11 +28,24 @@ const FIXED: Partial<Record<JoseErrorCode, string>> = {
 };
 
 export class JoseError extends Error {
+  /** Set where the failure follows a core call that wrote the request's audit row already. */
+  private rowWritten = false;
+
   constructor(
     readonly code: JoseErrorCode,
     readonly description: string = FIXED[code] ?? code,
   ) {
     super(description);
+  }
+
+  get auditDue(): boolean {
+    return !this.rowWritten && this.code !== 'internal_error';
+  }
+
+  /** This failure came after a core operation on the key, whose row records the request. */
+  afterCoreRow(): this {
+    this.rowWritten = true;
+    return this;
   }
 }
 

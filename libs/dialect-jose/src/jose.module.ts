@@ -1,6 +1,7 @@
 import { type DynamicModule, Inject, Module } from '@nestjs/common';
 import { ErrorCodecs } from '@kms/dialect-kit';
-import { joseErrorCodec } from './error-codec';
+import { KeyOperations } from '@kms/core';
+import { JoseErrorCodec } from './error-codec';
 import { JoseGuard } from './guard';
 import { JoseController, JwksController } from './jose.controller';
 import { JOSE_OPTIONS, type JoseDialectOptions } from './options';
@@ -13,8 +14,8 @@ const DEFAULTS: JoseDialectOptions = { auth: 'token', defaultTenant: 'default' }
   providers: [{ provide: JOSE_OPTIONS, useValue: DEFAULTS }, JoseGuard],
 })
 export class JoseDialectModule {
-  constructor(@Inject(ErrorCodecs) codecs: ErrorCodecs) {
-    codecs.register(joseErrorCodec);
+  constructor(@Inject(ErrorCodecs) codecs: ErrorCodecs, keys: KeyOperations) {
+    codecs.register(new JoseErrorCodec(keys));
   }
 
   static forRoot(options: JoseDialectOptions): DynamicModule {

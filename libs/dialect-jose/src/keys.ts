@@ -64,9 +64,9 @@ export async function unwrapKey(keys: KeyOperations, ctx: OpContext, body: Unwra
   try {
     cek = await keys.asymDecrypt(ctx, key.id, { scheme: 'RSA-OAEP', hash: mode.hash }, encryptedKey);
   } catch {
-    throw decryptionFailed();
+    throw decryptionFailed().afterCoreRow();
   }
-  if (cek.length !== enc.keyBytes) throw cryptoFail(`The unwrapped key is ${cek.length * 8} bits; ${encName} needs ${enc.keyBytes * 8}`);
+  if (cek.length !== enc.keyBytes) throw cryptoFail(`The unwrapped key is ${cek.length * 8} bits; ${encName} needs ${enc.keyBytes * 8}`).afterCoreRow();
   const aes = enc.core === 'AES-GCM';
   const record = await keys.import(ctx, {
     spec: aes ? `aes-${cek.length * 8}` : `secret-${cek.length * 8}`,
