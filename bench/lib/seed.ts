@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { KeyEntity, specInfo, type KeyRecord } from '@kms/core';
+import { KeyEntity, KeyVersionEntity, specInfo, type KeyRecord } from '@kms/core';
 import { loadConfig } from '../../apps/gateway/src/config';
 import { createKernel, createLogger } from '../../apps/gateway/src/kernel';
 import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS } from '../../libs/dialect-encedo/src/options';
@@ -67,13 +67,14 @@ async function main(): Promise<void> {
     for (let done = 0; done < spec.aesKeys;) {
       const n = Math.min(perTx, spec.aesKeys - done);
       const rows: KeyEntity[] = [];
+      const versionRows: KeyVersionEntity[] = [];
       for (let i = 0; i < n; i++) {
         const id = randomUUID();
         // What soft.generate() does for an AES key (fresh random bytes, sealed), keeping the bytes.
         const bytes = randomBytes(info.bits / 8);
         const stored = await soft.import(id, info, { kind: 'secret', bytes }, { exportable: false });
         const now = Date.now();
-        const record: KeyRecord = {
+        const record: Omit<KeyRecord, 'versions' | 'rotation'> = {
           id,
           tenantId: owner,
           spec: info.spec,
@@ -84,6 +85,10 @@ async function main(): Promise<void> {
           backend: soft.name,
           backendRef: stored.backendRef,
           publicKey: stored.publicKey,
+          currentVersion: 1,
+          minDecryptVersion: 1,
+          description: null,
+          tags: {},
           label: null,
           exportable: false,
           createdAt: now,
@@ -91,9 +96,12 @@ async function main(): Promise<void> {
           expiresAt: null,
           deletionAt: null,
           attributes: {},
-          version: 1,
+          revision: 1,
         };
-        rows.push(Object.assign(new KeyEntity(), record));
+        rows.push(Object.assign(new KeyEntity(), record, { rotationPeriodMs: null, nextRotationAt: null }));
+        versionRows.push(
+          Object.assign(new KeyVersionEntity(), { keyId: id, version: 1, state: 'enabled', backendRef: stored.backendRef, publicKey: null, createdAt: now, destroyedAt: null }),
+        );
         if (hotKeys.length < spec.hot) {
           hotKeys.push(id);
           hotKeyMaterial.push(bytes.toString('base64'));
@@ -106,6 +114,13 @@ async function main(): Promise<void> {
             .insert()
             .into(KeyEntity)
             .values(rows.slice(i, i + perInsert))
+            .execute();
+        for (let i = 0; i < versionRows.length; i += perInsert)
+          await em
+            .createQueryBuilder()
+            .insert()
+            .into(KeyVersionEntity)
+            .values(versionRows.slice(i, i + perInsert))
             .execute();
       });
       done += n;

@@ -211,7 +211,7 @@ describe('re-homing a software key into the HSM (key rehome --to pkcs11)', () =>
       const moved = await cli(gw.dataDir, ['key', 'rehome', key.id, '--to', 'pkcs11'], env());
       expect([moved.code, moved.stderr]).toEqual([0, '']);
       expect(moved.json).toMatchObject({ id: key.id, backend: 'pkcs11', spec: key.spec, publicKey: key.publicKey });
-      expect((await cli(gw.dataDir, ['key', 'show', key.id], env())).json).toMatchObject({ id: key.id, backend: 'pkcs11', version: key.version + 1 });
+      expect((await cli(gw.dataDir, ['key', 'show', key.id], env())).json).toMatchObject({ id: key.id, backend: 'pkcs11', revision: key.revision + 1 });
     }
     // On the token by CKA_ID (the key id), labelled for humans; exportable keys stay extractable.
     expect(tokenObjects([{ type: pkcs11js.CKA_ID, value: Buffer.from(hexAes, 'hex') }])).toEqual([

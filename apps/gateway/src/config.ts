@@ -23,6 +23,7 @@ export interface GatewayConfig {
   logLevel: string;
   keyCacheSize: number;
   cacheTtlMs: number;
+  lifecycleIntervalMs: number;
   sharedState: 'auto' | 'memory' | 'database';
   auditMaxBatch: number;
   bodyLimit: number;
@@ -177,6 +178,14 @@ export const SETTINGS: Setting[] = [
     doc: 'How stale a cached key or credential may be when another process changed it',
     def: () => 5000,
     parse: int(0, 3_600_000),
+  },
+  {
+    key: 'lifecycleIntervalMs',
+    env: 'KMS_LIFECYCLE_INTERVAL_MS',
+    yaml: 'lifecycle.intervalMs',
+    doc: 'How often due key rotations and scheduled deletions are carried out (0 = never by this process; `npm run cli -- lifecycle run` still does)',
+    def: () => 60000,
+    parse: int(0, 86_400_000),
   },
   {
     key: 'sharedState',

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import {
   AuditReader,
+  AliasStore,
   AuditWriter,
   IpcChangeFeed,
   IpcOnceTokens,
@@ -123,16 +124,27 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
   const metrics = new KmsMetrics();
   const audit = new AuditWriter(ds, config.auditMaxBatch);
   const keyStore = new KeyStore(ds);
+  const aliases = new AliasStore(ds, config.cacheTtlMs);
   const keyCache = new KeyCache(config.keyCacheSize, config.cacheTtlMs);
-  const keys = new KeyOperations(
-    keyStore,
-    keyCache,
+  const keys = new KeyOperations({
+    store: keyStore,
+    aliases,
+    cache: keyCache,
     router,
     audit,
     metrics,
-    (err, op) => log.error({ op, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'internal error in key operation'),
+    onInternalError: (err, op) =>
+      log.error({ op, err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err) }, 'internal error in key operation'),
     sealer,
-  );
+  });
+  // Due rotations and deletions: every process may run this, since each piece of work is claimed in the store.
+  const lifecycleTimer =
+    config.lifecycleIntervalMs > 0
+      ? setInterval(() => {
+          keys.lifecycle.runDue().catch((err) => log.error({ err: err instanceof Error ? err.message : String(err) }, 'key lifecycle run failed'));
+        }, config.lifecycleIntervalMs)
+      : null;
+  lifecycleTimer?.unref();
   const tenants = new TenantService(ds, sealer, config.cacheTtlMs);
   const secrets = new SecretService(ds, keys, audit, sealer);
   const quotePolicies = new QuotePolicyService(ds, audit);
@@ -160,12 +172,18 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
       ? new IpcChangeFeed(ipc)
       : new NoChangeFeed();
   keyStore.onChanged = (id) => void changes.publish({ kind: 'key', id });
+  aliases.onChanged = (tenantId, name) => void changes.publish({ kind: 'alias', tenantId, name });
   tenants.onRevoked = (kind, lookup) => void changes.publish({ kind: 'credential', credentialKind: kind, lookup });
   try {
     await changes.start(
-      (c) => (c.kind === 'key' ? keyCache.evict(c.id) : tenants.forget(c.credentialKind, c.lookup)),
+      (c) => {
+        if (c.kind === 'key') keyCache.evict(c.id);
+        else if (c.kind === 'alias') aliases.forget(c.tenantId, c.name);
+        else tenants.forget(c.credentialKind, c.lookup);
+      },
       () => {
         keyCache.clear();
+        aliases.forget();
         tenants.forget();
       },
     );
@@ -193,6 +211,7 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
     changes,
     async close() {
       clearInterval(sweep);
+      if (lifecycleTimer) clearInterval(lifecycleTimer);
       clearInterval(onceSweep);
       await changes.close();
       onceIpc?.close();

@@ -14,10 +14,21 @@ export interface KeyRecord {
   origin: KeyOrigin;
   /** Name of the backend that holds the material (`soft`, `pkcs11`, ...). */
   backend: string;
-  /** Backend-specific reference: sealed material (soft) or the token object id (PKCS#11). */
+  /** The current version's backend reference: sealed material (soft) or the token object id (PKCS#11). */
   backendRef: string | null;
-  /** SubjectPublicKeyInfo DER of asymmetric keys. */
+  /** The current version's SubjectPublicKeyInfo DER, for asymmetric keys. */
   publicKey: Buffer | null;
+  /** The version that encrypts and signs; rotation makes a new one. Keys start at 1. */
+  currentVersion: number;
+  /** Versions below it are kept but refused for decryption and verification. */
+  minDecryptVersion: number;
+  /** The versions whose material is kept, oldest first; the current one is among them. */
+  versions: KeyVersion[];
+  /** Automatic rotation, carried out by the gateway process; null when off. */
+  rotation: RotationSchedule | null;
+  description: string | null;
+  /** Key-value tags (AWS TagResource, KMIP attributes). */
+  tags: Record<string, string>;
   label: string | null;
   /** May the material leave the backend (wrapped), e.g. for re-homing? */
   exportable: boolean;
@@ -27,9 +38,29 @@ export interface KeyRecord {
   deletionAt: number | null;
   /** Dialect-specific attributes (eHSM padding/digest mode, JOSE alg, Encedo type...). */
   attributes: Record<string, unknown>;
-  /** Bumped on every change, so that caches of several replicas can tell a stale entry. */
-  version: number;
+  /** Bumped on every change, so that caches of several replicas can tell a stale entry (optimistic concurrency, not a material version). */
+  revision: number;
 }
+
+/** One material version of a key: its own backend object or sealed copy, and its public half. */
+export interface KeyVersion {
+  version: number;
+  backendRef: string | null;
+  publicKey: Buffer | null;
+  createdAt: number;
+}
+
+export interface RotationSchedule {
+  periodMs: number;
+  nextAt: number;
+}
+
+/**
+ * The id a backend knows a version's material by: the key id for version 1 (so keys made before
+ * versions existed keep their sealed copies and token objects), `<id>.v<N>` after. The soft engine
+ * binds its sealed copy to it; PKCS#11 derives the version's CKA_ID and label from it.
+ */
+export const materialId = (keyId: string, version: number): string => (version === 1 ? keyId : `${keyId}.v${version}`);
 
 /** Who is asking: the tenant a credential resolved to, and the dialect it came through. */
 export interface OpContext {

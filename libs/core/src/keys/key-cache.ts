@@ -3,8 +3,10 @@ import type { KeyRecord } from '../key';
 
 export interface CachedKey {
   record: KeyRecord;
-  /** The backend's ready-to-use key; loaded on first use. */
+  /** The backend's ready-to-use current version; loaded on first use. */
   loaded: LoadedKey | null;
+  /** Older versions loaded for decryption or verification, by version number. */
+  older?: Map<number, LoadedKey>;
   /** When the record was last read from (or written to) the store. */
   checkedAt: number;
   /** The cache's insertion count when the entry last moved to the young end (set by the cache). */

@@ -12,11 +12,24 @@ export interface SealedKey {
   readonly record: KeyRecord;
 }
 
-/** A key named by its id in the store, or presented as a sealed blob. */
-export type KeyRef = string | SealedKey;
+/**
+ * A stored key at one of its versions, for a wire format that carries the version (AWS ciphertext
+ * blobs, Vault's `vault:v<N>:` prefix). A bare id means the current version for encryption and
+ * signing, and any kept version (newest first) for decryption and verification.
+ */
+export interface KeyAtVersion {
+  readonly kind: 'version';
+  readonly id: string;
+  readonly version: number;
+}
 
-/** The store id a reference names, or null for a sealed key (audited without one). */
-export const storedKeyId = (ref: KeyRef): string | null => (typeof ref === 'string' ? ref : null);
+export const atVersion = (id: string, version: number): KeyAtVersion => ({ kind: 'version', id, version });
+
+/** A key named by its id (or alias) in the store, at a given version, or presented as a sealed blob. */
+export type KeyRef = string | SealedKey | KeyAtVersion;
+
+/** The store id (or alias) a reference names, or null for a sealed key (audited without one). */
+export const storedKeyId = (ref: KeyRef): string | null => (typeof ref === 'string' ? ref : ref.kind === 'version' ? ref.id : null);
 
 export interface CreateSealedRequest {
   spec: string;

@@ -16,14 +16,17 @@ import {
 import type { AuditWriter } from '../audit/audit-writer';
 import type { CryptoBackend, KeyMaterial, LoadedKey } from '../backend';
 import { KmsError, asKmsError, forbidden, invalidArgument, notFound, unsupported, wrongKeyState } from '../errors';
-import type { KeyOrigin, KeyRecord, OpContext } from '../key';
-import type { KeyCache } from '../keys/key-cache';
+import { type KeyOrigin, type KeyRecord, type OpContext, UUID_RE, materialId } from '../key';
+import type { AliasStore } from '../keys/alias-store';
+import type { CachedKey, KeyCache } from '../keys/key-cache';
 import { type CreateSealedRequest, type KeyRef, type SealedKey, decodeSealedBody, encodeSealedBody, storedKeyId } from '../keys/sealed-key';
 import { type ConcatKdfParams, checkConcatKdf, concatKdf } from '../crypto/concat-kdf';
 import { ephemeralAgreement } from '../crypto/ephemeral-ecdh';
 import type { Sealer } from '../crypto/sealer';
 import { type AgreedResults, type AgreedUse, type AgreementKdf, applyKdf, useAgreedKey } from '../crypto/agreement';
-import type { KeyStore } from '../keys/key-store';
+import type { KeyPatch, KeyStore } from '../keys/key-store';
+import { KeyLifecycle, checkDescription, checkTags } from './key-lifecycle';
+import { type Trial, TRIAL_LIMIT, trialFor } from './version-trial';
 import type { KmsMetrics } from '../metrics';
 import type { BackendRouter } from '../router';
 import { isUniqueViolation } from '../store/db-errors';
@@ -40,24 +43,52 @@ export interface CreateKeyRequest {
   origin?: 'generated' | 'external';
   /** Keep an id chosen elsewhere (re-homing, linked JOSE public halves); a fresh UUID otherwise. */
   id?: string;
+  description?: string | null;
+  tags?: Record<string, string>;
 }
 
 export interface ImportKeyRequest extends Omit<CreateKeyRequest, 'origin'> {
   material: KeyMaterial;
 }
 
-/** A key resolved for one operation: its record, spec, backend and ready-to-use material. */
+/** A key resolved for one operation: its record, the version in use, spec, backend and ready-to-use material. */
 interface Resolved {
   record: KeyRecord;
+  version: number;
   info: SpecInfo;
   backend: CryptoBackend;
   loaded: LoadedKey;
 }
 
+/** What the canonical service is built from. */
+export interface KeyOperationsDeps {
+  store: KeyStore;
+  aliases: AliasStore;
+  cache: KeyCache;
+  router: BackendRouter;
+  audit: AuditWriter;
+  metrics: KmsMetrics;
+  onInternalError?: (err: unknown, op: string) => void;
+  /** Seals self-contained key blobs (createSealed/openSealed); without it they are unsupported. */
+  sealer?: Sealer;
+}
+
+/** The parts of the service that the lifecycle operations run on (see key-lifecycle.ts). */
+export interface OperationHost {
+  store: KeyStore;
+  aliases: AliasStore;
+  router: BackendRouter;
+  run<T>(ctx: OpContext, op: string, keyId: string | null, fn: (meta: OpMeta) => Promise<T>): Promise<T>;
+  lookup(ctx: OpContext, keyId: string, meta?: OpMeta): Promise<KeyRecord>;
+  change(id: string, patch: KeyPatch): Promise<KeyRecord>;
+  evict(id: string): void;
+  onInternalError(err: unknown, op: string): void;
+}
+
 type Peer = { spki: Buffer } | { keyId: string };
 
 /** What an operation learns about itself on the way, for its metrics and audit row. */
-interface OpMeta {
+export interface OpMeta {
   backend: string | null;
   keyId: string | null;
 }
@@ -69,17 +100,31 @@ interface OpMeta {
  */
 export class KeyOperations {
   private readonly loading = new Map<string, Promise<LoadedKey>>();
+  private readonly store: KeyStore;
+  private readonly aliases: AliasStore;
+  private readonly cache: KeyCache;
+  private readonly router: BackendRouter;
+  private readonly audit: AuditWriter;
+  private readonly metrics: KmsMetrics;
+  private readonly onInternalError: (err: unknown, op: string) => void;
+  private readonly sealer?: Sealer;
+  /** Versions, rotation, aliases, scheduled deletion, tags: the same pipeline, in its own file. */
+  readonly lifecycle: KeyLifecycle;
 
-  constructor(
-    private readonly store: KeyStore,
-    private readonly cache: KeyCache,
-    private readonly router: BackendRouter,
-    private readonly audit: AuditWriter,
-    private readonly metrics: KmsMetrics,
-    private readonly onInternalError: (err: unknown, op: string) => void = () => {},
-    /** Seals self-contained key blobs (createSealed/openSealed); without it they are unsupported. */
-    private readonly sealer?: Sealer,
-  ) {}
+  constructor(deps: KeyOperationsDeps) {
+    ({ store: this.store, aliases: this.aliases, cache: this.cache, router: this.router, audit: this.audit, metrics: this.metrics, sealer: this.sealer } = deps);
+    this.onInternalError = deps.onInternalError ?? (() => {});
+    this.lifecycle = new KeyLifecycle({
+      store: this.store,
+      aliases: this.aliases,
+      router: this.router,
+      run: (ctx, op, keyId, fn) => this.run(ctx, op, keyId, fn),
+      lookup: (ctx, keyId, meta) => this.lookup(ctx, keyId, meta),
+      change: (id, patch) => this.change(id, patch),
+      evict: (id) => this.cache.evict(id),
+      onInternalError: (err, op) => this.onInternalError(err, op),
+    });
+  }
 
   // ---- key lifecycle -------------------------------------------------------------------------
 
@@ -89,6 +134,7 @@ export class KeyOperations {
       const keyClass: KeyClass = info.symmetric ? 'secret' : 'private';
       const usages = req.usages ?? [...info.defaultUsages];
       checkUsages(info, usages, keyClass);
+      checkMetadata(req);
       const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
       meta.backend = backend.name;
       const id = (meta.keyId = req.id ?? randomUUID());
@@ -107,6 +153,7 @@ export class KeyOperations {
       const keyClass = classOf(req.material, info);
       const usages = req.usages ?? [...info.defaultUsages].filter((u) => keyClass !== 'public' || ['verify', 'encrypt', 'wrap', 'derive'].includes(u));
       checkUsages(info, usages.length ? usages : ['verify'], keyClass);
+      checkMetadata(req);
       const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
       meta.backend = backend.name;
       const id = (meta.keyId = req.id ?? randomUUID());
@@ -121,7 +168,7 @@ export class KeyOperations {
   /** Supplies the material of a key created with origin `external` (BYOK). */
   async importMaterial(ctx: OpContext, keyId: string, material: KeyMaterial): Promise<KeyRecord> {
     return this.run(ctx, 'import-material', keyId, async (meta) => {
-      const record = await this.lookup(ctx, keyId);
+      const record = await this.lookup(ctx, keyId, meta);
       if (record.state !== 'pending_import') throw wrongKeyState('the key already has its material');
       const info = specInfo(record.spec);
       if (classOf(material, info) !== record.keyClass) throw invalidArgument('the material does not match the key', 'material');
@@ -163,12 +210,16 @@ export class KeyOperations {
     }
   }
 
-  async getPublicKey(ctx: OpContext, keyId: string): Promise<{ record: KeyRecord; spki: Buffer }> {
+  /** The public half of the current version, or of the version asked for. */
+  async getPublicKey(ctx: OpContext, keyId: string, version?: number): Promise<{ record: KeyRecord; spki: Buffer; version: number }> {
     return this.run(ctx, 'get-public-key', keyId, async (meta) => {
-      const record = await this.lookup(ctx, keyId);
+      const record = await this.lookup(ctx, keyId, meta);
       meta.backend = record.backend;
-      if (!record.publicKey) throw invalidArgument('the key has no public part', 'keyId');
-      return { record, spki: record.publicKey };
+      const v = version ?? record.currentVersion;
+      const spki = v === record.currentVersion ? record.publicKey : record.versions.find((x) => x.version === v)?.publicKey;
+      if (spki === undefined) throw invalidArgument(`the key has no version ${v}`, 'version');
+      if (!spki) throw invalidArgument('the key has no public part', 'keyId');
+      return { record, spki, version: v };
     });
   }
 
@@ -180,7 +231,7 @@ export class KeyOperations {
    */
   ecdhEsSend(ctx: OpContext, keyId: string, kdf: ConcatKdfParams): Promise<{ key: Buffer; ephemeralSpki: Buffer }> {
     return this.run(ctx, 'ecdh-es-send', keyId, async (meta) => {
-      const record = await this.lookup(ctx, keyId);
+      const record = await this.lookup(ctx, keyId, meta);
       meta.backend = record.backend;
       if (!record.publicKey) throw invalidArgument('the key has no public part', 'keyId');
       checkConcatKdf(kdf);
@@ -208,7 +259,7 @@ export class KeyOperations {
 
   async setEnabled(ctx: OpContext, keyId: string, enabled: boolean): Promise<KeyRecord> {
     return this.run(ctx, enabled ? 'enable' : 'disable', keyId, async (meta) => {
-      const record = await this.lookup(ctx, keyId);
+      const record = await this.lookup(ctx, keyId, meta);
       meta.backend = record.backend;
       if (record.state !== 'enabled' && record.state !== 'disabled') throw wrongKeyState(`the key is ${record.state}`);
       if (record.state === (enabled ? 'enabled' : 'disabled')) return record;
@@ -217,22 +268,19 @@ export class KeyOperations {
   }
 
   async updateAttributes(ctx: OpContext, keyId: string, patch: Record<string, unknown>): Promise<KeyRecord> {
-    return this.run(ctx, 'update', keyId, async () => {
-      const record = await this.lookup(ctx, keyId);
+    return this.run(ctx, 'update', keyId, async (meta) => {
+      const record = await this.lookup(ctx, keyId, meta);
       return this.change(record.id, { attributes: { ...record.attributes, ...patch } });
     });
   }
 
-  /** Destroys the material at once; the row stays as a tombstone for the audit trail. */
+  /** Destroys every version's material at once; the row stays as a tombstone for the audit trail. */
   async destroy(ctx: OpContext, keyId: string): Promise<void> {
     await this.run(ctx, 'destroy', keyId, async (meta) => {
-      const record = await this.lookup(ctx, keyId);
-      const backend = this.router.forKey(record);
-      meta.backend = backend.name;
+      const record = await this.lookup(ctx, keyId, meta);
+      meta.backend = record.backend;
       await this.change(record.id, { state: 'destroyed', backendRef: null });
-      if (record.backendRef !== null) {
-        await backend.destroy({ id: record.id, spec: specInfo(record.spec), keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
-      }
+      await this.lifecycle.destroyMaterial(record);
     });
   }
 
@@ -247,7 +295,7 @@ export class KeyOperations {
    */
   async rehome(ctx: OpContext, keyId: string, target: string): Promise<KeyRecord> {
     return this.run(ctx, 'rehome', keyId, async (meta) => {
-      const record = await this.lookup(ctx, keyId);
+      const record = await this.lookup(ctx, keyId, meta);
       const from = this.router.forKey(record);
       meta.backend = from.name;
       const to = this.router.byName(target);
@@ -258,25 +306,29 @@ export class KeyOperations {
       if (!record.exportable)
         throw forbidden(`the key is not exportable: its material may not leave backend '${from.name}', so it cannot be re-homed (create a new key on '${to.name}' instead)`);
       if (!to.canHold(info, record.keyClass)) throw unsupported(`key spec ${record.spec} is not supported by backend '${to.name}'`);
-      const loaded = await from.load({ id: record.id, spec: info, keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
+      if (record.versions.length > 1)
+        throw wrongKeyState(`the key keeps ${record.versions.length} versions; re-homing moves one: trim the older versions first (key versions, then trim)`);
+      // The one kept version moves under its own material id, so its CKA_ID / sealing binding stay derived from (key id, version).
+      const mid = materialId(record.id, record.currentVersion);
+      const loaded = await from.load({ id: mid, spec: info, keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
       const material = await from.exportMaterial(loaded);
       let stored;
       try {
         stored = to.importWrapped
-          ? await to.importWrapped(record.id, info, material, { exportable: record.exportable })
-          : await to.import(record.id, info, material, { exportable: record.exportable });
+          ? await to.importWrapped(mid, info, material, { exportable: record.exportable })
+          : await to.import(mid, info, material, { exportable: record.exportable });
       } finally {
         if (material.kind === 'secret' || material.kind === 'raw-private') material.bytes.fill(0);
       }
-      const ref = { id: record.id, spec: info, keyClass: record.keyClass, backendRef: stored.backendRef, publicKey: stored.publicKey };
+      const ref = { id: mid, spec: info, keyClass: record.keyClass, backendRef: stored.backendRef, publicKey: stored.publicKey };
       if (record.publicKey && stored.publicKey && !record.publicKey.equals(stored.publicKey)) {
         await to.destroy(ref).catch(() => {});
         throw new KmsError('INTERNAL', 'the re-homed key does not have the same public key');
       }
       try {
-        const current = await this.store.find(record.id);
-        if (!current || current.version !== record.version) throw wrongKeyState('the key was changed concurrently; retry');
-        const next = await this.change(record.id, { backend: to.name, backendRef: stored.backendRef, publicKey: record.publicKey ?? stored.publicKey });
+        this.cache.evict(record.id);
+        const next = await this.store.update(record.id, { backend: to.name, backendRef: stored.backendRef, publicKey: record.publicKey ?? stored.publicKey }, record.revision);
+        if (!next) throw notFound();
         meta.backend = to.name;
         return next;
       } catch (err) {
@@ -372,10 +424,11 @@ export class KeyOperations {
 
   // ---- crypto --------------------------------------------------------------------------------
 
-  encrypt(ctx: OpContext, keyId: KeyRef, p: EncryptParams): Promise<EncryptResult> {
-    return this.withKey(ctx, 'encrypt', keyId, 'encrypt', (k) => {
+  /** Encrypts under the current version (or the one named); `keyVersion` says which, for formats that carry it. */
+  encrypt(ctx: OpContext, keyId: KeyRef, p: EncryptParams): Promise<EncryptResult & { keyVersion: number }> {
+    return this.withKey(ctx, 'encrypt', keyId, 'encrypt', async (k) => {
       checkAead(k.info, p.alg, p.iv, p.plaintext);
-      return k.backend.encrypt(k.loaded, p);
+      return Object.assign(await k.backend.encrypt(k.loaded, p), { keyVersion: k.version });
     });
   }
 
@@ -383,20 +436,36 @@ export class KeyOperations {
    * A fresh random data key of `length` bytes sealed under the key: the envelope-encryption
    * primitive (eHSM GenerateDataKey, KMS-style data keys). One operation, one audit row.
    */
-  generateDataKey(ctx: OpContext, keyId: KeyRef, p: Omit<EncryptParams, 'plaintext'> & { length: number }): Promise<{ dataKey: Buffer; sealed: EncryptResult }> {
+  generateDataKey(
+    ctx: OpContext,
+    keyId: KeyRef,
+    p: Omit<EncryptParams, 'plaintext'> & { length: number },
+  ): Promise<{ dataKey: Buffer; sealed: EncryptResult; keyVersion: number }> {
     return this.withKey(ctx, 'generate-data-key', keyId, 'encrypt', async (k) => {
       if (!Number.isInteger(p.length) || p.length < 1 || p.length > 65536) throw invalidArgument('length must be 1..65536', 'length');
       checkAead(k.info, p.alg, p.iv);
       const dataKey = randomBytes(p.length);
-      return { dataKey, sealed: await k.backend.encrypt(k.loaded, { alg: p.alg, iv: p.iv, aad: p.aad, plaintext: dataKey }) };
+      return { dataKey, sealed: await k.backend.encrypt(k.loaded, { alg: p.alg, iv: p.iv, aad: p.aad, plaintext: dataKey }), keyVersion: k.version };
     });
   }
 
+  /**
+   * A bare key id tries the kept versions newest first when the mode authenticates (a wrong
+   * version fails its tag); an unauthenticated mode (CBC, ECB, CTR) cannot tell a wrong version
+   * from garbage, so it uses the current version only. See version-trial.ts.
+   */
   decrypt(ctx: OpContext, keyId: KeyRef, p: DecryptParams): Promise<Buffer> {
-    return this.withKey(ctx, 'decrypt', keyId, 'decrypt', (k) => {
-      checkAead(k.info, p.alg, p.iv, p.ciphertext);
-      return k.backend.decrypt(k.loaded, p);
-    });
+    return this.withKey(
+      ctx,
+      'decrypt',
+      keyId,
+      'decrypt',
+      (k) => {
+        checkAead(k.info, p.alg, p.iv, p.ciphertext);
+        return k.backend.decrypt(k.loaded, p);
+      },
+      trialFor.decrypt(p.alg),
+    );
   }
 
   asymEncrypt(ctx: OpContext, keyId: KeyRef, p: AsymParams, plaintext: Buffer): Promise<Buffer> {
@@ -407,10 +476,17 @@ export class KeyOperations {
   }
 
   asymDecrypt(ctx: OpContext, keyId: KeyRef, p: AsymParams, ciphertext: Buffer): Promise<Buffer> {
-    return this.withKey(ctx, 'asym-decrypt', keyId, 'decrypt', (k) => {
-      checkScheme(ASYM_SCHEMES, k.info, p.scheme);
-      return k.backend.asymDecrypt(k.loaded, p, ciphertext);
-    });
+    return this.withKey(
+      ctx,
+      'asym-decrypt',
+      keyId,
+      'decrypt',
+      (k) => {
+        checkScheme(ASYM_SCHEMES, k.info, p.scheme);
+        return k.backend.asymDecrypt(k.loaded, p, ciphertext);
+      },
+      trialFor.asymDecrypt(p.scheme),
+    );
   }
 
   sign(ctx: OpContext, keyId: KeyRef, p: SignParams, data: Buffer): Promise<Buffer> {
@@ -420,14 +496,30 @@ export class KeyOperations {
     });
   }
 
-  verify(ctx: OpContext, keyId: KeyRef, p: SignParams, data: Buffer, signature: Buffer): Promise<boolean> {
-    return this.withKey(ctx, 'verify', keyId, 'verify', (k) => {
+  /** sign(), saying which version signed, for formats that carry it (Vault's `vault:v<N>:`). */
+  signVersioned(ctx: OpContext, keyId: KeyRef, p: SignParams, data: Buffer): Promise<{ signature: Buffer; keyVersion: number }> {
+    return this.withKey(ctx, 'sign', keyId, 'sign', async (k) => {
       checkSign(k.info, p, data);
-      return k.backend.verify(k.loaded, p, data, signature);
+      return { signature: await k.backend.sign(k.loaded, p, data), keyVersion: k.version };
     });
   }
 
-  mac(ctx: OpContext, keyId: string, hash: HashAlg, data: Buffer): Promise<Buffer> {
+  /** A bare key id verifies against each kept version, newest first: a signature made before a rotation stays valid. */
+  verify(ctx: OpContext, keyId: KeyRef, p: SignParams, data: Buffer, signature: Buffer): Promise<boolean> {
+    return this.withKey(
+      ctx,
+      'verify',
+      keyId,
+      'verify',
+      (k) => {
+        checkSign(k.info, p, data);
+        return k.backend.verify(k.loaded, p, data, signature);
+      },
+      trialFor.verify,
+    );
+  }
+
+  mac(ctx: OpContext, keyId: KeyRef, hash: HashAlg, data: Buffer): Promise<Buffer> {
     return this.withKey(ctx, 'mac', keyId, 'mac', (k) => {
       checkMacHash(hash);
       return k.backend.mac(k.loaded, hash, data);
@@ -435,12 +527,19 @@ export class KeyOperations {
   }
 
   /** Recomputes the MAC and compares in constant time. */
-  macVerify(ctx: OpContext, keyId: string, hash: HashAlg, data: Buffer, mac: Buffer): Promise<boolean> {
-    return this.withKey(ctx, 'mac-verify', keyId, 'mac', async (k) => {
-      checkMacHash(hash);
-      const expected = await k.backend.mac(k.loaded, hash, data);
-      return expected.length === mac.length && timingSafeEqual(expected, mac);
-    });
+  macVerify(ctx: OpContext, keyId: KeyRef, hash: HashAlg, data: Buffer, mac: Buffer): Promise<boolean> {
+    return this.withKey(
+      ctx,
+      'mac-verify',
+      keyId,
+      'mac',
+      async (k) => {
+        checkMacHash(hash);
+        const expected = await k.backend.mac(k.loaded, hash, data);
+        return expected.length === mac.length && timingSafeEqual(expected, mac);
+      },
+      trialFor.verify,
+    );
   }
 
   /** Raw ECDH shared secret with a peer given as SPKI or as another key of the same tenant. */
@@ -477,6 +576,8 @@ export class KeyOperations {
       const usages = req.usages ?? [...info.defaultUsages];
       checkUsages(info, usages, 'secret');
       const source = await this.resolve(ctx, keyId, meta);
+      // The row names the derived key, not its source.
+      meta.keyId = req.id;
       if (!source.record.usages.includes('derive')) throw forbidden("the key's usage does not allow derive");
       const bytes = await this.agreedKey(ctx, source, peer, kdf);
       try {
@@ -520,18 +621,26 @@ export class KeyOperations {
     }
   }
 
-  wrap(ctx: OpContext, keyId: string, alg: WrapAlg, data: Buffer): Promise<Buffer> {
+  wrap(ctx: OpContext, keyId: KeyRef, alg: WrapAlg, data: Buffer): Promise<Buffer> {
     return this.withKey(ctx, 'wrap', keyId, 'wrap', (k) => {
       checkWrap(k.info, alg, data, 'wrap');
       return k.backend.wrap(k.loaded, alg, data);
     });
   }
 
-  unwrap(ctx: OpContext, keyId: string, alg: WrapAlg, data: Buffer): Promise<Buffer> {
-    return this.withKey(ctx, 'unwrap', keyId, 'unwrap', (k) => {
-      checkWrap(k.info, alg, data, 'unwrap');
-      return k.backend.unwrap(k.loaded, alg, data);
-    });
+  /** AES-KW and AES-KWP check their integrity value, so a bare key id tries the kept versions. */
+  unwrap(ctx: OpContext, keyId: KeyRef, alg: WrapAlg, data: Buffer): Promise<Buffer> {
+    return this.withKey(
+      ctx,
+      'unwrap',
+      keyId,
+      'unwrap',
+      (k) => {
+        checkWrap(k.info, alg, data, 'unwrap');
+        return k.backend.unwrap(k.loaded, alg, data);
+      },
+      trialFor.unwrap,
+    );
   }
 
   /** ML-KEM encapsulation to the key's public half: a fresh shared secret and its ciphertext. */
@@ -563,13 +672,41 @@ export class KeyOperations {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  /** Runs an operation on an enabled key the caller may use for `usage`. */
-  private withKey<T>(ctx: OpContext, op: string, keyId: KeyRef, usage: KeyUsage, fn: (k: Resolved) => Promise<T> | T): Promise<T> {
+  /**
+   * Runs an operation on an enabled key the caller may use for `usage`. With a trial, a bare key
+   * id (no version named) also tries the key's older kept versions, newest first, when the
+   * current one does not open or verify (see version-trial.ts).
+   */
+  private withKey<T>(ctx: OpContext, op: string, keyId: KeyRef, usage: KeyUsage, fn: (k: Resolved) => Promise<T> | T, trial?: Trial<T>): Promise<T> {
     return this.run(ctx, op, storedKeyId(keyId), async (meta) => {
       const k = await this.resolve(ctx, keyId, meta);
       if (!k.record.usages.includes(usage)) throw forbidden(`the key's usage does not allow ${usage}`);
-      return fn(k);
+      if (!trial || typeof keyId !== 'string' || k.record.versions.length < 2) return fn(k);
+      return this.tryVersions(k, fn, trial);
     });
+  }
+
+  private async tryVersions<T>(k: Resolved, fn: (k: Resolved) => Promise<T> | T, trial: Trial<T>): Promise<T> {
+    const versions = k.record.versions
+      .map((v) => v.version)
+      .filter((v) => v >= k.record.minDecryptVersion)
+      .sort((a, b) => b - a)
+      .slice(0, TRIAL_LIMIT);
+    let firstFailure: { err: unknown } | null = null;
+    let firstResult: { value: T } | null = null;
+    for (const v of versions) {
+      const kv = v === k.version ? k : { ...k, version: v, loaded: await this.loadVersion(k.record, k.backend, k.info, v) };
+      try {
+        const value = await fn(kv);
+        if (trial.accepts(value)) return value;
+        firstResult ??= { value };
+      } catch (err) {
+        if (!trial.retries(err)) throw err;
+        firstFailure ??= { err };
+      }
+    }
+    if (firstResult) return firstResult.value;
+    throw firstFailure ? firstFailure.err : wrongKeyState('no version of the key may decrypt');
   }
 
   /** Times, meters and audits one operation; the answer waits for its audit row to commit. */
@@ -608,49 +745,91 @@ export class KeyOperations {
     return result as T;
   }
 
-  /** The record of a live key of this tenant; another tenant's key is reported as not found. */
-  private async lookup(ctx: OpContext, keyId: string): Promise<KeyRecord> {
-    // NUL never appears in an id, and PostgreSQL refuses it in text: not found, not a 500.
-    if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > 64 || keyId.includes('\u0000')) throw notFound();
+  /**
+   * The record of a live key of this tenant, named by its id or by one of the tenant's aliases;
+   * another tenant's key is reported as not found. `meta` learns the key id an alias named.
+   */
+  private async lookup(ctx: OpContext, keyId: string, meta?: OpMeta): Promise<KeyRecord> {
+    // NUL never appears in an id or alias, and PostgreSQL refuses it in text: not found, not a 500.
+    if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > 256 || keyId.includes('\u0000')) throw notFound();
     const now = Date.now();
-    let entry = this.cache.get(keyId);
-    if (!entry || !this.cache.isFresh(entry, now)) {
-      const record = await this.store.find(keyId);
-      if (!record) {
-        this.cache.evict(keyId);
-        throw notFound();
-      }
-      const keep = entry && entry.record.version === record.version ? entry.loaded : null;
-      entry = { record, loaded: keep, checkedAt: now };
-      this.cache.set(keyId, entry);
+    const hit = this.cache.get(keyId);
+    let record = hit && this.cache.isFresh(hit, now) ? hit.record : keyId.length <= 64 ? await this.fetch(keyId, hit, now) : null;
+    if (!record && !UUID_RE.test(keyId)) {
+      const id = await this.aliases.resolve(ctx.tenantId, keyId, now);
+      if (id) record = await this.lookupId(id, now);
     }
-    const record = entry.record;
-    if (record.tenantId !== ctx.tenantId || record.state === 'destroyed') throw notFound();
+    if (!record || record.tenantId !== ctx.tenantId || record.state === 'destroyed') throw notFound();
+    if (meta) meta.keyId = record.id;
+    return record;
+  }
+
+  private async lookupId(id: string, now: number): Promise<KeyRecord | null> {
+    const hit = this.cache.get(id);
+    return hit && this.cache.isFresh(hit, now) ? hit.record : this.fetch(id, hit, now);
+  }
+
+  /** Reads a record from the store into the cache, keeping loaded material whose revision is unchanged. */
+  private async fetch(keyId: string, entry: CachedKey | undefined, now: number): Promise<KeyRecord | null> {
+    const record = await this.store.find(keyId);
+    if (!record) {
+      this.cache.evict(keyId);
+      return null;
+    }
+    const same = entry && entry.record.revision === record.revision;
+    this.cache.set(keyId, { record, loaded: same ? entry.loaded : null, older: same ? entry.older : undefined, checkedAt: now });
     return record;
   }
 
   private async resolve(ctx: OpContext, keyId: KeyRef, meta: OpMeta): Promise<Resolved> {
-    if (typeof keyId !== 'string') return this.resolveSealed(ctx, keyId, meta);
-    const record = await this.lookup(ctx, keyId);
+    if (typeof keyId !== 'string' && keyId.kind === 'sealed') return this.resolveSealed(ctx, keyId, meta);
+    const record = await this.lookup(ctx, typeof keyId === 'string' ? keyId : keyId.id, meta);
     meta.backend = record.backend;
     if (record.state !== 'enabled') throw wrongKeyState(`the key is ${record.state.replace('_', ' ')}`);
     if (record.expiresAt !== null && record.expiresAt <= Date.now()) throw wrongKeyState('the key has expired');
     const backend = this.router.forKey(record);
     const info = specInfo(record.spec);
-    const entry = this.cache.get(keyId);
-    let loaded = entry?.loaded ?? null;
-    if (!loaded) {
-      let pending = this.loading.get(keyId);
-      if (!pending) {
-        pending = backend.load({ id: record.id, spec: info, keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
-        this.loading.set(keyId, pending);
-        pending.finally(() => this.loading.delete(keyId)).catch(() => {});
-      }
-      loaded = await pending;
-      const current = this.cache.get(keyId);
-      if (current && current.record.version === record.version) current.loaded = loaded;
+    const version = typeof keyId === 'string' ? record.currentVersion : keyId.version;
+    if (version === record.currentVersion) return { record, version, info, backend, loaded: await this.loadCurrent(record, backend, info) };
+    if (!record.versions.some((v) => v.version === version)) throw invalidArgument(`the key has no version ${version}`, 'version');
+    if (version < record.minDecryptVersion) throw invalidArgument(`version ${version} is below the key's minimum decryption version (${record.minDecryptVersion})`, 'version');
+    return { record, version, info, backend, loaded: await this.loadVersion(record, backend, info, version) };
+  }
+
+  /** The current version's material, loaded once per revision and shared by concurrent callers. */
+  private async loadCurrent(record: KeyRecord, backend: CryptoBackend, info: SpecInfo): Promise<LoadedKey> {
+    const entry = this.cache.get(record.id);
+    if (entry?.loaded && entry.record.revision === record.revision) return entry.loaded;
+    const loaded = await this.loadOnce(record, backend, info, record.currentVersion, record.backendRef, record.publicKey);
+    const current = this.cache.get(record.id);
+    if (current && current.record.revision === record.revision) current.loaded = loaded;
+    return loaded;
+  }
+
+  /** An older version's material, cached beside the current one until the record changes. */
+  private async loadVersion(record: KeyRecord, backend: CryptoBackend, info: SpecInfo, version: number): Promise<LoadedKey> {
+    const entry = this.cache.get(record.id);
+    const same = entry && entry.record.revision === record.revision;
+    const hit = same ? entry.older?.get(version) : undefined;
+    if (hit) return hit;
+    const v = record.versions.find((x) => x.version === version);
+    if (!v) throw invalidArgument(`the key has no version ${version}`, 'version');
+    const loaded = await this.loadOnce(record, backend, info, version, v.backendRef, v.publicKey);
+    const current = this.cache.get(record.id);
+    if (current && current.record.revision === record.revision) (current.older ??= new Map()).set(version, loaded);
+    return loaded;
+  }
+
+  private loadOnce(record: KeyRecord, backend: CryptoBackend, info: SpecInfo, version: number, backendRef: string | null, publicKey: Buffer | null): Promise<LoadedKey> {
+    // Keyed by version: a load of the version that was current before a rotation is never handed out as the new one.
+    const id = materialId(record.id, version);
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = backend.load({ id, spec: info, keyClass: record.keyClass, backendRef, publicKey });
+      this.loading.set(id, pending);
+      pending.finally(() => this.loading.delete(id)).catch(() => {});
     }
-    return { record, info, backend, loaded };
+    return pending;
   }
 
   /** A sealed key is loaded per operation (its blob is the only copy: nothing to cache it under). */
@@ -661,7 +840,7 @@ export class KeyOperations {
     const backend = this.router.forKey(record);
     const info = specInfo(record.spec);
     const loaded = await backend.load({ id: record.id, spec: info, keyClass: record.keyClass, backendRef: record.backendRef, publicKey: record.publicKey });
-    return { record, info, backend, loaded };
+    return { record, version: 1, info, backend, loaded };
   }
 
   private newRecord(
@@ -672,7 +851,7 @@ export class KeyOperations {
     usages: KeyUsage[],
     backend: CryptoBackend,
     origin: KeyOrigin,
-    req: Pick<CreateKeyRequest, 'label' | 'exportable' | 'expiresAt' | 'attributes'>,
+    req: Pick<CreateKeyRequest, 'label' | 'exportable' | 'expiresAt' | 'attributes' | 'description' | 'tags'>,
     stored: { backendRef: string | null; publicKey: Buffer | null },
   ): KeyRecord {
     const now = Date.now();
@@ -687,6 +866,12 @@ export class KeyOperations {
       backend: backend.name,
       backendRef: stored.backendRef,
       publicKey: stored.publicKey,
+      currentVersion: 1,
+      minDecryptVersion: 1,
+      versions: [{ version: 1, backendRef: stored.backendRef, publicKey: stored.publicKey, createdAt: now }],
+      rotation: null,
+      description: req.description ?? null,
+      tags: req.tags ?? {},
       label: req.label ?? null,
       exportable: req.exportable ?? false,
       createdAt: now,
@@ -694,7 +879,7 @@ export class KeyOperations {
       expiresAt: req.expiresAt ?? null,
       deletionAt: null,
       attributes: req.attributes ?? {},
-      version: 1,
+      revision: 1,
     };
   }
 
@@ -730,12 +915,17 @@ export class KeyOperations {
     return record;
   }
 
-  private async change(id: string, patch: Partial<KeyRecord>): Promise<KeyRecord> {
+  private async change(id: string, patch: KeyPatch): Promise<KeyRecord> {
     this.cache.evict(id);
     const next = await this.store.update(id, patch);
     if (!next) throw notFound();
     return next;
   }
+}
+
+function checkMetadata(req: Pick<CreateKeyRequest, 'description' | 'tags'>): void {
+  if (req.description !== undefined) checkDescription(req.description);
+  if (req.tags !== undefined) checkTags(req.tags);
 }
 
 function classOf(material: KeyMaterial, info: SpecInfo): KeyClass {

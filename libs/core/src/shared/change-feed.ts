@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 
-/** What changed in the shared store: a key's record, or a credential (by kind and lookup). */
-export type Change = { kind: 'key'; id: string } | { kind: 'credential'; credentialKind: string; lookup: string };
+/** What changed in the shared store: a key's record, an alias, or a credential (by kind and lookup). */
+export type Change = { kind: 'key'; id: string } | { kind: 'alias'; tenantId: string; name: string } | { kind: 'credential'; credentialKind: string; lookup: string };
 
 /**
  * Tells the other processes on the same store that something they may have cached changed, so
@@ -37,11 +37,18 @@ interface PgClient {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const loadPg = () => require('pg') as { Client: new (config: { connectionString: string }) => PgClient };
 
-const encode = (c: Change) => (c.kind === 'key' ? `k ${c.id}` : `c ${c.credentialKind} ${c.lookup}`);
+const ENCODERS: { [K in Change['kind']]: (c: Extract<Change, { kind: K }>) => string } = {
+  key: (c) => `k ${c.id}`,
+  // Alias names may hold spaces: the pair travels as JSON.
+  alias: (c) => `a ${JSON.stringify([c.tenantId, c.name])}`,
+  credential: (c) => `c ${c.credentialKind} ${c.lookup}`,
+};
+const encode = (c: Change) => (ENCODERS[c.kind] as (c: Change) => string)(c);
 function decode(payload: string | undefined): Change | null {
   if (!payload) return null;
   const [tag, a, ...rest] = payload.split(' ');
   if (tag === 'k' && a) return { kind: 'key', id: a };
+  if (tag === 'a') return decodeAlias(payload.slice(2));
   if (tag === 'c' && a && rest.length) return { kind: 'credential', credentialKind: a, lookup: rest.join(' ') };
   return null;
 }
@@ -118,5 +125,14 @@ export class PgChangeFeed implements ChangeFeed {
     const c = this.client;
     this.client = null;
     if (c) await c.end().catch(() => {});
+  }
+}
+
+function decodeAlias(json: string): Change | null {
+  try {
+    const [tenantId, name] = JSON.parse(json) as unknown[];
+    return typeof tenantId === 'string' && typeof name === 'string' ? { kind: 'alias', tenantId, name } : null;
+  } catch {
+    return null;
   }
 }

@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
 import { AuditEntity } from './entities/audit.entity';
 import { CredentialEntity } from './entities/credential.entity';
 import { KeyEntity } from './entities/key.entity';
+import { KeyAliasEntity } from './entities/key-alias.entity';
+import { KeyVersionEntity } from './entities/key-version.entity';
 import { OnceTokenEntity } from './entities/once-token.entity';
 import { QuotePolicyEntity } from './entities/quote-policy.entity';
 import { SecretEntity, SecretVersionEntity } from './entities/secret.entity';
@@ -11,9 +13,21 @@ import { TenantEntity } from './entities/tenant.entity';
 import { InitialSchema1764669600000 } from './migrations/1764669600000-initial-schema';
 import { QuotePolicies1764756000000 } from './migrations/1764756000000-quote-policies';
 import { Replicas1764900000000 } from './migrations/1764900000000-replicas';
+import { KeyLifecycle1765100000000 } from './migrations/1765100000000-key-lifecycle';
 
-export const ENTITIES = [TenantEntity, KeyEntity, CredentialEntity, SecretEntity, SecretVersionEntity, AuditEntity, QuotePolicyEntity, OnceTokenEntity];
-export const MIGRATIONS = [InitialSchema1764669600000, QuotePolicies1764756000000, Replicas1764900000000];
+export const ENTITIES = [
+  TenantEntity,
+  KeyEntity,
+  CredentialEntity,
+  SecretEntity,
+  SecretVersionEntity,
+  AuditEntity,
+  QuotePolicyEntity,
+  OnceTokenEntity,
+  KeyVersionEntity,
+  KeyAliasEntity,
+];
+export const MIGRATIONS = [InitialSchema1764669600000, QuotePolicies1764756000000, Replicas1764900000000, KeyLifecycle1765100000000];
 
 /** Key of the PostgreSQL advisory lock that serialises migrations of replicas starting together. */
 const MIGRATION_LOCK = 7_146_031_508;
@@ -81,7 +95,16 @@ function serializeTransactions(ds: DataSource): void {
   const original = manager.transaction.bind(manager) as (...args: unknown[]) => Promise<unknown>;
   let tail: Promise<unknown> = Promise.resolve();
   (manager as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = (...args: unknown[]) => {
-    const run = tail.then(() => original(...args));
+    const fn = args[args.length - 1] as (em: EntityManager) => Promise<unknown>;
+    // The audit sink writes on a connection of its own. A transaction that read first and writes
+    // afterwards would fail with SQLITE_BUSY (no wait) if the audit connection committed between
+    // the two; an empty write first takes the write lock at once (BEGIN IMMEDIATE, which TypeORM
+    // cannot ask for), waiting on busyTimeout like any writer.
+    const immediate = async (em: EntityManager) => {
+      await em.query('UPDATE tenants SET name = name WHERE 0 = 1');
+      return fn(em);
+    };
+    const run = tail.then(() => original(...args.slice(0, -1), immediate));
     tail = run.catch(() => undefined);
     return run;
   };

@@ -3,6 +3,8 @@ import { b64Transformer, jsonTransformer, listTransformer, msTransformer } from 
 
 @Entity('keys')
 @Index('idx_keys_tenant', ['tenantId', 'createdAt'])
+@Index('idx_keys_deletion', ['deletionAt'])
+@Index('idx_keys_rotation', ['nextRotationAt'])
 export class KeyEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id!: string;
   @Column({ name: 'tenant_id', type: 'varchar', length: 36 }) tenantId!: string;
@@ -23,5 +25,12 @@ export class KeyEntity {
   @Column({ name: 'deletion_at', type: 'bigint', nullable: true, transformer: msTransformer }) deletionAt!: number | null;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's update types cannot take a bag of unknowns
   @Column({ type: 'text', transformer: jsonTransformer }) attributes!: Record<string, any>;
-  @Column({ type: 'integer', default: 1 }) version!: number;
+  /** Optimistic-concurrency revision (the column predates material versions, hence its name). */
+  @Column({ name: 'version', type: 'integer', default: 1 }) revision!: number;
+  @Column({ name: 'current_version', type: 'integer', default: 1 }) currentVersion!: number;
+  @Column({ name: 'min_decrypt_version', type: 'integer', default: 1 }) minDecryptVersion!: number;
+  @Column({ name: 'rotation_period_ms', type: 'bigint', nullable: true, transformer: msTransformer }) rotationPeriodMs!: number | null;
+  @Column({ name: 'next_rotation_at', type: 'bigint', nullable: true, transformer: msTransformer }) nextRotationAt!: number | null;
+  @Column({ type: 'text', nullable: true }) description!: string | null;
+  @Column({ type: 'text', default: '{}', transformer: jsonTransformer }) tags!: Record<string, string>;
 }

@@ -1,0 +1,126 @@
+import type { Kernel, OpContext } from '../support/kernel-types';
+import { tempKernel } from '../support/temp-kernel';
+
+const DAY = 86_400_000;
+
+/**
+ * The key lifecycle through the canonical service on a real store: aliases, scheduled deletion
+ * with the test's own clock (runDue(now), no sleeps), tags and description, trim and the minimum
+ * decryption version. Versions across both backends are in operations.cases.ts.
+ */
+describe('key lifecycle (core)', () => {
+  let kernel: Kernel;
+  let cleanup: () => Promise<void>;
+  let ctx: OpContext;
+  let other: OpContext;
+
+  beforeAll(async () => {
+    ({ kernel, cleanup } = await tempKernel({ KMS_LIFECYCLE_INTERVAL_MS: '0' }));
+    ctx = { tenantId: (await kernel.tenants.createTenant('life-a')).id, dialect: 'test' };
+    other = { tenantId: (await kernel.tenants.createTenant('life-b')).id, dialect: 'test' };
+  });
+  afterAll(() => cleanup());
+
+  const gcm = (plaintext: Buffer) => ({ alg: 'AES-GCM' as const, plaintext });
+
+  it('aliases name a key per tenant, can be re-pointed, and never shadow a key id', async () => {
+    const a = await kernel.keys.create(ctx, { spec: 'aes-256' });
+    const b = await kernel.keys.create(ctx, { spec: 'aes-256' });
+    await kernel.keys.lifecycle.createAlias(ctx, 'orders', a.id);
+    await expect(kernel.keys.lifecycle.createAlias(ctx, 'orders', b.id)).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    const ct = await kernel.keys.encrypt(ctx, 'orders', gcm(Buffer.from('by alias')));
+    expect((await kernel.keys.decrypt(ctx, a.id, { alg: 'AES-GCM', ...ct })).toString()).toBe('by alias');
+    // Another tenant neither sees the alias nor can take the name from us.
+    await expect(kernel.keys.encrypt(other, 'orders', gcm(Buffer.from('x')))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await kernel.keys.lifecycle.updateAlias(ctx, 'orders', b.id);
+    expect((await kernel.keys.get(ctx, 'orders')).id).toBe(b.id);
+    expect((await kernel.keys.lifecycle.listAliases(ctx)).map((x) => [x.name, x.keyId])).toEqual([['orders', b.id]]);
+    await expect(kernel.keys.lifecycle.createAlias(ctx, a.id, b.id)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await kernel.keys.lifecycle.deleteAlias(ctx, 'orders');
+    await expect(kernel.keys.get(ctx, 'orders')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const trail = await kernel.auditReader.query({ tenantId: ctx.tenantId, limit: 50 });
+    expect(trail.some((r) => r.operation === 'encrypt' && r.keyId === a.id)).toBe(true);
+  });
+
+  it('rotation keeps old ciphertexts opening; a named version and the minimum decryption version are honoured; trim destroys', async () => {
+    const k = await kernel.keys.create(ctx, { spec: 'aes-256' });
+    const v1 = await kernel.keys.encrypt(ctx, k.id, gcm(Buffer.from('one')));
+    expect(v1.keyVersion).toBe(1);
+    const r = await kernel.keys.lifecycle.rotate(ctx, k.id);
+    expect(r.currentVersion).toBe(2);
+    expect(r.versions.map((v) => v.version)).toEqual([1, 2]);
+    const v2 = await kernel.keys.encrypt(ctx, k.id, gcm(Buffer.from('two')));
+    expect(v2.keyVersion).toBe(2);
+    expect((await kernel.keys.decrypt(ctx, k.id, { alg: 'AES-GCM', ...v1 })).toString()).toBe('one');
+    expect((await kernel.keys.decrypt(ctx, k.id, { alg: 'AES-GCM', ...v2 })).toString()).toBe('two');
+    await kernel.keys.lifecycle.setMinDecryptVersion(ctx, k.id, 2);
+    await expect(kernel.keys.decrypt(ctx, k.id, { alg: 'AES-GCM', ...v1 })).rejects.toMatchObject({ code: 'CRYPTO_FAILURE' });
+    await kernel.keys.lifecycle.trim(ctx, k.id, 2);
+    const { versions } = await kernel.keys.lifecycle.versions(ctx, k.id);
+    expect(versions.map((v) => [v.version, v.state])).toEqual([
+      [1, 'destroyed'],
+      [2, 'enabled'],
+    ]);
+    expect(versions[0].backendRef).toBeNull();
+    await expect(kernel.keys.lifecycle.setMinDecryptVersion(ctx, k.id, 1)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('two rotations at once make one version each, never the same one twice', async () => {
+    const k = await kernel.keys.create(ctx, { spec: 'aes-128' });
+    const results = await Promise.allSettled([kernel.keys.lifecycle.rotate(ctx, k.id), kernel.keys.lifecycle.rotate(ctx, k.id)]);
+    const ok = results.filter((x) => x.status === 'fulfilled');
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const x of results) if (x.status === 'rejected') expect(x.reason).toMatchObject({ code: 'WRONG_KEY_STATE' });
+    const { versions } = await kernel.keys.lifecycle.versions(ctx, k.id);
+    expect(versions.map((v) => v.version)).toEqual(Array.from({ length: versions.length }, (_, i) => i + 1));
+    expect(versions.length).toBe(1 + ok.length);
+  });
+
+  it('scheduled deletion: refused during the waiting period, cancelled to disabled, carried out at its date by runDue', async () => {
+    const t0 = Date.now();
+    const k = await kernel.keys.create(ctx, { spec: 'aes-256' });
+    await expect(kernel.keys.lifecycle.scheduleDeletion(ctx, k.id, 6, t0)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(kernel.keys.lifecycle.scheduleDeletion(ctx, k.id, 31, t0)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const s = await kernel.keys.lifecycle.scheduleDeletion(ctx, k.id, undefined, t0);
+    expect(s).toMatchObject({ state: 'pending_deletion', deletionAt: t0 + 30 * DAY });
+    await expect(kernel.keys.encrypt(ctx, k.id, gcm(Buffer.from('x')))).rejects.toMatchObject({ code: 'WRONG_KEY_STATE' });
+    const c = await kernel.keys.lifecycle.cancelDeletion(ctx, k.id);
+    expect(c).toMatchObject({ state: 'disabled', deletionAt: null });
+    await kernel.keys.setEnabled(ctx, k.id, true);
+    await kernel.keys.lifecycle.createAlias(ctx, 'doomed', k.id);
+    await kernel.keys.lifecycle.scheduleDeletion(ctx, k.id, 7, t0);
+    expect((await kernel.keys.lifecycle.runDue(t0 + 7 * DAY - 1)).destroyed).not.toContain(k.id);
+    expect((await kernel.keys.lifecycle.runDue(t0 + 7 * DAY)).destroyed).toEqual([k.id]);
+    const gone = await kernel.keyStore.find(k.id);
+    expect(gone).toMatchObject({ state: 'destroyed', backendRef: null });
+    expect((await kernel.keyStore.versionHistory(k.id)).every((v) => v.state === 'destroyed' && v.backendRef === null)).toBe(true);
+    await expect(kernel.keys.get(ctx, 'doomed')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await kernel.keys.lifecycle.runDue(t0 + 8 * DAY)).destroyed).toEqual([]);
+  });
+
+  it('scheduled rotation happens when due, once, and moves the next date on', async () => {
+    const t0 = Date.now();
+    const k = await kernel.keys.create(ctx, { spec: 'ec-p256' });
+    await expect(kernel.keys.lifecycle.setRotation(ctx, k.id, 1000, t0)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await kernel.keys.lifecycle.setRotation(ctx, k.id, 90 * DAY, t0);
+    expect((await kernel.keys.lifecycle.runDue(t0 + 89 * DAY)).rotated).not.toContain(k.id);
+    expect((await kernel.keys.lifecycle.runDue(t0 + 90 * DAY)).rotated).toContain(k.id);
+    const r = (await kernel.keyStore.find(k.id))!;
+    expect(r.currentVersion).toBe(2);
+    expect(r.rotation).toEqual({ periodMs: 90 * DAY, nextAt: t0 + 180 * DAY });
+    expect(r.versions[0].publicKey!.equals(r.versions[1].publicKey!)).toBe(false);
+    expect((await kernel.keys.lifecycle.runDue(t0 + 90 * DAY)).rotated).not.toContain(k.id);
+  });
+
+  it('imported keys and SM4 keys are not rotated; tags and a description are stored', async () => {
+    const imp = await kernel.keys.import(ctx, { spec: 'aes-128', material: { kind: 'secret', bytes: Buffer.alloc(16, 7) } });
+    await expect(kernel.keys.lifecycle.rotate(ctx, imp.id)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    const k = await kernel.keys.create(ctx, { spec: 'aes-128', description: 'payments', tags: { team: 'core' } });
+    expect(k).toMatchObject({ description: 'payments', tags: { team: 'core' } });
+    const t = await kernel.keys.lifecycle.tag(ctx, k.id, { env: 'prod' });
+    expect(t.tags).toEqual({ team: 'core', env: 'prod' });
+    expect((await kernel.keys.lifecycle.untag(ctx, k.id, ['team'])).tags).toEqual({ env: 'prod' });
+    expect((await kernel.keys.lifecycle.describe(ctx, k.id, 'ledger')).description).toBe('ledger');
+    await expect(kernel.keys.lifecycle.tag(ctx, k.id, { '': 'x' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
