@@ -23,9 +23,26 @@ const USAGE = `usage: npm run cli -- <command>
   key list <tenant>                          list a tenant's keys
   key show <key-id>                          show one key's metadata
   key rehome <key-id> --to <backend>         move an exportable key to another backend (e.g. pkcs11), same id
+  key rotate <key-id>                        make a new current version (older ones keep decrypting and verifying)
+  key rotation <key-id> (--period-days N | --off)
+                                             rotate automatically every N days, or stop
+  key versions <key-id>                      list a key's versions (destroyed ones included)
+  key min-decrypt-version <key-id> <N>       refuse decryption and verification with versions below N
+  key trim <key-id> <N>                      destroy the material of versions below N (at most the minimum decryption version)
+  key alias set <tenant> <alias> <key-id>    name a key (or re-point the name)
+  key alias rm <tenant> <alias>              remove a name
+  key alias list <tenant>                    list a tenant's names
+  key schedule-deletion <key-id> [--days N]  destroy the key after N days (7-30, default 30); refused for use meanwhile
+  key cancel-deletion <key-id>               cancel it; the key is left disabled
+  key tag <key-id> k=v ...                   set tags (an empty value k= keeps the tag with an empty value)
+  key untag <key-id> k ...                   remove tags
+  key describe <key-id> <text>               set the description
+  lifecycle run [--at <ISO time>]            carry out due rotations and deletions now (as of --at)
   audit [--tenant T] [--key K] [--limit N]   print the audit trail, newest first`;
 
 class UsageError extends Error {}
+
+const BOOLEAN_FLAGS = new Set(['--exportable', '--off']);
 
 function parse(argv: string[]): { args: string[]; flags: Record<string, string | true> } {
   const args: string[] = [];
@@ -34,7 +51,7 @@ function parse(argv: string[]): { args: string[]; flags: Record<string, string |
     const a = argv[i];
     if (a.startsWith('--')) {
       const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith('--') && a !== '--exportable') {
+      if (next !== undefined && !next.startsWith('--') && !BOOLEAN_FLAGS.has(a)) {
         flags[a.slice(2)] = next;
         i++;
       } else flags[a.slice(2)] = true;
@@ -53,11 +70,62 @@ const flag = (flags: Record<string, string | true>, name: string): string | unde
   return v;
 };
 
-/** Metadata only: the sealed material reference is not printed. */
+/** Metadata only: sealed material references are not printed. */
 function showKey(k: KeyRecord) {
-  const { backendRef: _ref, publicKey, ...rest } = k;
-  return { ...rest, publicKey: publicKey ? publicKey.toString('base64') : null };
+  const { backendRef: _ref, publicKey, versions, ...rest } = k;
+  return { ...rest, publicKey: publicKey ? publicKey.toString('base64') : null, versions: versions.map(showVersion) };
 }
+
+function showVersion(v: { version: number; publicKey: Buffer | null; createdAt: number; state?: string; destroyedAt?: number | null }) {
+  return { version: v.version, ...(v.state ? { state: v.state } : {}), createdAt: v.createdAt, publicKey: v.publicKey ? v.publicKey.toString('base64') : null };
+}
+
+const DAY_MS = 86_400_000;
+type Flags = Record<string, string | true>;
+type Admin = { tenantId: string; dialect: string; principal: string };
+
+const count = (v: string | undefined, what: string): number => {
+  const n = Number(v);
+  if (!v || !Number.isInteger(n) || n < 1) throw new UsageError(`${what} must be a positive integer`);
+  return n;
+};
+
+/** The lifecycle commands on one key, by verb; each runs as the key's tenant, audited as `admin`/`cli`. */
+const KEY_COMMANDS = {
+  rotate: async (k: Kernel, ctx: Admin, id: string) => showKey(await k.keys.lifecycle.rotate(ctx, id)),
+  rotation: async (k: Kernel, ctx: Admin, id: string, _rest: string[], flags: Flags) => {
+    const days = flag(flags, 'period-days');
+    if ((days === undefined) === (flags.off !== true)) throw new UsageError('give either --period-days N or --off');
+    return showKey(await k.keys.lifecycle.setRotation(ctx, id, flags.off === true ? null : count(days, '--period-days') * DAY_MS));
+  },
+  versions: async (k: Kernel, ctx: Admin, id: string) => {
+    const { record, versions } = await k.keys.lifecycle.versions(ctx, id);
+    return { id: record.id, currentVersion: record.currentVersion, minDecryptVersion: record.minDecryptVersion, versions: versions.map(showVersion) };
+  },
+  'min-decrypt-version': async (k: Kernel, ctx: Admin, id: string, rest: string[]) => showKey(await k.keys.lifecycle.setMinDecryptVersion(ctx, id, count(rest[0], 'the version'))),
+  trim: async (k: Kernel, ctx: Admin, id: string, rest: string[]) => showKey(await k.keys.lifecycle.trim(ctx, id, count(rest[0], 'the version'))),
+  'schedule-deletion': async (k: Kernel, ctx: Admin, id: string, _rest: string[], flags: Flags) => {
+    const days = flag(flags, 'days');
+    return showKey(await k.keys.lifecycle.scheduleDeletion(ctx, id, days === undefined ? undefined : count(days, '--days')));
+  },
+  'cancel-deletion': async (k: Kernel, ctx: Admin, id: string) => showKey(await k.keys.lifecycle.cancelDeletion(ctx, id)),
+  tag: async (k: Kernel, ctx: Admin, id: string, rest: string[]) => {
+    if (!rest.length) throw new UsageError('give at least one tag as k=v');
+    const tags = Object.fromEntries(
+      rest.map((kv) => {
+        const at = kv.indexOf('=');
+        if (at < 1) throw new UsageError(`a tag is k=v, not '${kv}'`);
+        return [kv.slice(0, at), kv.slice(at + 1)];
+      }),
+    );
+    return showKey(await k.keys.lifecycle.tag(ctx, id, tags));
+  },
+  untag: async (k: Kernel, ctx: Admin, id: string, rest: string[]) => {
+    if (!rest.length) throw new UsageError('give at least one tag key');
+    return showKey(await k.keys.lifecycle.untag(ctx, id, rest));
+  },
+  describe: async (k: Kernel, ctx: Admin, id: string, rest: string[]) => showKey(await k.keys.lifecycle.describe(ctx, id, rest.join(' '))),
+} satisfies Record<string, (k: Kernel, ctx: Admin, id: string, rest: string[], flags: Flags) => Promise<unknown>>;
 
 async function run(k: Kernel, argv: string[]): Promise<unknown> {
   const { args, flags } = parse(argv);
@@ -128,6 +196,38 @@ async function run(k: Kernel, argv: string[]): Promise<unknown> {
       if (!to) throw new UsageError('--to <backend> is required (e.g. --to pkcs11)');
       if (!k.backends.has(to)) throw new UsageError(`backend '${to}' is not configured (configured: ${[...k.backends.keys()].join(', ')})`);
       return showKey(await k.keys.rehome(admin(found.tenantId), found.id, to));
+    }
+    case 'key rotate':
+    case 'key rotation':
+    case 'key versions':
+    case 'key min-decrypt-version':
+    case 'key trim':
+    case 'key schedule-deletion':
+    case 'key cancel-deletion':
+    case 'key tag':
+    case 'key untag':
+    case 'key describe': {
+      const found = await k.keyStore.find(need(a1, 'key id'));
+      if (!found) throw new KmsError('NOT_FOUND', 'no such key');
+      return KEY_COMMANDS[verb as keyof typeof KEY_COMMANDS](k, admin(found.tenantId), found.id, args.slice(3), flags);
+    }
+    case 'key alias': {
+      const [sub, tenant, name, keyId] = args.slice(2);
+      const t = await k.tenants.requireTenant(need(tenant, 'tenant'));
+      const life = k.keys.lifecycle;
+      if (sub === 'set') return life.setAlias(admin(t.id), need(name, 'alias'), need(keyId, 'key id'));
+      if (sub === 'rm') {
+        await life.deleteAlias(admin(t.id), need(name, 'alias'));
+        return { removed: name };
+      }
+      if (sub === 'list') return life.listAliases(admin(t.id));
+      throw new UsageError(`unknown command 'key alias ${sub ?? ''}'`);
+    }
+    case 'lifecycle run': {
+      const at = flag(flags, 'at');
+      const now = at === undefined ? Date.now() : Date.parse(at);
+      if (Number.isNaN(now)) throw new UsageError('--at must be an ISO 8601 time, e.g. 2027-01-31T00:00:00Z');
+      return { at: new Date(now).toISOString(), ...(await k.keys.lifecycle.runDue(now)) };
     }
     case 'key show': {
       const rec = await k.keyStore.find(need(a1, 'key id'));
