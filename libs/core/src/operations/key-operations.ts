@@ -754,10 +754,13 @@ export class KeyOperations {
     if (typeof keyId !== 'string' || keyId.length === 0 || keyId.length > 256 || keyId.includes('\u0000')) throw notFound();
     const now = Date.now();
     const hit = this.cache.get(keyId);
-    let record = hit && this.cache.isFresh(hit, now) ? hit.record : keyId.length <= 64 ? await this.fetch(keyId, hit, now) : null;
-    if (!record && !UUID_RE.test(keyId)) {
+    let record: KeyRecord | null;
+    if (hit && this.cache.isFresh(hit, now)) record = hit.record;
+    else if (UUID_RE.test(keyId)) record = await this.fetch(keyId, hit, now);
+    else {
+      // Not of a key id's form: an alias (resolved from the alias cache), or an id chosen elsewhere.
       const id = await this.aliases.resolve(ctx.tenantId, keyId, now);
-      if (id) record = await this.lookupId(id, now);
+      record = id ? await this.lookupId(id, now) : keyId.length <= 64 ? await this.fetch(keyId, hit, now) : null;
     }
     if (!record || record.tenantId !== ctx.tenantId || record.state === 'destroyed') throw notFound();
     if (meta) meta.keyId = record.id;
