@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPrivateKey } from 'node:crypto';
-import { specInfo, type KeyMaterial } from '@kms/core';
+import { materialId, specInfo, type KeyMaterial } from '@kms/core';
 import type { Kernel } from '../support/kernel-types';
 import { tempKernel } from '../support/temp-kernel';
 import { TEST_DB } from '../support/test-db';
@@ -19,11 +19,15 @@ it(`stores no raw key bytes of generated keys in the ${TEST_DB === 'pg' ? 'Postg
     const needles: Buffer[] = [];
     const publicKeys: Buffer[] = [];
     for (const spec of ['aes-128', 'aes-256', 'sm4-128', 'secret-256', 'rsa-2048', 'ec-p256', 'ec-secp256k1', 'ec-sm2', 'okp-ed25519', 'okp-x25519', 'ml-dsa-44']) {
-      const rec = await kernel.keys.create(ctx, { spec, exportable: true });
+      const first = await kernel.keys.create(ctx, { spec, exportable: true });
+      // A second version too (SM4 keys do not rotate): each version's material is sealed on its own.
+      const rec = spec === 'sm4-128' ? first : await kernel.keys.lifecycle.rotate(ctx, first.id);
       const backend = kernel.router.forKey(rec);
-      const loaded = await backend.load({ id: rec.id, spec: specInfo(spec), keyClass: rec.keyClass, backendRef: rec.backendRef, publicKey: rec.publicKey });
-      needles.push(...secretParts(await backend.exportMaterial(loaded)));
-      if (rec.publicKey) publicKeys.push(rec.publicKey);
+      for (const v of rec.versions) {
+        const loaded = await backend.load({ id: materialId(rec.id, v.version), spec: specInfo(spec), keyClass: rec.keyClass, backendRef: v.backendRef, publicKey: v.publicKey });
+        needles.push(...secretParts(await backend.exportMaterial(loaded)));
+        if (v.publicKey) publicKeys.push(v.publicKey);
+      }
     }
     const { apikey } = await kernel.tenants.issueEhsmApp(ctx.tenantId);
     needles.push(Buffer.from(apikey));
