@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { KmsError, type KeyRecord, type KeyUsage } from '@kms/core';
+import { KmsError, type CredentialKind, type KeyRecord, type KeyUsage } from '@kms/core';
 import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, DeviceIdentity, parseX25519Public, userPublicKey } from '@kms/dialect-encedo';
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config';
@@ -15,10 +15,11 @@ const USAGE = `usage: npm run cli -- <command>
   tenant list                                list tenants
   credential ehsm <tenant> [--label L]       issue an eHSM appid/apikey
   credential jose <tenant> [--label L]       issue a JOSE bearer token
+  credential aws <tenant> [--label L]        issue an AWS access key (accessKeyId, secretAccessKey) for the AWS KMS API
   credential encedo <tenant> (--passphrase-file F | --public-key B64) [--label L]
                                              register an Encedo HEM user (its X25519 key)
   credential list <tenant>                   list a tenant's credentials (never secrets)
-  credential revoke <kind> <lookup>          revoke (kind: ehsm-app; lookup: the appid)
+  credential revoke <kind> <lookup>          revoke (kind: ehsm-app, jose-token, encedo-user or aws-access-key; lookup: the appid, token hash, user or access key id)
   key create <tenant> <spec> [--usage a,b] [--label L] [--exportable]
   key list <tenant>                          list a tenant's keys
   key show <key-id>                          show one key's metadata
@@ -41,6 +42,9 @@ const USAGE = `usage: npm run cli -- <command>
   audit [--tenant T] [--key K] [--limit N]   print the audit trail, newest first`;
 
 class UsageError extends Error {}
+
+const CREDENTIAL_KINDS: readonly CredentialKind[] = ['ehsm-app', 'jose-token', 'encedo-user', 'aws-access-key'];
+const isCredentialKind = (k: string): k is CredentialKind => (CREDENTIAL_KINDS as readonly string[]).includes(k);
 
 const BOOLEAN_FLAGS = new Set(['--exportable', '--off']);
 
@@ -144,6 +148,10 @@ async function run(k: Kernel, argv: string[]): Promise<unknown> {
       const t = await k.tenants.requireTenant(need(a1, 'tenant'));
       return { tenant: t.name, ...(await k.tenants.issueBearerToken(t.id, flag(flags, 'label'))) };
     }
+    case 'credential aws': {
+      const t = await k.tenants.requireTenant(need(a1, 'tenant'));
+      return k.tenants.issueAwsAccessKey(t.id, flag(flags, 'label'));
+    }
     case 'credential encedo': {
       // The gateway keeps the user's X25519 public key only (it is not secret): the key every
       // official client derives from the passphrase and the gateway's `eid` (notes §2.2).
@@ -170,7 +178,7 @@ async function run(k: Kernel, argv: string[]): Promise<unknown> {
     }
     case 'credential revoke': {
       const kind = need(a1, 'credential kind');
-      if (kind !== 'ehsm-app' && kind !== 'jose-token' && kind !== 'encedo-user') throw new UsageError(`unknown credential kind '${kind}'`);
+      if (!isCredentialKind(kind)) throw new UsageError(`unknown credential kind '${kind}'`);
       return { revoked: await k.tenants.revoke(kind, need(a2, 'lookup')) };
     }
     case 'key create': {

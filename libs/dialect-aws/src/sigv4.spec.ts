@@ -2,14 +2,17 @@ import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { SigV4Failure, SigningKeyCache, parseAuthorization, verifySignature, type SignedRequest } from './sigv4';
 
+const bytes = (d: string | ArrayBuffer | ArrayBufferView) =>
+  typeof d === 'string' ? d : d instanceof ArrayBuffer ? Buffer.from(d) : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+
 /** A SHA-256 in the shape the AWS signer takes (its own comes from @aws-crypto, not installed here). */
 class Sha256 {
   private readonly h;
-  constructor(secret?: string | Uint8Array) {
-    this.h = secret ? createHmac('sha256', secret) : createHash('sha256');
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.h = secret ? createHmac('sha256', bytes(secret)) : createHash('sha256');
   }
-  update(data: string | Uint8Array) {
-    this.h.update(data);
+  update(data: string | ArrayBuffer | ArrayBufferView) {
+    this.h.update(bytes(data));
   }
   digest() {
     return Promise.resolve(new Uint8Array(this.h.digest()));

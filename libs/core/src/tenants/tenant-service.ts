@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../store/db-errors';
 import { CredentialEntity } from '../store/entities/credential.entity';
 import { TenantEntity } from '../store/entities/tenant.entity';
 
-export type CredentialKind = 'ehsm-app' | 'jose-token' | 'encedo-user';
+export type CredentialKind = 'ehsm-app' | 'jose-token' | 'encedo-user' | 'aws-access-key';
 
 export interface Tenant {
   id: string;
@@ -30,6 +30,8 @@ interface CacheEntry {
 /** eHSM's apikey alphabet (no 0/O, 1/I/l look-alikes), 32 characters. */
 const APIKEY_ALPHABET = '0123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz';
 const APIKEY_LENGTH = 32;
+/** The alphabet of AWS access key ids after their `AKIA` prefix. */
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 const tokenHashes = new Map<string, string>();
 const TOKEN_MEMO_ENTRIES = 1024;
@@ -115,6 +117,21 @@ export class TenantService {
       label: label ?? null,
     });
     return { appid, apikey };
+  }
+
+  /**
+   * A new AWS access key pair (AWS KMS dialect): an id of AWS's form (`AKIA` + 16 of A-Z2-7) and a
+   * 40-character secret, returned once and kept sealed under the id, since SigV4 needs the secret
+   * itself to recompute each signature.
+   */
+  async issueAwsAccessKey(tenantId: string, label?: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+    const accessKeyId = `AKIA${Array.from({ length: 16 }, () => BASE32[randomInt(32)]).join('')}`;
+    const secretAccessKey = randomBytes(30).toString('base64');
+    await this.insertCredential(tenantId, 'aws-access-key', accessKeyId, {
+      secretSealed: this.sealer.seal('credential', Buffer.from(secretAccessKey, 'utf8'), `aws-access-key:${accessKeyId}`).toString('base64'),
+      label: label ?? null,
+    });
+    return { accessKeyId, secretAccessKey };
   }
 
   /** A new opaque bearer token (JOSE dialect). Only its SHA-256 is stored. */
