@@ -3,6 +3,7 @@ import { EhsmDialectModule, LayeredReplayLedger, SharedReplayLedger } from '@kms
 import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, SharedChallengeStore, type EncedoDialectOptions } from '@kms/dialect-encedo';
 import { JoseDialectModule } from '@kms/dialect-jose';
 import { DialectKitModule } from '@kms/dialect-kit';
+import { AwsDialectModule } from '@kms/dialect-aws';
 import { CoreModule } from './core.module';
 import type { GatewayConfig } from './config';
 import type { Kernel } from './kernel';
@@ -25,6 +26,7 @@ export class AppModule {
         }),
         JoseDialectModule.forRoot(joseOptions(kernel.config)),
         EncedoDialectModule.forRoot(encedoOptions(kernel)),
+        AwsDialectModule,
       ],
       controllers: [OpsController, AdminController],
     };

@@ -5,7 +5,7 @@ import type { KeyRecord, KeyVersion } from '../key';
 import type { KeyClass, KeyUsage } from '../specs';
 import { isUniqueViolation } from '../store/db-errors';
 import { KeyEntity } from '../store/entities/key.entity';
-import { KeyVersionEntity, type KeyVersionState } from '../store/entities/key-version.entity';
+import { KeyVersionEntity, type KeyVersionOrigin, type KeyVersionState } from '../store/entities/key-version.entity';
 
 /** A change to a key's record; its versions change only through the methods named for that. */
 export type KeyPatch = Partial<Omit<KeyRecord, 'id' | 'tenantId' | 'revision' | 'versions' | 'currentVersion'>>;
@@ -13,6 +13,7 @@ export type KeyPatch = Partial<Omit<KeyRecord, 'id' | 'tenantId' | 'revision' | 
 /** A version as `key versions` shows it, destroyed ones included. */
 export interface KeyVersionInfo extends KeyVersion {
   state: KeyVersionState;
+  madeBy: KeyVersionOrigin;
   destroyedAt: number | null;
 }
 
@@ -102,9 +103,9 @@ export class KeyStore {
    * Claims the next version of a key before its material is made: true if this caller holds the
    * claim, false if another rotation (here or on another replica) already made or claimed it.
    */
-  async claimVersion(id: string, version: number): Promise<boolean> {
+  async claimVersion(id: string, version: number, madeBy: KeyVersionOrigin): Promise<boolean> {
     try {
-      await this.versionRepo.insert({ keyId: id, version, state: 'pending', backendRef: null, publicKey: null, createdAt: Date.now(), destroyedAt: null });
+      await this.versionRepo.insert({ keyId: id, version, state: 'pending', madeBy, backendRef: null, publicKey: null, createdAt: Date.now(), destroyedAt: null });
       return true;
     } catch (err) {
       if (isUniqueViolation(err)) return false;
@@ -163,7 +164,7 @@ export class KeyStore {
   /** Every version of a key, destroyed and pending ones included, oldest first. */
   async versionHistory(id: string): Promise<KeyVersionInfo[]> {
     const rows = await this.versionRepo.find({ where: { keyId: id }, order: { version: 'ASC' } });
-    return rows.map((v) => ({ ...toVersion(v), state: v.state, destroyedAt: v.destroyedAt }));
+    return rows.map((v) => ({ ...toVersion(v), state: v.state, madeBy: v.madeBy, destroyedAt: v.destroyedAt }));
   }
 
   /** Keys whose scheduled deletion or rotation is due at `now`, oldest due first. */
@@ -203,7 +204,7 @@ function toVersion(v: KeyVersionEntity): KeyVersion {
 }
 
 function versionRow(keyId: string, v: KeyVersion, state: KeyVersionState): KeyVersionEntity {
-  return Object.assign(new KeyVersionEntity(), { keyId, ...v, state, destroyedAt: null });
+  return Object.assign(new KeyVersionEntity(), { keyId, ...v, state, madeBy: 'create', destroyedAt: null });
 }
 
 function toRecord(e: KeyEntity, versions: KeyVersionEntity[]): KeyRecord {

@@ -2,6 +2,7 @@ import { KmsError, invalidArgument, notFound, unsupported, wrongKeyState } from 
 import { type KeyRecord, type OpContext, materialId } from '../key';
 import { type KeyAlias, checkAliasName } from '../keys/alias-store';
 import type { KeyVersionInfo } from '../keys/key-store';
+import type { KeyVersionOrigin } from '../store/entities/key-version.entity';
 import { specInfo } from '../specs';
 import type { OperationHost, OpMeta } from './key-operations';
 
@@ -44,7 +45,7 @@ export class KeyLifecycle {
     return this.host.run(ctx, 'rotate', keyId, async (meta) => {
       const record = await this.host.lookup(ctx, keyId, meta);
       checkRotatable(record);
-      const version = await this.claim(record, now);
+      const version = await this.claim(record, now, 'rotate');
       if (version === null) throw wrongKeyState('the key is being rotated by another request; retry');
       return this.makeVersion(record, version, meta, now);
     });
@@ -248,7 +249,7 @@ export class KeyLifecycle {
   private async rotateIfDue(id: string, now: number): Promise<boolean> {
     const record = await this.host.store.find(id);
     if (!record || record.state !== 'enabled' || !record.rotation || record.rotation.nextAt > now) return false;
-    const version = await this.claim(record, now);
+    const version = await this.claim(record, now, 'scheduler');
     if (version === null) return false;
     await this.host.run(schedulerCtx(record.tenantId), 'scheduled-rotate', id, (meta) => this.makeVersion(record, version, meta, now));
     return true;
@@ -258,9 +259,9 @@ export class KeyLifecycle {
    * Claims the version after the current one; null when another rotation holds or made it. A
    * claim left by a process that died mid-rotation is released once it is stale, for a retry.
    */
-  private async claim(record: KeyRecord, now: number): Promise<number | null> {
+  private async claim(record: KeyRecord, now: number, madeBy: KeyVersionOrigin): Promise<number | null> {
     const version = record.currentVersion + 1;
-    if (await this.host.store.claimVersion(record.id, version)) return version;
+    if (await this.host.store.claimVersion(record.id, version, madeBy)) return version;
     const held = (await this.host.store.versionHistory(record.id)).find((v) => v.version === version);
     if (held?.state === 'pending' && now - held.createdAt > STALE_CLAIM_MS) await this.host.store.dropClaim(record.id, version);
     return null;

@@ -424,11 +424,14 @@ export class KeyOperations {
 
   // ---- crypto --------------------------------------------------------------------------------
 
-  /** Encrypts under the current version (or the one named); `keyVersion` says which, for formats that carry it. */
-  encrypt(ctx: OpContext, keyId: KeyRef, p: EncryptParams): Promise<EncryptResult & { keyVersion: number }> {
+  /**
+   * Encrypts under the current version (or the one named). `keyId` and `keyVersion` say which key
+   * (an alias resolved) and version, for formats that carry them (AWS blobs, Vault's prefix).
+   */
+  encrypt(ctx: OpContext, keyId: KeyRef, p: EncryptParams): Promise<EncryptResult & { keyId: string; keyVersion: number }> {
     return this.withKey(ctx, 'encrypt', keyId, 'encrypt', async (k) => {
       checkAead(k.info, p.alg, p.iv, p.plaintext);
-      return Object.assign(await k.backend.encrypt(k.loaded, p), { keyVersion: k.version });
+      return Object.assign(await k.backend.encrypt(k.loaded, p), { keyId: k.record.id, keyVersion: k.version });
     });
   }
 
@@ -440,12 +443,12 @@ export class KeyOperations {
     ctx: OpContext,
     keyId: KeyRef,
     p: Omit<EncryptParams, 'plaintext'> & { length: number },
-  ): Promise<{ dataKey: Buffer; sealed: EncryptResult; keyVersion: number }> {
+  ): Promise<{ dataKey: Buffer; sealed: EncryptResult; keyId: string; keyVersion: number }> {
     return this.withKey(ctx, 'generate-data-key', keyId, 'encrypt', async (k) => {
       if (!Number.isInteger(p.length) || p.length < 1 || p.length > 65536) throw invalidArgument('length must be 1..65536', 'length');
       checkAead(k.info, p.alg, p.iv);
       const dataKey = randomBytes(p.length);
-      return { dataKey, sealed: await k.backend.encrypt(k.loaded, { alg: p.alg, iv: p.iv, aad: p.aad, plaintext: dataKey }), keyVersion: k.version };
+      return { dataKey, sealed: await k.backend.encrypt(k.loaded, { alg: p.alg, iv: p.iv, aad: p.aad, plaintext: dataKey }), keyId: k.record.id, keyVersion: k.version };
     });
   }
 

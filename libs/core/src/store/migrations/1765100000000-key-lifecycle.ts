@@ -26,6 +26,7 @@ export class KeyLifecycle1765100000000 implements MigrationInterface {
           { name: 'key_id', type: 'varchar', length: '36', isPrimary: true },
           { name: 'version', type: 'integer', isPrimary: true },
           { name: 'state', type: 'varchar', length: '16' },
+          { name: 'made_by', type: 'varchar', length: '16', default: "'create'" },
           { name: 'backend_ref', type: 'text', isNullable: true },
           { name: 'public_key', type: 'text', isNullable: true },
           { name: 'created_at', type: 'bigint' },

@@ -1,0 +1,57 @@
+import { type KeyRecord, specInfo } from '@kms/core';
+import { keyArn } from './arn';
+import type { AwsCaller } from './caller';
+import { ASYM_ENCRYPTION, MAC_ALGORITHMS, SIGNING_ALGORITHMS, awsKeySpec, awsKeyUsage } from './key-specs';
+
+const STATES: Record<KeyRecord['state'], string> = {
+  enabled: 'Enabled',
+  disabled: 'Disabled',
+  pending_import: 'PendingImport',
+  pending_deletion: 'PendingDeletion',
+  destroyed: 'Unavailable',
+};
+
+/** AWS times are epoch seconds (the SDKs turn them into Dates). */
+export const seconds = (ms: number) => ms / 1000;
+
+/** DescribeKey's KeyMetadata for any key of the tenant, whichever dialect made it. */
+export function keyMetadata(caller: AwsCaller, r: KeyRecord): Record<string, unknown> {
+  const spec = awsKeySpec(r.spec) ?? r.spec.toUpperCase();
+  const usage = awsKeyUsage(r);
+  const info = specInfo(r.spec);
+  return {
+    AWSAccountId: caller.account,
+    KeyId: r.id,
+    Arn: keyArn(caller.region, caller.account, r.id),
+    CreationDate: seconds(r.createdAt),
+    Enabled: r.state === 'enabled',
+    Description: r.description ?? '',
+    KeyUsage: usage,
+    KeyState: STATES[r.state],
+    ...(r.deletionAt !== null && r.state === 'pending_deletion' ? { DeletionDate: seconds(r.deletionAt) } : {}),
+    Origin: r.origin === 'generated' ? 'AWS_KMS' : 'EXTERNAL',
+    KeyManager: 'CUSTOMER',
+    CustomerMasterKeySpec: spec,
+    KeySpec: spec,
+    ...algorithms(usage, info.family, r.spec),
+    MultiRegion: false,
+  };
+}
+
+/** The algorithms a key offers for its usage, as DescribeKey and GetPublicKey list them. */
+export function algorithms(usage: string, family: string, spec: string): Record<string, string[]> {
+  if (usage === 'ENCRYPT_DECRYPT') {
+    if (family === 'aes') return { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] };
+    return { EncryptionAlgorithms: Object.keys(ASYM_ENCRYPTION).filter((a) => (family === 'sm2') === (a === 'SM2PKE')) };
+  }
+  if (usage === 'SIGN_VERIFY') return { SigningAlgorithms: Object.keys(SIGNING_ALGORITHMS).filter((a) => signsWith(a, family, spec)) };
+  if (usage === 'GENERATE_VERIFY_MAC') return { MacAlgorithms: Object.keys(MAC_ALGORITHMS) };
+  return { KeyAgreementAlgorithms: ['ECDH'] };
+}
+
+/** Whether a SigningAlgorithm fits a key: RSA for rsa-*, ECDSA by curve, SM2DSA for SM2. */
+export function signsWith(algorithm: string, family: string, spec: string): boolean {
+  const entry = SIGNING_ALGORITHMS[algorithm];
+  if (!entry) return false;
+  return entry.families.some((f) => f === family || f === `${family}:${spec.replace(/^ec-/, '')}`);
+}

@@ -1,0 +1,147 @@
+import { type KeyRecord, KmsError, atVersion, specInfo } from '@kms/core';
+import { keyArn } from '../arn';
+import { decodeBlob, encodeBlob, encodeContext, invalidCiphertext } from '../blob';
+import { AwsError, validation } from '../errors';
+import { ASYM_ENCRYPTION } from '../key-specs';
+import type { AwsAction, AwsCall } from './context';
+import { keyOrAlias, lookup } from './keys';
+
+const ENCRYPTION_ALGORITHMS = ['SYMMETRIC_DEFAULT', ...Object.keys(ASYM_ENCRYPTION)];
+/** AWS's limits: 4096 bytes of plaintext, 6144 of ciphertext, 1024 bytes of data key or random. */
+const MAX = { plaintext: 4096, ciphertext: 6144, bytes: 1024 };
+const DATA_KEY_SPECS: Record<string, number> = { AES_256: 32, AES_128: 16 };
+
+const isSymmetric = (r: KeyRecord) => specInfo(r.spec).symmetric;
+
+function asymAlgorithm(c: AwsCall, r: KeyRecord, field: string) {
+  const name = c.input.string(field, { oneOf: ENCRYPTION_ALGORITHMS });
+  if (!name || name === 'SYMMETRIC_DEFAULT')
+    throw new AwsError('InvalidKeyUsageException', `${field} is required for an asymmetric KMS key: ${Object.keys(ASYM_ENCRYPTION).join(', ')}`);
+  const alg = ASYM_ENCRYPTION[name];
+  if ((alg.scheme === 'SM2') !== (specInfo(r.spec).family === 'sm2')) throw new AwsError('InvalidKeyUsageException', `${name} is not valid for this key`);
+  return { name, alg };
+}
+
+function checkSymmetricAlgorithm(c: AwsCall, field: string): void {
+  const name = c.input.string(field, { oneOf: ENCRYPTION_ALGORITHMS });
+  if (name !== undefined && name !== 'SYMMETRIC_DEFAULT') throw new AwsError('InvalidKeyUsageException', `${name} is not valid for a symmetric KMS key`);
+}
+
+/** Encrypts under a symmetric key into our blob; returns the blob and the key's id. */
+async function sealBlob(c: AwsCall, ref: string, plaintext: Buffer, context: Record<string, string> | undefined) {
+  const r = await c.keys.encrypt(c.caller, ref, { alg: 'AES-GCM', plaintext, aad: encodeContext(context) });
+  return { blob: encodeBlob({ keyId: r.keyId, version: r.keyVersion, iv: r.iv, tag: r.tag, ciphertext: r.ciphertext }), keyId: r.keyId };
+}
+
+/**
+ * Opens a blob of ours, or (with an asymmetric KeyId) a raw RSA/SM2 ciphertext. A KeyId given
+ * with a blob must name the blob's key: IncorrectKeyException otherwise, as AWS answers.
+ */
+async function open(c: AwsCall, blob: Buffer, keyIdField: string, algField: string, context: Record<string, string> | undefined) {
+  const named = c.input.has(keyIdField) ? await lookup(c, keyOrAlias(c, keyIdField)) : null;
+  if (named && !isSymmetric(named)) {
+    const { name, alg } = asymAlgorithm(c, named, algField);
+    if (context) throw validation('EncryptionContext is not supported with asymmetric KMS keys');
+    const plaintext = await c.keys.asymDecrypt(c.caller, named.id, alg, blob);
+    return { plaintext, keyId: named.id, algorithm: name };
+  }
+  checkSymmetricAlgorithm(c, algField);
+  const b = decodeBlob(blob);
+  if (named && named.id !== b.keyId) throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify the KMS key that encrypted the ciphertext.');
+  try {
+    const plaintext = await c.keys.decrypt(c.caller, atVersion(b.keyId, b.version), {
+      alg: 'AES-GCM',
+      ciphertext: b.ciphertext,
+      iv: b.iv,
+      tag: b.tag,
+      aad: encodeContext(context),
+    });
+    return { plaintext, keyId: b.keyId, algorithm: 'SYMMETRIC_DEFAULT' };
+  } catch (err) {
+    // A version the key no longer keeps, or a header naming no key of ours: the blob is not valid here.
+    if (err instanceof KmsError && err.code === 'INVALID_ARGUMENT' && err.field === 'version') throw Object.assign(invalidCiphertext(), { audited: true });
+    throw err;
+  }
+}
+
+const arn = (c: AwsCall, id: string) => keyArn(c.caller.region, c.caller.account, id);
+
+async function dataKey(c: AwsCall, withPlaintext: boolean) {
+  const ref = keyOrAlias(c);
+  const spec = c.input.string('KeySpec', { oneOf: Object.keys(DATA_KEY_SPECS) });
+  const bytes = c.input.integer('NumberOfBytes', { min: 1, max: MAX.bytes });
+  if ((spec === undefined) === (bytes === undefined)) throw validation('Exactly one of KeySpec and NumberOfBytes is required');
+  const context = c.input.stringMap('EncryptionContext');
+  const r = await c.keys.generateDataKey(c.caller, ref, { alg: 'AES-GCM', aad: encodeContext(context), length: bytes ?? DATA_KEY_SPECS[spec!] });
+  try {
+    const blob = encodeBlob({ keyId: r.keyId, version: r.keyVersion, ...r.sealed });
+    return { CiphertextBlob: blob.toString('base64'), KeyId: arn(c, r.keyId), ...(withPlaintext ? { Plaintext: r.dataKey.toString('base64') } : {}) };
+  } finally {
+    r.dataKey.fill(0);
+  }
+}
+
+export const CRYPTO_ACTIONS: Record<string, AwsAction> = {
+  Encrypt: async (c) => {
+    const ref = keyOrAlias(c);
+    const plaintext = c.input.blob('Plaintext', { required: true, min: 1, max: MAX.plaintext });
+    const context = c.input.stringMap('EncryptionContext');
+    const alg = c.input.string('EncryptionAlgorithm', { oneOf: ENCRYPTION_ALGORITHMS });
+    if (alg === undefined || alg === 'SYMMETRIC_DEFAULT') {
+      const { blob, keyId } = await sealBlob(c, ref, plaintext, context);
+      return { CiphertextBlob: blob.toString('base64'), KeyId: arn(c, keyId), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+    }
+    const r = await lookup(c, ref);
+    if (isSymmetric(r)) throw new AwsError('InvalidKeyUsageException', `${alg} is not valid for a symmetric KMS key`);
+    const { name, alg: params } = asymAlgorithm(c, r, 'EncryptionAlgorithm');
+    if (context) throw validation('EncryptionContext is not supported with asymmetric KMS keys');
+    const ct = await c.keys.asymEncrypt(c.caller, r.id, params, plaintext);
+    return { CiphertextBlob: ct.toString('base64'), KeyId: arn(c, r.id), EncryptionAlgorithm: name };
+  },
+  Decrypt: async (c) => {
+    const blob = c.input.blob('CiphertextBlob', { required: true, min: 1, max: MAX.ciphertext });
+    if (c.input.has('Recipient')) throw new AwsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported');
+    const r = await open(c, blob, 'KeyId', 'EncryptionAlgorithm', c.input.stringMap('EncryptionContext'));
+    try {
+      return { KeyId: arn(c, r.keyId), Plaintext: r.plaintext.toString('base64'), EncryptionAlgorithm: r.algorithm };
+    } finally {
+      r.plaintext.fill(0);
+    }
+  },
+  ReEncrypt: async (c) => {
+    const blob = c.input.blob('CiphertextBlob', { required: true, min: 1, max: MAX.ciphertext });
+    const destination = keyOrAlias(c, 'DestinationKeyId');
+    const source = await open(c, blob, 'SourceKeyId', 'SourceEncryptionAlgorithm', c.input.stringMap('SourceEncryptionContext'));
+    try {
+      const alg = c.input.string('DestinationEncryptionAlgorithm', { oneOf: ENCRYPTION_ALGORITHMS });
+      const context = c.input.stringMap('DestinationEncryptionContext');
+      let out: { blob: Buffer; keyId: string; algorithm: string };
+      if (alg === undefined || alg === 'SYMMETRIC_DEFAULT') {
+        out = { ...(await sealBlob(c, destination, source.plaintext, context)), algorithm: 'SYMMETRIC_DEFAULT' };
+      } else {
+        const r = await lookup(c, destination);
+        if (isSymmetric(r)) throw new AwsError('InvalidKeyUsageException', `${alg} is not valid for a symmetric KMS key`);
+        const { name, alg: params } = asymAlgorithm(c, r, 'DestinationEncryptionAlgorithm');
+        out = { blob: await c.keys.asymEncrypt(c.caller, r.id, params, source.plaintext), keyId: r.id, algorithm: name };
+      }
+      return {
+        CiphertextBlob: out.blob.toString('base64'),
+        SourceKeyId: arn(c, source.keyId),
+        KeyId: arn(c, out.keyId),
+        SourceEncryptionAlgorithm: source.algorithm,
+        DestinationEncryptionAlgorithm: out.algorithm,
+      };
+    } finally {
+      source.plaintext.fill(0);
+    }
+  },
+  GenerateDataKey: (c) => dataKey(c, true),
+  GenerateDataKeyWithoutPlaintext: (c) => dataKey(c, false),
+  GenerateRandom: async (c) => {
+    const n = c.input.integer('NumberOfBytes', { min: 1, max: MAX.bytes });
+    if (n === undefined) throw validation("1 validation error detected: Value at 'numberOfBytes' failed to satisfy constraint: Member must not be null");
+    if (c.input.has('CustomKeyStoreId')) throw new AwsError('UnsupportedOperationException', 'Custom key stores are not supported');
+    if (c.input.has('Recipient')) throw new AwsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported');
+    return { Plaintext: (await c.keys.random(c.caller, n)).toString('base64') };
+  },
+};
