@@ -1,11 +1,12 @@
 import { Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { KeyOperations } from '@kms/core';
+import { KeyOperations, Sealer } from '@kms/core';
 import { Ctx } from '@kms/dialect-kit';
 import type { AwsCaller } from './caller';
 import { AwsError } from './errors';
 import { AwsGuard } from './guard';
 import { Input } from './input';
+import type { AwsDerivedKeys } from './operations/context';
 import { actionFor } from './operations/table';
 import { TARGET_PREFIX } from './wire';
 
@@ -13,7 +14,14 @@ import { TARGET_PREFIX } from './wire';
 @Controller()
 @UseGuards(AwsGuard)
 export class AwsController {
-  constructor(private readonly keys: KeyOperations) {}
+  private readonly derived: AwsDerivedKeys;
+
+  constructor(
+    private readonly keys: KeyOperations,
+    sealer: Sealer,
+  ) {
+    this.derived = { importToken: sealer.derive('aws/import-token'), materialFingerprint: sealer.derive('aws/material-fingerprint') };
+  }
 
   @Post()
   @HttpCode(200)
@@ -21,7 +29,7 @@ export class AwsController {
     const target = String(req.headers['x-amz-target'] ?? '');
     if (!target.startsWith(TARGET_PREFIX)) throw new AwsError('UnknownOperationException', 'X-Amz-Target must name a TrentService operation');
     const action = actionFor(target.slice(TARGET_PREFIX.length));
-    const out = await action({ caller, input: Input.parse(req.body as Buffer), keys: this.keys });
+    const out = await action({ caller, input: Input.parse(req.body as Buffer), keys: this.keys, derived: this.derived });
     void reply.header('content-type', 'application/x-amz-json-1.1').header('x-amzn-requestid', String(req.id));
     return out;
   }

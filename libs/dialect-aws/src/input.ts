@@ -68,6 +68,15 @@ export class Input {
     return v;
   }
 
+  /** A timestamp: epoch seconds (what the SDKs send) or an ISO 8601 string; as epoch ms. */
+  timestamp(name: string): number | undefined {
+    const v = this.body[name];
+    if (v === undefined || v === null) return undefined;
+    const at = typeof v === 'number' ? v * 1000 : typeof v === 'string' ? Date.parse(v) : NaN;
+    if (!Number.isFinite(at)) throw wrongType(name, 'a timestamp');
+    return at;
+  }
+
   /** A map of strings (EncryptionContext). */
   stringMap(name: string): Record<string, string> | undefined {
     const v = this.body[name];

@@ -174,6 +174,22 @@ export class KeyLifecycle {
     });
   }
 
+  /**
+   * Deletes a key's imported material (AWS DeleteImportedKeyMaterial): the key waits for its
+   * material again (`pending_import`), and the material is destroyed on its backend.
+   */
+  deleteImportedMaterial(ctx: OpContext, keyId: string): Promise<KeyRecord> {
+    return this.host.run(ctx, 'delete-imported-material', keyId, async (meta) => {
+      const record = await this.host.lookup(ctx, keyId, meta);
+      meta.backend = record.backend;
+      if (record.origin !== 'external') throw unsupported('only keys whose material was imported can lose it');
+      if (record.state !== 'enabled' && record.state !== 'disabled') throw wrongKeyState(`the key is ${record.state.replace('_', ' ')}`);
+      const next = await this.host.change(record.id, { state: 'pending_import', backendRef: null, publicKey: null, expiresAt: null });
+      await this.destroyVersions(record, record.versions);
+      return next;
+    });
+  }
+
   // ---- tags and description ------------------------------------------------------------------
 
   tag(ctx: OpContext, keyId: string, tags: Record<string, string>): Promise<KeyRecord> {

@@ -22,6 +22,7 @@ import type { CachedKey, KeyCache } from '../keys/key-cache';
 import { type CreateSealedRequest, type KeyRef, type SealedKey, decodeSealedBody, encodeSealedBody, storedKeyId } from '../keys/sealed-key';
 import { type ConcatKdfParams, checkConcatKdf, concatKdf } from '../crypto/concat-kdf';
 import { ephemeralAgreement } from '../crypto/ephemeral-ecdh';
+import { newDataKeyPair } from '../crypto/data-key-pair';
 import type { Sealer } from '../crypto/sealer';
 import { type AgreedResults, type AgreedUse, type AgreementKdf, applyKdf, useAgreedKey } from '../crypto/agreement';
 import type { KeyPatch, KeyStore } from '../keys/key-store';
@@ -166,7 +167,7 @@ export class KeyOperations {
   }
 
   /** Supplies the material of a key created with origin `external` (BYOK). */
-  async importMaterial(ctx: OpContext, keyId: string, material: KeyMaterial): Promise<KeyRecord> {
+  async importMaterial(ctx: OpContext, keyId: string, material: KeyMaterial, opts: { expiresAt?: number | null } = {}): Promise<KeyRecord> {
     return this.run(ctx, 'import-material', keyId, async (meta) => {
       const record = await this.lookup(ctx, keyId, meta);
       if (record.state !== 'pending_import') throw wrongKeyState('the key already has its material');
@@ -175,7 +176,7 @@ export class KeyOperations {
       const backend = this.router.forKey(record);
       meta.backend = backend.name;
       const stored = await backend.import(record.id, info, material, { exportable: record.exportable });
-      return this.change(record.id, { ...stored, state: 'enabled' });
+      return this.change(record.id, { ...stored, state: 'enabled', ...(opts.expiresAt !== undefined ? { expiresAt: opts.expiresAt } : {}) });
     });
   }
 
@@ -449,6 +450,28 @@ export class KeyOperations {
       checkAead(k.info, p.alg, p.iv);
       const dataKey = randomBytes(p.length);
       return { dataKey, sealed: await k.backend.encrypt(k.loaded, { alg: p.alg, iv: p.iv, aad: p.aad, plaintext: dataKey }), keyId: k.record.id, keyVersion: k.version };
+    });
+  }
+
+  /**
+   * A fresh key pair of `spec` whose private half (PKCS#8 DER) is sealed under the key: AWS
+   * GenerateDataKeyPair. The pair is made here, never held by a backend; one operation, one row.
+   */
+  generateDataKeyPair(
+    ctx: OpContext,
+    keyId: KeyRef,
+    p: Omit<EncryptParams, 'plaintext'> & { spec: string },
+  ): Promise<{ privateKey: Buffer; publicKey: Buffer; sealed: EncryptResult; keyId: string; keyVersion: number }> {
+    return this.withKey(ctx, 'generate-data-key-pair', keyId, 'encrypt', async (k) => {
+      checkAead(k.info, p.alg, p.iv);
+      const pair = await newDataKeyPair(specInfo(p.spec));
+      try {
+        const sealed = await k.backend.encrypt(k.loaded, { alg: p.alg, iv: p.iv, aad: p.aad, plaintext: pair.pkcs8 });
+        return { privateKey: pair.pkcs8, publicKey: pair.spki, sealed, keyId: k.record.id, keyVersion: k.version };
+      } catch (err) {
+        pair.pkcs8.fill(0);
+        throw err;
+      }
     });
   }
 

@@ -81,6 +81,37 @@ async function dataKey(c: AwsCall, withPlaintext: boolean) {
   }
 }
 
+/** GenerateDataKeyPair's KeyPairSpec -> the core's spec (SM2 pairs are not made: node:crypto has no SM2 key generation). */
+const KEY_PAIR_SPECS: Record<string, string> = {
+  RSA_2048: 'rsa-2048',
+  RSA_3072: 'rsa-3072',
+  RSA_4096: 'rsa-4096',
+  ECC_NIST_P256: 'ec-p256',
+  ECC_NIST_P384: 'ec-p384',
+  ECC_NIST_P521: 'ec-p521',
+  ECC_SECG_P256K1: 'ec-secp256k1',
+};
+
+async function dataKeyPair(c: AwsCall, withPlaintext: boolean) {
+  const ref = keyOrAlias(c);
+  const pairSpec = c.input.string('KeyPairSpec', { required: true, oneOf: [...Object.keys(KEY_PAIR_SPECS), 'SM2'] });
+  if (!KEY_PAIR_SPECS[pairSpec]) throw new AwsError('UnsupportedOperationException', `KeyPairSpec ${pairSpec} is not supported`);
+  if (c.input.has('Recipient')) throw new AwsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported');
+  const context = c.input.stringMap('EncryptionContext');
+  const r = await c.keys.generateDataKeyPair(c.caller, ref, { alg: 'AES-GCM', aad: encodeContext(context), spec: KEY_PAIR_SPECS[pairSpec] });
+  try {
+    return {
+      PrivateKeyCiphertextBlob: encodeBlob({ keyId: r.keyId, version: r.keyVersion, ...r.sealed }).toString('base64'),
+      ...(withPlaintext ? { PrivateKeyPlaintext: r.privateKey.toString('base64') } : {}),
+      PublicKey: r.publicKey.toString('base64'),
+      KeyId: arn(c, r.keyId),
+      KeyPairSpec: pairSpec,
+    };
+  } finally {
+    r.privateKey.fill(0);
+  }
+}
+
 export const CRYPTO_ACTIONS: Record<string, AwsAction> = {
   Encrypt: async (c) => {
     const ref = keyOrAlias(c);
@@ -137,6 +168,8 @@ export const CRYPTO_ACTIONS: Record<string, AwsAction> = {
   },
   GenerateDataKey: (c) => dataKey(c, true),
   GenerateDataKeyWithoutPlaintext: (c) => dataKey(c, false),
+  GenerateDataKeyPair: (c) => dataKeyPair(c, true),
+  GenerateDataKeyPairWithoutPlaintext: (c) => dataKeyPair(c, false),
   GenerateRandom: async (c) => {
     const n = c.input.integer('NumberOfBytes', { min: 1, max: MAX.bytes });
     if (n === undefined) throw validation("1 validation error detected: Value at 'numberOfBytes' failed to satisfy constraint: Member must not be null");

@@ -2,6 +2,7 @@ import { AwsError } from '../errors';
 import { ALIAS_ACTIONS } from './aliases';
 import type { AwsAction } from './context';
 import { CRYPTO_ACTIONS } from './crypto';
+import { IMPORT_ACTIONS } from './import';
 import { KEY_ACTIONS } from './keys';
 import { ROTATION_ACTIONS } from './rotation';
 import { SIGNATURE_ACTIONS } from './signatures';
@@ -39,6 +40,7 @@ const SERVED: Readonly<Record<string, AwsAction>> = {
   ...SIGNATURE_ACTIONS,
   ...ROTATION_ACTIONS,
   ...TAG_ACTIONS,
+  ...IMPORT_ACTIONS,
 };
 
 export const servedOperations = () => Object.keys(SERVED).sort();
