@@ -1,15 +1,16 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import * as pkcs11js from 'pkcs11js';
 import { Pkcs11Backend } from '@kms/backend-pkcs11';
-import { specInfo } from '@kms/core';
+import { atVersion, specInfo } from '@kms/core';
 import { acquireModule, releaseModule } from '../../libs/backend-pkcs11/src/module-registry';
 import type { Kernel, KeyOperations, OpContext } from '../support/kernel-types';
 import { createSoftHsmToken, type SoftHsmToken } from '../support/softhsm';
 import { tempKernel } from '../support/temp-kernel';
 
 /**
- * The PKCS#11 backend on a private SoftHSM2 token: keys really live on the token, concurrency
- * through the session pool, start-up failures, recovery after the sessions vanish, routing.
+ * The PKCS#11 backend on a private SoftHSM2 token: keys really live on the token, each key version
+ * as its own objects, concurrency through the session pool, start-up failures, recovery after the
+ * sessions vanish, routing.
  */
 let token: SoftHsmToken;
 let kernel: Kernel;
@@ -147,6 +148,90 @@ describe('keys live on the token', () => {
     const kwp = await keys.wrap(ctx, kek.id, 'AES-KWP', Buffer.alloc(16, 7));
     expect(await keys.unwrap(ctx, kek.id, 'AES-KWP', kwp)).toEqual(Buffer.alloc(16, 7));
     await expect(keys.wrap(ctx, kek.id, 'AES-KWP', Buffer.from('odd'))).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+  });
+});
+
+describe('key versions on the token', () => {
+  const DAY = 86_400_000;
+  /** CKA_ID of a version after the first: its material id `<key id>.v<N>` is no UUID, so it is hashed to 16 bytes. */
+  const versionCkaId = (id: string, version: number) => createHash('sha256').update(`${id}.v${version}`).digest().subarray(0, 16).toString('hex');
+  const objectCount = (spec: string) => (spec.startsWith('aes') || spec.startsWith('secret') ? 1 : 2);
+
+  /** One use of the key that needs the version named (the current one for a bare id). */
+  async function usedAt(spec: string, id: string, version: number): Promise<void> {
+    const ref = atVersion(id, version);
+    if (spec.startsWith('aes')) {
+      const ct = await keys.encrypt(ctx, ref, { alg: 'AES-GCM', plaintext: msg });
+      expect(ct.keyVersion).toBe(version);
+      expect(await keys.decrypt(ctx, id, { alg: 'AES-GCM', ...ct })).toEqual(msg);
+    } else if (spec.startsWith('secret')) {
+      const mac = await keys.mac(ctx, ref, 'SHA-256', msg);
+      expect(await keys.macVerify(ctx, ref, 'SHA-256', msg, mac)).toBe(true);
+    } else {
+      const p = spec.startsWith('rsa')
+        ? ({ scheme: 'RSA-PSS', hash: 'SHA-256' } as const)
+        : spec === 'okp-ed25519'
+          ? ({ scheme: 'EdDSA' } as const)
+          : ({ scheme: 'ECDSA', hash: 'SHA-256' } as const);
+      const signed = await keys.signVersioned(ctx, ref, p, msg);
+      expect(signed.keyVersion).toBe(version);
+      expect(await keys.verify(ctx, ref, p, msg, signed.signature)).toBe(true);
+    }
+  }
+
+  it.each(['aes-256', 'secret-256', 'ec-p256', 'rsa-2048', 'okp-ed25519'])(
+    '%s: each version is its own token object under its own CKA_ID; trim removes the older ones, destroy the rest',
+    async (spec) => {
+      const key = await keys.create(ctx, { spec, usages: spec.startsWith('rsa') ? ['sign', 'verify'] : undefined });
+      await keys.lifecycle.rotate(ctx, key.id);
+      const r = await keys.lifecycle.rotate(ctx, key.id);
+      expect(r.versions.map((v) => [v.version, v.backendRef])).toEqual([
+        [1, key.id.replace(/-/g, '')],
+        [2, versionCkaId(key.id, 2)],
+        [3, versionCkaId(key.id, 3)],
+      ]);
+      expect(new Set(r.versions.map((v) => v.backendRef)).size).toBe(3);
+      for (const v of r.versions) {
+        const objects = objectsOnToken(v.backendRef!);
+        expect(objects).toHaveLength(objectCount(spec));
+        const label = `kms:${v.version === 1 ? key.id : `${key.id}.v${v.version}`}`;
+        expect(objects.map((o) => o.label)).toEqual(objects.map(() => label));
+        expect(objects.filter((o) => o.cls !== pkcs11js.CKO_PUBLIC_KEY)).toEqual([expect.objectContaining({ sensitive: true, extractable: false, label })]);
+        await usedAt(spec, key.id, v.version);
+      }
+      // Versions 1 and 2 retired and trimmed: their objects leave the token, version 3's stays and works.
+      await keys.lifecycle.setMinDecryptVersion(ctx, key.id, 3);
+      await keys.lifecycle.trim(ctx, key.id, 3);
+      expect(objectsOnToken(r.versions[0].backendRef!)).toEqual([]);
+      expect(objectsOnToken(r.versions[1].backendRef!)).toEqual([]);
+      expect(objectsOnToken(r.versions[2].backendRef!)).toHaveLength(objectCount(spec));
+      await usedAt(spec, key.id, 3);
+      await keys.destroy(ctx, key.id);
+      expect(objectsOnToken(r.versions[2].backendRef!)).toEqual([]);
+    },
+  );
+
+  it('destroy removes the objects of every kept version; so does a scheduled deletion carried out by runDue', async () => {
+    const destroyed = await keys.create(ctx, { spec: 'ec-p256' });
+    const scheduled = await keys.create(ctx, { spec: 'aes-128' });
+    const refs = new Map<string, string[]>();
+    for (const k of [destroyed, scheduled]) {
+      const r = await keys.lifecycle.rotate(ctx, k.id);
+      refs.set(
+        k.id,
+        r.versions.map((v) => v.backendRef!),
+      );
+      for (const ref of refs.get(k.id)!) expect(objectsOnToken(ref).length).toBeGreaterThan(0);
+    }
+    await keys.destroy(ctx, destroyed.id);
+    for (const ref of refs.get(destroyed.id)!) expect(objectsOnToken(ref)).toEqual([]);
+
+    const t0 = Date.now();
+    await keys.lifecycle.scheduleDeletion(ctx, scheduled.id, 7, t0);
+    expect((await keys.lifecycle.runDue(t0 + 7 * DAY - 1)).destroyed).not.toContain(scheduled.id);
+    for (const ref of refs.get(scheduled.id)!) expect(objectsOnToken(ref)).toHaveLength(1);
+    expect((await keys.lifecycle.runDue(t0 + 7 * DAY)).destroyed).toContain(scheduled.id);
+    for (const ref of refs.get(scheduled.id)!) expect(objectsOnToken(ref)).toEqual([]);
   });
 });
 
