@@ -1,3 +1,4 @@
+import { KeyVersionEntity } from '@kms/core';
 import type { Kernel, OpContext } from '../support/kernel-types';
 import { tempKernel } from '../support/temp-kernel';
 
@@ -110,6 +111,31 @@ describe('key lifecycle (core)', () => {
     expect(r.rotation).toEqual({ periodMs: 90 * DAY, nextAt: t0 + 180 * DAY });
     expect(r.versions[0].publicKey!.equals(r.versions[1].publicKey!)).toBe(false);
     expect((await kernel.keys.lifecycle.runDue(t0 + 90 * DAY)).rotated).not.toContain(k.id);
+  });
+
+  it("a due rotation leaves another process's live claim alone, whatever time runDue is given, and releases one left 10 minutes ago", async () => {
+    const t0 = Date.now();
+    const k = await kernel.keys.create(ctx, { spec: 'aes-256' });
+    await kernel.keys.lifecycle.setRotation(ctx, k.id, 30 * DAY, t0);
+    // Another replica claimed version 2 a moment ago and is making its material.
+    expect(await kernel.keyStore.claimVersion(k.id, 2, 'scheduler')).toBe(true);
+    // runDue's time says when work is due (`lifecycle run --at`), not how old that claim is.
+    expect((await kernel.keys.lifecycle.runDue(t0 + 60 * DAY)).rotated).not.toContain(k.id);
+    expect((await kernel.keyStore.versionHistory(k.id)).map((v) => [v.version, v.state])).toEqual([
+      [1, 'enabled'],
+      [2, 'pending'],
+    ]);
+    // The claim's writer died 10 minutes and a second ago: the next run releases it, the one after rotates.
+    await kernel.ds.getRepository(KeyVersionEntity).update({ keyId: k.id, version: 2, state: 'pending' }, { createdAt: Date.now() - 10 * 60_000 - 1000 });
+    expect((await kernel.keys.lifecycle.runDue(t0 + 60 * DAY)).rotated).not.toContain(k.id);
+    expect((await kernel.keyStore.versionHistory(k.id)).map((v) => v.version)).toEqual([1]);
+    expect((await kernel.keys.lifecycle.runDue(t0 + 60 * DAY)).rotated).toContain(k.id);
+    expect((await kernel.keyStore.versionHistory(k.id)).map((v) => [v.version, v.state])).toEqual([
+      [1, 'enabled'],
+      [2, 'enabled'],
+    ]);
+    const rows = await kernel.auditReader.query({ tenantId: ctx.tenantId, keyId: k.id, limit: 50 });
+    expect(rows.filter((r) => r.operation === 'scheduled-rotate').map((r) => r.outcome)).toEqual(['ok']);
   });
 
   it('imported keys and SM4 keys are not rotated; tags and a description are stored', async () => {

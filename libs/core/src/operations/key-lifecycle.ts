@@ -45,7 +45,7 @@ export class KeyLifecycle {
     return this.host.run(ctx, 'rotate', keyId, async (meta) => {
       const record = await this.host.lookup(ctx, keyId, meta);
       checkRotatable(record);
-      const version = await this.claim(record, now, 'rotate');
+      const version = await this.claim(record, 'rotate');
       if (version === null) throw wrongKeyState('the key is being rotated by another request; retry');
       return this.makeVersion(record, version, meta, now);
     });
@@ -265,7 +265,7 @@ export class KeyLifecycle {
   private async rotateIfDue(id: string, now: number): Promise<boolean> {
     const record = await this.host.store.find(id);
     if (!record || record.state !== 'enabled' || !record.rotation || record.rotation.nextAt > now) return false;
-    const version = await this.claim(record, now, 'scheduler');
+    const version = await this.claim(record, 'scheduler');
     if (version === null) return false;
     await this.host.run(schedulerCtx(record.tenantId), 'scheduled-rotate', id, (meta) => this.makeVersion(record, version, meta, now));
     return true;
@@ -274,12 +274,15 @@ export class KeyLifecycle {
   /**
    * Claims the version after the current one; null when another rotation holds or made it. A
    * claim left by a process that died mid-rotation is released once it is stale, for a retry.
+   * Staleness is wall-clock time since the claim was written (claimVersion stamps Date.now()),
+   * never the scheduler's `now`, which names when work is due and may be ahead (`lifecycle run
+   * --at`): judged by that, a live claim of another replica looks stale and is dropped under it.
    */
-  private async claim(record: KeyRecord, now: number, madeBy: KeyVersionOrigin): Promise<number | null> {
+  private async claim(record: KeyRecord, madeBy: KeyVersionOrigin): Promise<number | null> {
     const version = record.currentVersion + 1;
     if (await this.host.store.claimVersion(record.id, version, madeBy)) return version;
     const held = (await this.host.store.versionHistory(record.id)).find((v) => v.version === version);
-    if (held?.state === 'pending' && now - held.createdAt > STALE_CLAIM_MS) await this.host.store.dropClaim(record.id, version);
+    if (held?.state === 'pending' && Date.now() - held.createdAt > STALE_CLAIM_MS) await this.host.store.dropClaim(record.id, version);
     return null;
   }
 
