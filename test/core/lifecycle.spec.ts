@@ -77,6 +77,15 @@ describe('key lifecycle (core)', () => {
     expect(versions.length).toBe(1 + ok.length);
   });
 
+  it('rotations racing on many keys never fail as internal errors', async () => {
+    // On SQLite, a losing request's reads and audit row land around the winner's transaction.
+    const made = await Promise.all(Array.from({ length: 100 }, () => kernel.keys.create(ctx, { spec: 'aes-128' })));
+    const results = await Promise.all(made.map((k) => Promise.allSettled([kernel.keys.lifecycle.rotate(ctx, k.id), kernel.keys.lifecycle.rotate(ctx, k.id)])));
+    const refused = results.flat().flatMap((x) => (x.status === 'rejected' ? [(x.reason as { code?: string }).code] : []));
+    expect(refused).toEqual(refused.map(() => 'WRONG_KEY_STATE'));
+    for (const k of made) expect((await kernel.keyStore.find(k.id))!.currentVersion).toBeGreaterThanOrEqual(2);
+  });
+
   it('scheduled deletion: refused during the waiting period, cancelled to disabled, carried out at its date by runDue', async () => {
     const t0 = Date.now();
     const k = await kernel.keys.create(ctx, { spec: 'aes-256' });

@@ -100,12 +100,45 @@ function serializeTransactions(ds: DataSource): void {
     // afterwards would fail with SQLITE_BUSY (no wait) if the audit connection committed between
     // the two; an empty write first takes the write lock at once (BEGIN IMMEDIATE, which TypeORM
     // cannot ask for), waiting on busyTimeout like any writer.
+    // A statement issued outside any transaction by another caller runs on the same connection
+    // and may land between BEGIN and that write: a read gives the transaction a snapshot, and if
+    // the audit connection commits meanwhile, the write fails with SQLITE_BUSY at once (SQLite
+    // does not wait where waiting could not help). Nothing of the transaction has run yet then,
+    // so it is rolled back and begun again.
     const immediate = async (em: EntityManager) => {
-      await em.query('UPDATE tenants SET name = name WHERE 0 = 1');
+      try {
+        await em.query('UPDATE tenants SET name = name WHERE 0 = 1');
+      } catch (err) {
+        throw isBusy(err) ? new WriteLockMissed(err) : err;
+      }
       return fn(em);
     };
-    const run = tail.then(() => original(...args.slice(0, -1), immediate));
+    const attempt = async (left: number): Promise<unknown> => {
+      try {
+        return await original(...args.slice(0, -1), immediate);
+      } catch (err) {
+        if (!(err instanceof WriteLockMissed)) throw err;
+        if (left === 0) throw err.busy;
+        return attempt(left - 1);
+      }
+    };
+    const run = tail.then(() => attempt(WRITE_LOCK_RETRIES));
     tail = run.catch(() => undefined);
     return run;
   };
+}
+
+/** Fresh starts of a transaction whose first write met SQLITE_BUSY without waiting (one has always sufficed). */
+const WRITE_LOCK_RETRIES = 5;
+
+/** The lock-taking write of a transaction failed before any of its own work ran. */
+class WriteLockMissed extends Error {
+  constructor(readonly busy: unknown) {
+    super('the write lock was not taken');
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return e?.code === 'SQLITE_BUSY' || e?.driverError?.code === 'SQLITE_BUSY';
 }
