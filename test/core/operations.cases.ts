@@ -233,9 +233,9 @@ export function operationsCases(target: OperationsTarget): void {
       const trimmed = await keys.lifecycle.trim(ctx, id, 2);
       expect(trimmed.versions.map((v) => v.version)).toEqual([2]);
       const { versions } = await keys.lifecycle.versions(ctx, id);
-      expect(versions.map((v) => [v.version, v.state, v.backendRef === null])).toEqual([
-        [1, 'destroyed', true],
-        [2, 'enabled', false],
+      expect(versions.map((v) => [v.version, v.state, v.backendRef === null, v.madeBy])).toEqual([
+        [1, 'destroyed', true, 'create'],
+        [2, 'enabled', false, 'rotate'],
       ]);
       expect(versions[0].destroyedAt).toEqual(expect.any(Number));
       await refusedNow();

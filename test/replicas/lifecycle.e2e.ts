@@ -189,9 +189,9 @@ describe('key lifecycle on two replicas of one PostgreSQL database', () => {
     const due = await runDueOnBoth(t0 + 90 * DAY);
     for (const id of ids) {
       expect(due.filter((r) => r.rotated.includes(id))).toHaveLength(1);
-      expect((await b.kernel.keyStore.versionHistory(id)).map((v) => [v.version, v.state])).toEqual([
-        [1, 'enabled'],
-        [2, 'enabled'],
+      expect((await b.kernel.keyStore.versionHistory(id)).map((v) => [v.version, v.state, v.madeBy])).toEqual([
+        [1, 'enabled', 'create'],
+        [2, 'enabled', 'scheduler'],
       ]);
       expect(await a.kernel.keyStore.find(id)).toMatchObject({ currentVersion: 2, rotation: { periodMs: 90 * DAY, nextAt: t0 + 180 * DAY } });
       expect(await auditRows(id, 'scheduled-rotate')).toEqual([expect.objectContaining({ outcome: 'ok', dialect: 'lifecycle', principal: 'scheduler', backend: 'soft' })]);
