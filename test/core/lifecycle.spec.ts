@@ -1,4 +1,4 @@
-import { KeyVersionEntity } from '@kms/core';
+import { KeyVersionEntity, KmsError, atVersion } from '@kms/core';
 import type { Kernel, OpContext } from '../support/kernel-types';
 import { tempKernel } from '../support/temp-kernel';
 
@@ -145,6 +145,49 @@ describe('key lifecycle (core)', () => {
     ]);
     const rows = await kernel.auditReader.query({ tenantId: ctx.tenantId, keyId: k.id, limit: 50 });
     expect(rows.filter((r) => r.operation === 'scheduled-rotate').map((r) => r.outcome)).toEqual(['ok']);
+  });
+
+  it('ECDH-ES after a rotation: the sender names a version, the recipient tries the kept versions through its check, in one audited operation', async () => {
+    const k = await kernel.keys.create(ctx, { spec: 'ec-p256', usages: ['derive'] });
+    const kdf = { keyBits: 256, algorithmId: 'A256GCM' };
+    const old = await kernel.keys.ecdhEsSend(ctx, k.id, kdf);
+    expect(old.keyVersion).toBe(1);
+    await kernel.keys.lifecycle.rotate(ctx, k.id);
+    const cur = await kernel.keys.ecdhEsSend(ctx, k.id, kdf);
+    expect(cur.keyVersion).toBe(2);
+    const named = await kernel.keys.ecdhEsSend(ctx, atVersion(k.id, 1), kdf);
+    expect(named.keyVersion).toBe(1);
+    // Without a check, a bare id agrees with the current version only: the old sender's key differs.
+    expect((await kernel.keys.ecdhEsReceive(ctx, k.id, old.ephemeralSpki, kdf)).equals(old.key)).toBe(false);
+    expect((await kernel.keys.ecdhEsReceive(ctx, atVersion(k.id, 1), old.ephemeralSpki, kdf)).equals(old.key)).toBe(true);
+    // With a check that authenticates (here: the sender's key itself), the trial finds version 1.
+    const tried: Buffer[] = [];
+    const opens = (sent: Buffer) => (derived: Buffer) => {
+      tried.push(derived);
+      if (!derived.equals(sent)) throw new KmsError('CRYPTO_FAILURE', 'tag mismatch');
+      return 'opened';
+    };
+    const before = (await kernel.auditReader.query({ tenantId: ctx.tenantId, keyId: k.id, limit: 100 })).length;
+    expect(await kernel.keys.ecdhEsReceive(ctx, k.id, old.ephemeralSpki, kdf, opens(old.key))).toBe('opened');
+    expect(tried.length).toBe(2);
+    // The derived keys handed to the check are zeroed once it returns.
+    expect(tried.every((b) => b.every((x) => x === 0))).toBe(true);
+    expect(await kernel.keys.ecdhEsReceive(ctx, k.id, cur.ephemeralSpki, kdf, opens(cur.key))).toBe('opened');
+    expect(tried.length).toBe(3);
+    await expect(kernel.keys.ecdhEsReceive(ctx, k.id, old.ephemeralSpki, kdf, opens(Buffer.alloc(32)))).rejects.toMatchObject({ code: 'CRYPTO_FAILURE' });
+    // A named version is not trialled.
+    await expect(kernel.keys.ecdhEsReceive(ctx, atVersion(k.id, 2), old.ephemeralSpki, kdf, opens(old.key))).rejects.toMatchObject({ code: 'CRYPTO_FAILURE' });
+    const rows = await kernel.auditReader.query({ tenantId: ctx.tenantId, keyId: k.id, limit: 100 });
+    expect(rows.length - before).toBe(4);
+    expect(rows.slice(0, 4).map((r) => [r.operation, r.outcome])).toEqual([
+      ['ecdh-es-receive', 'CRYPTO_FAILURE'],
+      ['ecdh-es-receive', 'CRYPTO_FAILURE'],
+      ['ecdh-es-receive', 'ok'],
+      ['ecdh-es-receive', 'ok'],
+    ]);
+    // Below the minimum decryption version, the sender is refused that version.
+    await kernel.keys.lifecycle.setMinDecryptVersion(ctx, k.id, 2);
+    await expect(kernel.keys.ecdhEsSend(ctx, atVersion(k.id, 1), kdf)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('imported keys and SM4 keys are not rotated; tags and a description are stored', async () => {

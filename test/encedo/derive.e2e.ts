@@ -211,8 +211,12 @@ describe('Encedo HEM keymgmt/derive (e2e)', () => {
       const [a, b] = [await create('SECP256R1'), await create('SECP256R1')];
       const kid = await derived({ kid: a, ext_kid: b, type: 'SHA2-256' });
       const uuid = kid.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
-      const rows = (await cli(gw.dataDir, ['audit', '--tenant', 'acme', '--key', uuid])).json as Array<{ event: string | null }>;
-      expect(rows.map((r) => r.event)).toEqual(['LOG_TYPE_KEY_DERIVE/LOG_RESULT_OK']);
+      const rows = (await cli(gw.dataDir, ['audit', '--tenant', 'acme', '--key', uuid])).json as Array<{ operation: string; event: string | null }>;
+      // Besides, the key's label is claimed as an alias of the tenant (docs/encedo.md, choice 18): a row with no HEM event.
+      expect(rows.map((r) => [r.operation, r.event])).toEqual([
+        ['create-alias', null],
+        ['derive-key', 'LOG_TYPE_KEY_DERIVE/LOG_RESULT_OK'],
+      ]);
       expect((await derive({ kid: a, ext_kid: b, type: 'SHA2-256' })).status).toBe(406);
       expect((await derive({ kid: a, type: 'SHA2-256' })).status).toBe(400);
       const events = ((await cli(gw.dataDir, ['audit', '--tenant', 'acme', '--limit', '20'])).json as Array<{ event: string }>).map((r) => r.event);

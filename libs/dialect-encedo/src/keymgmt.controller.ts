@@ -13,6 +13,7 @@ import { HemApi } from './hem-api';
 import { hem } from './hem-error';
 import { findKey } from './key-lookup';
 import { type EncedoAttributes, encedoAttrs, listTypeString, typeOfRecord, usagesFor } from './key-types';
+import { claimLabel, moveLabel } from './label-alias';
 import { hemFromSpki, spkiFromHem } from './pubkey';
 import { HemRoute, type HemRouteSpec } from './route';
 import { LIMITS, decodeB64, intOf, kidOf } from './wire';
@@ -56,6 +57,7 @@ export class KeymgmtController {
     if (!isKnownSpec(t.spec)) throw hem(406, `${t.type} is not available`);
     const attrs: EncedoAttributes = { type: t.type, mode, label, descr };
     const rec = await this.svc.keys.create(caller, { spec: t.spec, usages: usagesFor(t, mode, false), label, attributes: { encedo: attrs } });
+    await claimLabel(this.svc.keys, caller, label, rec.id);
     return { kid: uuidToHex(rec.id) };
   }
 
@@ -78,6 +80,7 @@ export class KeymgmtController {
       material: { kind: 'public', spki },
       attributes: { encedo: { type: t.type, mode, label, descr } satisfies EncedoAttributes },
     });
+    await claimLabel(this.svc.keys, caller, label, rec.id);
     return { kid: uuidToHex(rec.id) };
   }
 
@@ -106,6 +109,7 @@ export class KeymgmtController {
       label,
       attributes: { encedo: { type: t.type, mode, label, descr } satisfies EncedoAttributes },
     });
+    await claimLabel(this.svc.keys, caller, label, rec.id);
     return { kid: uuidToHex(rec.id) };
   }
 
@@ -183,7 +187,7 @@ export class KeymgmtController {
     return out;
   }
 
-  /** `label` is required even when only `descr` changes (notes §3). Empty 200. */
+  /** `label` is required even when only `descr` changes (notes §3). Empty 200. A new label moves the alias the old one made (label-alias.ts). */
   @Post('update')
   @HttpCode(200)
   @HemRoute({ op: 'update', log: 'KEY_ATTRIBUTES_CHANGED', scope: { kind: 'rules', rules: ROUTE_SCOPES.update } })
@@ -195,6 +199,7 @@ export class KeymgmtController {
     const prev = encedoAttrs(rec);
     const next: EncedoAttributes = { ...prev, label, ...(descr === undefined ? {} : { descr: descr || undefined }) };
     await this.svc.keys.updateAttributes(caller, rec.id, { encedo: next });
+    await moveLabel(this.svc.keys, caller, rec.id, prev.label ?? rec.label, label);
     return '';
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { KmsError, aesKeyUnwrap, type KeyOperations, type OpContext } from '@kms/core';
+import { KmsError, aesKeyUnwrap, type KeyOperations, type KeyRef, type OpContext } from '@kms/core';
 import { JWE_ALG, JWE_ENC, JWS, HMAC, ECDH_CURVES, type JweEnc } from './algorithms';
 import { b64url, decodeB64url } from './b64url';
 import { decryptContent, jweAad } from './content';
@@ -8,6 +8,7 @@ import { badRequest, cryptoFail, decryptionFailed, notFound, unsupportedAlg } fr
 import { headerString, parseProtected } from './header';
 import { OptionalString, RequiredString } from './fields';
 import { checkMadeFor, lookup, type Found } from './lookup';
+import { namedVersion, versionRef } from './versions';
 
 /** `POST /v1/crypto/decrypt` body: a flattened JWE, and (beyond the vendor) the key's `kid`. */
 export class DecryptDto {
@@ -36,7 +37,8 @@ export async function decrypt(keys: KeyOperations, ctx: OpContext, body: Decrypt
 
   const header = parseProtected(protectedB64);
   // Beyond the vendor: a `kid` in the body names the key (JWEs made elsewhere carry other kids, or none).
-  const kid = body.kid ?? headerString(header, 'kid');
+  const headerKid = headerString(header, 'kid');
+  const kid = body.kid ?? headerKid;
   if (kid === undefined) throw badRequest('Protected header is missing `kid` (or give `kid` in the body)');
   const alg = headerString(header, 'alg');
   if (alg === undefined) throw badRequest('Protected header is missing `alg`');
@@ -47,6 +49,7 @@ export async function decrypt(keys: KeyOperations, ctx: OpContext, body: Decrypt
   if (!enc) throw unsupportedAlg(`Unsupported content encryption '${encName}'`);
   const mode = JWE_ALG[alg];
   if (!mode) throw unsupportedAlg(`'${alg}' is not a key management algorithm`);
+  const version = namedVersion(header, body.kid, headerKid);
   const aad = () => {
     if (aadB64 !== undefined) decodeB64url(aadB64, 'aad');
     return jweAad(protectedB64, aadB64);
@@ -72,7 +75,7 @@ export async function decrypt(keys: KeyOperations, ctx: OpContext, body: Decrypt
     if (!key.info.symmetric || key.publicOnly) throw notFound();
     checkMadeFor(key, enc.core, `dir with ${encName}`, JWE_ENC);
     if (key.info.bits / 8 !== enc.keyBytes) throw cryptoFail(`The key is ${key.info.bits} bits; ${encName} needs ${enc.keyBytes * 8}`);
-    return answer(await keys.decrypt(ctx, key.id, { alg: enc.core, ciphertext, iv, tag, aad: additional }));
+    return answer(await keys.decrypt(ctx, versionRef(key, version), { alg: enc.core, ciphertext, iv, tag, aad: additional }));
   }
 
   if (mode.kind !== 'ecdh' && (ekB64 === undefined || ekB64 === '')) throw badRequest(`An ${alg} JWE needs an \`encrypted_key\``);
@@ -81,20 +84,22 @@ export async function decrypt(keys: KeyOperations, ctx: OpContext, body: Decrypt
   const ciphertext = decodeB64url(ctB64, 'ciphertext');
   decodeB64url(tagB64, 'tag');
   const key = await lookup(keys, ctx, kid);
+  const ref = versionRef(key, version);
+  if (mode.kind === 'ecdh') {
+    const sealed = { encryptedKey, ciphertext, aad, ivAndTag };
+    return answer(await ecdhOpen(keys, ctx, key, ref, header, { alg, encName, enc, kwBytes: mode.kwBytes }, sealed));
+  }
 
   let cek: Buffer;
   switch (mode.kind) {
     case 'rsa':
       if (key.info.family !== 'rsa') throw cryptoFail(`${alg} needs an RSA key`);
-      cek = await implicitCek(enc, () => keys.asymDecrypt(ctx, key.id, { scheme: mode.scheme, hash: mode.hash }, encryptedKey));
+      cek = await implicitCek(enc, () => keys.asymDecrypt(ctx, ref, { scheme: mode.scheme, hash: mode.hash }, encryptedKey));
       break;
     case 'kw':
       checkMadeFor(key, 'AES-KW', alg, JWE_ENC);
       if (key.info.family !== 'aes' || key.info.bits / 8 !== mode.kekBytes) throw cryptoFail(`${alg} needs a ${mode.kekBytes * 8}-bit AES key`);
-      cek = await implicitCek(enc, () => keys.unwrap(ctx, key.id, 'AES-KW', encryptedKey));
-      break;
-    case 'ecdh':
-      cek = await ecdhCek(keys, ctx, key, header, alg, encName, enc, mode.kwBytes, encryptedKey);
+      cek = await implicitCek(enc, () => keys.unwrap(ctx, ref, 'AES-KW', encryptedKey));
       break;
   }
   const additional = aad();
@@ -120,36 +125,67 @@ async function implicitCek(enc: JweEnc, unwrap: () => Promise<Buffer>): Promise<
   }
 }
 
-async function ecdhCek(
+/** The parts of an ECDH-ES JWE its content decryption takes; AAD, IV and tag are checked before the key is used. */
+interface SealedContent {
+  encryptedKey: Buffer;
+  ciphertext: Buffer;
+  aad: () => Buffer;
+  ivAndTag: () => { iv: Buffer; tag: Buffer };
+}
+
+/**
+ * ECDH-ES (★): one core operation agrees, derives and, through the check it is handed, opens the
+ * content, so that a bare kid tries the key's kept versions newest first (a JWE made for an older
+ * version's public half) with one audit row. The derived key is the CEK itself, or the KEK of an
+ * AES-KW-wrapped CEK, unwrapped with implicit rejection: every failure, whichever version, is the
+ * one `decryption_failed` of a bad tag.
+ */
+async function ecdhOpen(
   keys: KeyOperations,
   ctx: OpContext,
   key: Found,
+  ref: KeyRef,
   header: Record<string, unknown>,
-  alg: string,
-  encName: string,
-  enc: JweEnc,
-  kwBytes: number | undefined,
-  encryptedKey: Buffer,
+  m: { alg: string; encName: string; enc: JweEnc; kwBytes: number | undefined },
+  sealed: SealedContent,
 ): Promise<Buffer> {
+  const { alg, encName, enc, kwBytes } = m;
   if (!(key.info.spec in ECDH_CURVES)) throw cryptoFail(`${alg} needs a P-256, P-384, P-521 or X25519 key`);
   const apu = optionalB64Member(header, 'apu');
   const apv = optionalB64Member(header, 'apv');
   const epk = epkToSpki(header.epk, key.info.spec);
-  const party = { partyUInfo: apu, partyVInfo: apv };
-  if (!kwBytes) {
-    const cek = await keys.ecdhEsReceive(ctx, key.id, epk, { keyBits: enc.keyBytes * 8, algorithmId: encName, ...party });
-    if (encryptedKey.length) {
+  if (!kwBytes && sealed.encryptedKey.length) throw badRequest('A direct ECDH-ES JWE has no `encrypted_key`');
+  const additional = sealed.aad();
+  const { iv, tag } = sealed.ivAndTag();
+  const kdf = { keyBits: (kwBytes ?? enc.keyBytes) * 8, algorithmId: kwBytes ? alg : encName, partyUInfo: apu, partyVInfo: apv };
+  const opens = (derived: Buffer): Buffer => {
+    if (!kwBytes) return decryptContent(enc, derived, iv, sealed.ciphertext, tag, additional);
+    const cek = implicitUnwrap(enc, derived, sealed.encryptedKey);
+    try {
+      return decryptContent(enc, cek, iv, sealed.ciphertext, tag, additional);
+    } finally {
       cek.fill(0);
-      throw badRequest('A direct ECDH-ES JWE has no `encrypted_key`');
     }
-    return cek;
-  }
-  const kek = await keys.ecdhEsReceive(ctx, key.id, epk, { keyBits: kwBytes * 8, algorithmId: alg, ...party });
+  };
   try {
-    return await implicitCek(enc, async () => aesKeyUnwrap(kek, encryptedKey));
-  } finally {
-    kek.fill(0);
+    return await keys.ecdhEsReceive(ctx, ref, epk, kdf, opens);
+  } catch (err) {
+    // The core's row (ecdh-es-receive, CRYPTO_FAILURE) records this request.
+    if (err instanceof KmsError && err.code === 'CRYPTO_FAILURE') throw decryptionFailed().afterCoreRow();
+    throw err;
   }
+}
+
+/** AES-KW unwrap of the CEK under a derived KEK, or a random CEK of the right size on any failure. */
+function implicitUnwrap(enc: JweEnc, kek: Buffer, encryptedKey: Buffer): Buffer {
+  try {
+    const cek = aesKeyUnwrap(kek, encryptedKey);
+    if (cek.length === enc.keyBytes) return cek;
+    cek.fill(0);
+  } catch {
+    // Hidden: the content decryption fails as for a bad tag.
+  }
+  return randomBytes(enc.keyBytes);
 }
 
 function optionalB64Member(header: Record<string, unknown>, member: string): Buffer | undefined {

@@ -39,10 +39,11 @@ export class JoseErrorCodec implements DialectErrorCodec {
   audit(exception: unknown, req: FastifyRequest): Promise<void> | null {
     const caller = findCaller(req);
     if (!caller || !(exception instanceof JoseError) || !exception.auditDue || exception.code === 'internal_error') return null;
+    // A kid in the path (a key id or an alias) is not part of the operation's name.
     const route = (req.url ?? '')
       .split('?', 1)[0]
       .replace(/^\/v1\/crypto\//, '')
-      .replace(/\/[0-9a-f-]{36}$/i, '');
+      .replace(/^keys\/(?!unwrap$).*$/, 'keys');
     return this.keys.refusal(caller, `jose-${route}`.slice(0, 48), new KmsError(CANONICAL[exception.code], exception.description), keyIdOf(req));
   }
 }

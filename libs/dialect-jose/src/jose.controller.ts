@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { KeyOperations, type OpContext } from '@kms/core';
 import { Ctx } from '@kms/dialect-kit';
 import { JoseBody } from './body';
@@ -6,13 +6,13 @@ import { DecryptDto, decrypt } from './decrypt';
 import { EncryptDto, encrypt } from './encrypt';
 import { JoseGuard } from './guard';
 import { CreateKeyDto } from './jwk';
-import { UnwrapDto, createKey, deleteKey, jwks, unwrapKey } from './keys';
+import { UnwrapDto, createKey, deleteKey, jwks, publicKey, unwrapKey } from './keys';
 import { MacDto, mac } from './mac';
 import { SignDto, VerifyDto, sign, verify } from './sign';
 
 /**
  * The `/v1/crypto` routes. Every POST answers 200 (the vendor's contract, not Nest's 201), DELETE
- * 204. The guard authenticates before the body is looked at; the body pipe then validates the
+ * 204, GET (★) 200. The guard authenticates before the body is looked at; the body pipe then validates the
  * endpoint's DTO, which the handler hands to its endpoint's translator.
  */
 @Controller('v1/crypto')
@@ -30,6 +30,12 @@ export class JoseController {
   @HttpCode(200)
   unwrap(@Ctx() ctx: OpContext, @JoseBody() body: UnwrapDto) {
     return unwrapKey(this.keys, ctx, body);
+  }
+
+  /** Beyond the vendor: a key's public JWK, of its current version or of `?kv=N`. */
+  @Get('keys/:kid')
+  publicKey(@Ctx() ctx: OpContext, @Param('kid') kid: string, @Query('kv') kv: unknown) {
+    return publicKey(this.keys, ctx, kid, kv);
   }
 
   @Delete('keys/:kid')

@@ -1,12 +1,13 @@
 import type { KeyOperations, OpContext } from '@kms/core';
 import { JWE_ALG, JWE_ENC } from './algorithms';
 import { decodeB64url } from './b64url';
-import { badRequest, cryptoFail, decryptionFailed, unsupportedAlg } from './errors';
+import { badRequest, cryptoFail, decryptionFailed, notFound, unsupportedAlg } from './errors';
 import { headerString, parseProtected } from './header';
 import { OptionalString, RequiredString } from './fields';
 import { type CreateKeyDto, keyOpsFor, planKey, publicJwk, publicUse } from './jwk';
 import { publicKidOf } from './kids';
 import { lookup } from './lookup';
+import { VERSION_PARAM, queryVersion } from './versions';
 
 /** `POST /v1/crypto/keys`: generate, or import when `k`/`d` is given (notes §2.1). */
 export async function createKey(keys: KeyOperations, ctx: OpContext, body: CreateKeyDto) {
@@ -78,7 +79,23 @@ export async function unwrapKey(keys: KeyOperations, ctx: OpContext, body: Unwra
   return { kid: record.id, kty: 'oct', alg: encName, key_ops: ['encrypt', 'decrypt'] };
 }
 
-/** The tenant's public keys as a JWKS, each under its public kid (or its kid for imports). */
+/**
+ * `GET /v1/crypto/keys/{kid}[?kv=N]` (★): the public JWK of the key's current version, or of its
+ * kept version N, under its public kid (or its kid for imports), with `kv` saying which version it
+ * is. A key without a public half (oct) is not found, as the vendor answers other wrong-class uses.
+ */
+export async function publicKey(keys: KeyOperations, ctx: OpContext, kid: string, kvRaw: unknown) {
+  const version = queryVersion(kvRaw);
+  const key = await lookup(keys, ctx, kid);
+  if (key.info.symmetric) throw notFound();
+  const { record, spki, version: kv } = await keys.getPublicKey(ctx, key.id, version);
+  const jwk = publicJwk(spki);
+  if (!jwk) throw unsupportedAlg(`JOSE has no public key form for ${record.spec} keys`).afterCoreRow();
+  const alg = (record.attributes.jose as { alg?: string | null } | undefined)?.alg ?? undefined;
+  return { ...jwk, kid: publicKidOf(record) ?? record.id, [VERSION_PARAM]: kv, ...(alg ? { alg } : {}), ...publicUse(alg, record.usages, jwk.kty) };
+}
+
+/** The tenant's public keys as a JWKS, each under its public kid (or its kid for imports), at its current version. */
 export async function jwks(keys: KeyOperations, ctx: OpContext) {
   const { keys: records } = await keys.list(ctx);
   const out = [];

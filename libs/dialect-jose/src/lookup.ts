@@ -5,7 +5,7 @@ import { parseKid } from './kids';
 export interface Found {
   record: KeyRecord;
   info: SpecInfo;
-  /** The canonical id (the kid without a `_pk` suffix). */
+  /** The key's id: the kid without a `_pk` suffix, or the key an alias of the tenant names. */
   id: string;
   publicOnly: boolean;
 }
@@ -22,12 +22,17 @@ export function checkMadeFor(key: Found, wantedCore: string, what: string, made:
   if (was && was.core !== wantedCore) throw badRequest(`The key was made for ${alg as string}; ${what} needs a key made for it`);
 }
 
-/** Finds a key of the caller's tenant by JOSE kid; anything else (another tenant's, none) is 404. */
+/**
+ * Finds a key of the caller's tenant by JOSE kid: a key id, or an alias of the tenant (the core's
+ * alias table, `npm run cli -- key alias set`), either with `_pk` for the public half. Operations
+ * then name the key by its id, so one request uses one key even if the alias moves meanwhile.
+ * Anything else (another tenant's, none) is 404.
+ */
 export async function lookup(keys: KeyOperations, ctx: OpContext, kid: string): Promise<Found> {
   const { id, publicOnly } = parseKid(kid);
   try {
     const record = await keys.get(ctx, id);
-    return { record, info: specInfo(record.spec), id, publicOnly };
+    return { record, info: specInfo(record.spec), id: record.id, publicOnly };
   } catch (err) {
     if (err instanceof KmsError && err.code === 'NOT_FOUND') throw notFound();
     throw err;

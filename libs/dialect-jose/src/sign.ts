@@ -6,6 +6,7 @@ import { headerString, parseProtected } from './header';
 import { publicKidOf } from './kids';
 import { OptionalString, RequiredName, RequiredString } from './fields';
 import { lookup, type Found } from './lookup';
+import { currentVersionOf, namedVersion, versionRef } from './versions';
 
 /** `POST /v1/crypto/sign` body: `data` is the base64url payload, signed as sent. */
 export class SignDto {
@@ -41,8 +42,10 @@ export async function sign(keys: KeyOperations, ctx: OpContext, { kid, alg, data
   if (!JWS[alg]) throw unsupportedAlg(`'${alg}' is not a signature algorithm`);
   checkFit(alg, key);
   decodeB64url(dataB64, 'data');
-  const protectedB64 = b64url(JSON.stringify({ alg, kid: publicKidOf(key.record) ?? kid }));
-  const signature = await keys.sign(ctx, key.id, JWS[alg].params, signingInput(protectedB64, dataB64));
+  // The header names the key by its id (an alias may move on) and, once rotated, its version.
+  const { ref, member } = currentVersionOf(key);
+  const protectedB64 = b64url(JSON.stringify({ alg, kid: publicKidOf(key.record) ?? key.id, ...member }));
+  const signature = await keys.sign(ctx, ref, JWS[alg].params, signingInput(protectedB64, dataB64));
   return { protected: protectedB64, signature: b64url(signature) };
 }
 
@@ -54,11 +57,13 @@ export async function sign(keys: KeyOperations, ctx: OpContext, { kid, alg, data
 export async function verify(keys: KeyOperations, ctx: OpContext, body: VerifyDto) {
   const { protected: protectedB64, data: dataB64, signature: signatureB64 } = body;
   const header = parseProtected(protectedB64);
-  const kid = body.kid ?? headerString(header, 'kid');
+  const headerKid = headerString(header, 'kid');
+  const kid = body.kid ?? headerKid;
   if (kid === undefined) throw badRequest('Protected header is missing `kid` (or give `kid` in the body)');
   const alg = headerString(header, 'alg');
   if (alg === undefined) throw badRequest('Protected header is missing `alg`');
   if (alg === 'none') throw unsupportedAlg("Algorithm 'none' is not allowed");
+  const version = namedVersion(header, body.kid, headerKid);
   if (!JWS[alg]) throw unsupportedAlg(`Unsupported signature algorithm '${alg}'`);
   decodeB64url(dataB64, 'data');
   const signature = decodeB64url(signatureB64, 'signature');
@@ -69,7 +74,7 @@ export async function verify(keys: KeyOperations, ctx: OpContext, body: VerifyDt
   let valid = false;
   try {
     checkFit(alg, key);
-    valid = await keys.verify(ctx, key.id, JWS[alg].params, signingInput(protectedB64, dataB64), signature);
+    valid = await keys.verify(ctx, versionRef(key, version), JWS[alg].params, signingInput(protectedB64, dataB64), signature);
   } catch (err) {
     // A key of another type cannot have made this signature: not valid, as a verifier would say.
     if (!(err instanceof JoseError && err.code === 'crypto_failure')) throw err;

@@ -19,7 +19,7 @@ import { KmsError, asKmsError, forbidden, invalidArgument, notFound, unsupported
 import { type KeyOrigin, type KeyRecord, type OpContext, UUID_RE, materialId } from '../key';
 import type { AliasStore } from '../keys/alias-store';
 import type { CachedKey, KeyCache } from '../keys/key-cache';
-import { type CreateSealedRequest, type KeyRef, type SealedKey, decodeSealedBody, encodeSealedBody, storedKeyId } from '../keys/sealed-key';
+import { type CreateSealedRequest, type KeyAtVersion, type KeyRef, type SealedKey, decodeSealedBody, encodeSealedBody, storedKeyId } from '../keys/sealed-key';
 import { type ConcatKdfParams, checkConcatKdf, concatKdf } from '../crypto/concat-kdf';
 import { ephemeralAgreement } from '../crypto/ephemeral-ecdh';
 import { newDataKeyPair } from '../crypto/data-key-pair';
@@ -217,10 +217,7 @@ export class KeyOperations {
       const record = await this.lookup(ctx, keyId, meta);
       meta.backend = record.backend;
       const v = version ?? record.currentVersion;
-      const spki = v === record.currentVersion ? record.publicKey : record.versions.find((x) => x.version === v)?.publicKey;
-      if (spki === undefined) throw invalidArgument(`the key has no version ${v}`, 'version');
-      if (!spki) throw invalidArgument('the key has no public part', 'keyId');
-      return { record, spki, version: v };
+      return { record, spki: publicKeyAt(record, v), version: v };
     });
   }
 
@@ -228,26 +225,40 @@ export class KeyOperations {
    * The sender's side of ECDH-ES (ephemeral-static, RFC 7518 §4.6): a one-time pair on the key's
    * curve, its agreement with the key's public half, and the Concat KDF. Only the public half is
    * used, which anyone may hold, so this checks what getPublicKey checks (the tenant's live key),
-   * not the key's state or usage; the recipient's side does.
+   * not the key's state or usage; the recipient's side does. A bare id agrees with the current
+   * version's public half, a KeyAtVersion with that version's (one the key still decrypts with);
+   * `keyVersion` says which, for formats that carry it.
    */
-  ecdhEsSend(ctx: OpContext, keyId: string, kdf: ConcatKdfParams): Promise<{ key: Buffer; ephemeralSpki: Buffer }> {
-    return this.run(ctx, 'ecdh-es-send', keyId, async (meta) => {
-      const record = await this.lookup(ctx, keyId, meta);
+  ecdhEsSend(ctx: OpContext, keyId: string | KeyAtVersion, kdf: ConcatKdfParams): Promise<{ key: Buffer; ephemeralSpki: Buffer; keyVersion: number }> {
+    return this.run(ctx, 'ecdh-es-send', storedKeyId(keyId), async (meta) => {
+      const record = await this.lookup(ctx, typeof keyId === 'string' ? keyId : keyId.id, meta);
       meta.backend = record.backend;
-      if (!record.publicKey) throw invalidArgument('the key has no public part', 'keyId');
+      const version = typeof keyId === 'string' ? record.currentVersion : keyId.version;
+      const spki = publicKeyAt(record, version);
+      if (version < record.minDecryptVersion) throw invalidArgument(`version ${version} is below the key's minimum decryption version (${record.minDecryptVersion})`, 'version');
       checkConcatKdf(kdf);
-      const { z, ephemeralSpki } = ephemeralAgreement(record.publicKey);
+      const { z, ephemeralSpki } = ephemeralAgreement(spki);
       try {
-        return { key: concatKdf(z, kdf), ephemeralSpki };
+        return { key: concatKdf(z, kdf), ephemeralSpki, keyVersion: version };
       } finally {
         z.fill(0);
       }
     });
   }
 
-  /** The recipient's side of ECDH-ES: the key's private half agrees with the sender's ephemeral public key (SPKI), then the Concat KDF. */
-  ecdhEsReceive(ctx: OpContext, keyId: string, ephemeralSpki: Buffer, kdf: ConcatKdfParams): Promise<Buffer> {
-    return this.withKey(ctx, 'ecdh-es-receive', keyId, 'derive', async (k) => {
+  /**
+   * The recipient's side of ECDH-ES: the key's private half agrees with the sender's ephemeral
+   * public key (SPKI), then the Concat KDF, which answers the derived key. With `opens`, the
+   * derived key is handed to it instead (and zeroed after), and its result is the answer: then a
+   * bare key id tries the kept versions newest first until one opens, as decrypt does, since an
+   * ECDH-ES ciphertext (JOSE with a bare `kid`) does not say which version's public half it was
+   * made for. `opens` must authenticate what it opens (AEAD content, AES-KW), throwing
+   * CRYPTO_FAILURE under a wrong key: the trial is safe only then. One operation, one audit row.
+   */
+  ecdhEsReceive(ctx: OpContext, keyId: KeyRef, ephemeralSpki: Buffer, kdf: ConcatKdfParams): Promise<Buffer>;
+  ecdhEsReceive<T>(ctx: OpContext, keyId: KeyRef, ephemeralSpki: Buffer, kdf: ConcatKdfParams, opens: (key: Buffer) => T | Promise<T>): Promise<T>;
+  ecdhEsReceive<T>(ctx: OpContext, keyId: KeyRef, ephemeralSpki: Buffer, kdf: ConcatKdfParams, opens?: (key: Buffer) => T | Promise<T>): Promise<T | Buffer> {
+    const receive = async (k: Resolved): Promise<Buffer> => {
       checkConcatKdf(kdf);
       const z = await k.backend.deriveEcdh(k.loaded, ephemeralSpki);
       try {
@@ -255,7 +266,17 @@ export class KeyOperations {
       } finally {
         z.fill(0);
       }
-    });
+    };
+    if (!opens) return this.withKey(ctx, 'ecdh-es-receive', keyId, 'derive', receive);
+    const open = async (k: Resolved): Promise<T> => {
+      const key = await receive(k);
+      try {
+        return await opens(key);
+      } finally {
+        key.fill(0);
+      }
+    };
+    return this.withKey(ctx, 'ecdh-es-receive', keyId, 'derive', open, trialFor.opened);
   }
 
   async setEnabled(ctx: OpContext, keyId: string, enabled: boolean): Promise<KeyRecord> {
@@ -950,6 +971,14 @@ export class KeyOperations {
     if (!next) throw notFound();
     return next;
   }
+}
+
+/** A version's public half (SPKI): the current one's from the record itself, an older one's from its versions. */
+function publicKeyAt(record: KeyRecord, version: number): Buffer {
+  const spki = version === record.currentVersion ? record.publicKey : record.versions.find((x) => x.version === version)?.publicKey;
+  if (spki === undefined) throw invalidArgument(`the key has no version ${version}`, 'version');
+  if (!spki) throw invalidArgument('the key has no public part', 'keyId');
+  return spki;
 }
 
 function checkMetadata(req: Pick<CreateKeyRequest, 'description' | 'tags'>): void {

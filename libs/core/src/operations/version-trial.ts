@@ -8,7 +8,8 @@ import { KmsError } from '../errors';
  * - AEAD modes (AES-GCM, AES-CBC-HMAC-SHA2): a wrong key fails the tag (2^-128 / 2^-N chance);
  * - RSA-OAEP and SM2 decryption: OAEP's label hash and SM2's C3 reject a wrong key;
  * - AES-KW / AES-KWP unwrap: the 64-bit integrity value rejects a wrong key;
- * - signatures and MACs: a valid signature under an older version is this key's signature.
+ * - signatures and MACs: a valid signature under an older version is this key's signature;
+ * - ECDH-ES receive with the caller's check: the content it opens under the derived key is AEAD.
  * Never for unauthenticated modes (AES-CBC, AES-ECB, SM4-CBC/CTR), nor RSA PKCS#1 v1.5 decryption
  * (OpenSSL's implicit rejection answers random bytes for a wrong key) or ML-KEM decapsulation
  * (implicit rejection too): those use the version named, or the current one.
@@ -31,6 +32,8 @@ const AUTHENTICATED_CIPHERS: ReadonlySet<CipherAlg> = new Set(['AES-GCM', 'AES-C
 const CHECKED_ASYM: ReadonlySet<AsymScheme> = new Set(['RSA-OAEP', 'SM2']);
 
 export const trialFor = {
+  /** What a caller's check opens under each version (ECDH-ES content): the check authenticates. */
+  opened: { accepts: () => true, retries: wrongVersion } satisfies Trial<unknown>,
   decrypt: (alg: CipherAlg): Trial<Buffer> | undefined => (AUTHENTICATED_CIPHERS.has(alg) ? opens : undefined),
   asymDecrypt: (scheme: AsymScheme): Trial<Buffer> | undefined => (CHECKED_ASYM.has(scheme) ? opens : undefined),
   unwrap: opens,

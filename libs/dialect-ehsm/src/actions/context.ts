@@ -28,8 +28,8 @@ export interface UsableKey {
 export type OpCall = Pick<ActionContext, 'keys' | 'op'>;
 
 /**
- * `find_cmk_by_keyid` of router.js: the vendor's texts for an unknown, foreign, disabled or
- * expired key, checked before the operation so that the core's own refusal never has to be
+ * `find_cmk_by_keyid` of router.js: the vendor's texts for an unknown, foreign, disabled (or
+ * pending deletion) or expired key, checked before the operation so that the core's own refusal never has to be
  * reworded. The record comes from the core's cache and writes no audit row.
  */
 export async function useKey(c: ActionContext, keyId: unknown): Promise<UsableKey> {
@@ -48,7 +48,8 @@ export async function lookupKey(c: ActionContext, keyId: unknown): Promise<KeyRe
     const holder = typeof keyId === 'string' ? await c.keys.holderOf(c.op, keyId) : 'nobody';
     throw badRequest(holder === 'another-tenant' ? MSG.appidError : MSG.keyidError);
   }
-  if (record.state === 'disabled') throw badRequest(MSG.keyDisabled);
+  // eHSM knows keyState 1 and 0 only: a key pending deletion is as unusable as a disabled one.
+  if (record.state === 'disabled' || record.state === 'pending_deletion') throw badRequest(MSG.keyDisabled);
   if (record.expiresAt !== null && Date.now() > record.expiresAt) throw badRequest(MSG.keyExpired);
   return record;
 }
