@@ -4,7 +4,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { AuditReader, openDataSource } from '@kms/core';
+import { AuditReader, TRIAL_LIMIT, openDataSource } from '@kms/core';
 import type { DataSource } from 'typeorm';
 import { Hem, ehsm, jose, ready } from './lib/clients';
 import { fastifyVersion } from './lib/echo-server';
@@ -45,6 +45,8 @@ const MEASURE_S = Number(option('duration') ?? (QUICK ? 2 : 10));
 const RAW_S = QUICK ? 1 : 4;
 const BIG_STORE = Number(option('keys') ?? 100_000);
 const HOT_KEYS = 100;
+/** Versions of the rotated key of the version trial scenarios (the issue's 10; ids `…-v1of10`, `…-v10of10`). */
+const VERSIONS = 10;
 const ONLY = option('only')?.split(',');
 const PROFILE_DIR = option('profile');
 /**
@@ -69,6 +71,17 @@ interface Scenario {
   auditPerRequest: number;
   items: LoadItem[];
   checkEhsmBody?: boolean;
+  /** Also reported as a share of another scenario of the run. */
+  versus?: Versus;
+  /** `--quick` measures the gateway only (no limits, no minimal handler): rows read against another row. */
+  quickGatewayOnly?: boolean;
+}
+
+interface Versus {
+  /** The scenario compared with, measured earlier in the run. */
+  id: string;
+  /** Minimum share of it, with what it is in words (the target column: `>= 90% of <of>`). */
+  target?: { share: number; of: string };
 }
 
 interface Row {
@@ -89,6 +102,8 @@ interface Row {
   minimalP99?: number | null;
   minimalRatio?: number | null;
   minimalCores?: number;
+  /** This row as a share of another (Scenario.versus): by the ratios to the echo measured beside each, or by req/s. */
+  vsRow?: { id: string; share: number; by: 'echo ratio' | 'req/s' };
   target: string;
   pass: boolean | null;
   /** How far from the target, either way (percentage points, or ms for p99 targets). */
@@ -275,8 +290,8 @@ async function runScenario(sv: Servers, hsm: Hsm | null, sc: Scenario): Promise<
   let minimal: LoadResult | null = null;
   let minimalCores = NaN;
   // A profile should hold the gateway's own work only: no limits measured meanwhile.
-  if (!PROFILE_DIR) {
-    failures.push(...(await sameAnswers(sv.gw, sv.minimal, sc.items)));
+  if (!PROFILE_DIR) failures.push(...(await sameAnswers(sv.gw, sv.minimal, sc.items)));
+  if (!PROFILE_DIR && !(QUICK && sc.quickGatewayOnly)) {
     log(`${sc.id}: limit (${sc.limit.kind})`);
     if (sc.limit.kind === 'http') limitRps = (await measure(sv.echo.url, sc.items)).res.rps;
     else if (sc.limit.kind === 'crypto') limitRps = await cryptoLimit(sc.limit.op);
@@ -327,11 +342,38 @@ async function runScenario(sv: Servers, hsm: Hsm | null, sc: Scenario): Promise<
     failures,
     cores,
   };
+  if (sc.versus) compareRows(row, sc.versus);
   const vsMinimal = minimal ? `, minimal ${minimal.rps.toFixed(0)} req/s p99 ${minimal.p99} ms (${pct(minimalRatio!)})` : '';
   log(
     `${sc.id}: ${res.rps.toFixed(0)} req/s (limit ${limitRps.toFixed(0)}${echoLatestRps === null ? '' : `, latest echo ${echoLatestRps.toFixed(0)}`}${vsMinimal}), p99 ${res.p99} ms, cores gateway ${cores.gateway.toFixed(2)} load ${cores.load.toFixed(2)}, audit ${auditRows}/${expected}${failures.length ? ` FAIL: ${failures.join('; ')}` : ''}`,
   );
   return row;
+}
+
+/**
+ * A row as a share of a row measured earlier in the run (sc.versus): by the ratios to the echo
+ * measured beside each, so that a noisy minute does not count, or by req/s where no limit was
+ * measured (`--profile`, `--quick` for quickGatewayOnly). Sets the target's verdict if it has one.
+ */
+function compareRows(row: Row, v: Versus): void {
+  const base = rows.find((r) => r.id === v.id);
+  if (!base?.rps || !row.rps) {
+    row.note = `not compared: ${v.id} was not measured in this run`;
+    return;
+  }
+  const byEcho = row.limitKind === base.limitKind && Number.isFinite(row.ratio) && Number.isFinite(base.ratio);
+  const share = byEcho ? row.ratio! / base.ratio! : row.rps / base.rps;
+  row.vsRow = { id: v.id, share, by: byEcho ? 'echo ratio' : 'req/s' };
+  // The gateway's CPU per request tells the same where it was starved of CPU by its neighbours.
+  const cpuUs = (r: Row) => (r.cores ? ((r.cores.gateway / r.rps!) * 1e6).toFixed(0) : '?');
+  row.note =
+    `${pct(share)} of ${v.id} (${byEcho ? `ratio to echo ${row.ratio!.toFixed(2)} vs ${base.ratio!.toFixed(2)}; ` : ''}req/s ${row.rps.toFixed(0)} vs ${base.rps.toFixed(0)}, ` +
+    `p99 ${row.p99} vs ${base.p99} ms, gateway CPU per request ${cpuUs(row)} vs ${cpuUs(base)} µs)`;
+  if (v.target) {
+    const verdict = ratioVerdict(share, v.target.share);
+    Object.assign(row, { target: `>= ${pct(v.target.share)} of ${v.target.of}`, pass: verdict.pass, margin: verdict.margin });
+  }
+  log(`${row.id}: ${row.note}`);
 }
 
 /**
@@ -435,10 +477,15 @@ async function main(): Promise<void> {
   try {
     // ---- the store: tenants, credentials and the 100 keys of the symmetric scenarios ----------
     const seed = await runJson<SeedResult>('seed.js', [], {
-      env: { KMS_DATA_DIR: dataDir, KMS_LOG_LEVEL: 'warn', BENCH_SEED: JSON.stringify({ tenants: ['bench', 'hsm'], aesKeys: HOT_KEYS, hot: HOT_KEYS }) },
+      env: {
+        KMS_DATA_DIR: dataDir,
+        KMS_LOG_LEVEL: 'warn',
+        BENCH_SEED: JSON.stringify({ tenants: ['bench', 'hsm'], aesKeys: HOT_KEYS, hot: HOT_KEYS, rotated: { versions: VERSIONS, payloads: 50 } }),
+      },
     });
     const t = seed.tenants.bench;
     const hot = seed.hotKeys;
+    const rotated = seed.rotated!;
     const p11Env: Record<string, string> = hsm
       ? {
           SOFTHSM2_CONF: hsm.conf,
@@ -481,12 +528,23 @@ async function main(): Promise<void> {
     const ecdhToken = await hem.login(`keymgmt:use:${ecdhKid}`);
     const peers = many(50, () => generateKeyPairSync('x25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(12));
 
+    // The rotated key's ciphertexts by its current version, made through the dialects (those by its first version come from the seed).
+    const ehsmCurrent: string[] = [];
+    const joseCurrent: string[] = [];
+    for (let i = 0; i < rotated.ehsmV1.length; i++) {
+      ehsmCurrent.push((await ehsm(gw.url, app, 'Encrypt', { keyid: rotated.id, plaintext: b64(payload64()) })).ciphertext as string);
+      joseCurrent.push(JSON.stringify(await jose(gw.url, t.joseToken, '/v1/crypto/encrypt', { kid: rotated.id, alg: 'dir', enc: 'A256GCM', data: b64u(payload64()) })));
+    }
+    // What the minimal handlers try, as the gateway: the newest TRIAL_LIMIT versions.
+    const rotatedVersions = rotated.material.slice(-TRIAL_LIMIT);
+
     // The minimal handlers answer the same credentials and key ids (bench/lib/minimal/config.ts).
     const joseKeys: JoseKeyConfig[] = [
       ...hot.map((kid, i): JoseKeyConfig => ({ kid, tenant: t.id, kind: 'aes-256', material: seed.hotKeyMaterial[i] })),
       { kid: es256.kid, tenant: t.id, kind: 'es256', publicKid: es256.kid_public },
       { kid: rs256.kid, tenant: t.id, kind: 'rs256', publicKid: rs256.kid_public },
       { kid: hs256, tenant: t.id, kind: 'hs256' },
+      { kid: rotated.id, tenant: t.id, kind: 'aes-256', versions: rotatedVersions },
     ];
     const minimalConfig: MinimalConfig = {
       jose: { tokens: [{ token: t.joseToken, tenant: t.id }], keys: joseKeys },
@@ -495,6 +553,7 @@ async function main(): Promise<void> {
         keys: [
           { keyid: ehsmAes, kind: 'aes-256' },
           { keyid: ehsmEc, kind: 'ec-p256' },
+          { keyid: rotated.id, kind: 'aes-256', versions: rotatedVersions },
         ],
       },
       encedo: {
@@ -506,6 +565,29 @@ async function main(): Promise<void> {
         ],
       },
     };
+
+    // Version trial: eHSM Decrypt and JOSE `dir` decrypt name no version, so the gateway tries the
+    // rotated key's kept versions newest first until the tag holds. Per route, the same key and the
+    // same requests but for the version that sealed them: the current one (opens at the first
+    // try) and the oldest of 10 (nine failed tags first), reported as a share of the first.
+    const ehsmDecrypt = (cts: string[]) =>
+      ehsmItem(
+        'Decrypt',
+        cts.map((ciphertext) => ({ keyid: rotated.id, ciphertext })),
+      );
+    const joseDecrypt = (jwes: string[]) => josePost('/v1/crypto/decrypt', jwes);
+    const trialRoutes: [route: string, title: string, current: LoadItem, oldest: LoadItem][] = [
+      ['ehsm-decrypt', 'eHSM Decrypt 64 B', ehsmDecrypt(ehsmCurrent), ehsmDecrypt(rotated.ehsmV1)],
+      ['jose-decrypt', 'JOSE dir/A256GCM decrypt 64 B', joseDecrypt(joseCurrent), joseDecrypt(rotated.joseV1)],
+    ];
+    const versionTrial = trialRoutes.flatMap(([route, title, current, oldest]): Scenario[] => {
+      const common = { limit: { kind: 'http' } as const, auditPerRequest: 1, checkEhsmBody: current.kind === 'ehsm', quickGatewayOnly: true };
+      const base = `${route}-v${VERSIONS}of${VERSIONS}`;
+      return [
+        { ...common, id: base, title: `${title}, sealed by the current version of ${VERSIONS}`, items: [current] },
+        { ...common, id: `${route}-v1of${VERSIONS}`, title: `${title}, sealed by the oldest of ${VERSIONS} versions`, items: [oldest], versus: { id: base } },
+      ];
+    });
 
     const scenarios: Scenario[] = [
       {
@@ -569,6 +651,7 @@ async function main(): Promise<void> {
           ),
         ],
       },
+      ...versionTrial,
       {
         id: 'encedo-hmac',
         title: 'Encedo HMAC SHA2-256 64 B',
@@ -637,7 +720,8 @@ async function main(): Promise<void> {
     const minimal = await started(startMinimal(minimalConfig, minimalEnv));
     const sv: Servers = { gw, reader, echo, echoLatest, minimal };
 
-    const selected = (id: string) => !ONLY || ONLY.includes(id);
+    // A scenario compared with another brings it along.
+    const selected = (id: string) => !ONLY || ONLY.includes(id) || scenarios.some((sc) => sc.versus?.id === id && ONLY.includes(sc.id));
     // A first, discarded round on every server: the first scenario measured right after start-up
     // came out well below the same scenario run later (JIT, caches, CPU frequency).
     log('warming up the servers');
@@ -798,16 +882,8 @@ async function main(): Promise<void> {
         limit: { kind: 'http' },
         auditPerRequest: 1,
         items: warmItems,
+        versus: { id: 'jose-encrypt', target: { share: 0.9, of: `${HOT_KEYS} keys` } },
       });
-      const small = rows.find((r) => r.id === 'jose-encrypt');
-      if (small?.ratio && row.ratio) {
-        // Compared as ratios to the echo measured beside each, so a noisy minute does not count.
-        const vsSmall = row.ratio / small.ratio;
-        row.target = '>= 90% of 100 keys';
-        row.pass = vsSmall >= 0.9;
-        row.margin = ratioVerdict(vsSmall, 0.9).margin;
-        row.note = `${pct(vsSmall)} of the 100-key run (ratio to echo ${row.ratio.toFixed(2)} vs ${small.ratio.toFixed(2)}; raw req/s ${row.rps!.toFixed(0)} vs ${small.rps!.toFixed(0)})`;
-      }
       rows.push(row);
     }
   } finally {
@@ -876,6 +952,7 @@ function formatTable(rs: Row[]): string {
     'minimal req/s',
     'minimal p99 ms',
     'vs minimal',
+    'vs row',
     'target',
     'result',
     'cores gw+load',
@@ -893,6 +970,7 @@ function formatTable(rs: Row[]): string {
     fmt(r.minimalRps),
     fmt(r.minimalP99),
     r.minimalRatio === null || r.minimalRatio === undefined ? '' : pct(r.minimalRatio),
+    r.vsRow ? `${pct(r.vsRow.share)} of ${r.vsRow.id}` : '',
     r.target,
     r.pass === null ? '' : (r.margin ?? (r.pass ? 'met' : 'MISSED')),
     r.cores ? `${r.cores.gateway.toFixed(2)}+${r.cores.load.toFixed(2)}` : '',

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { KeyEntity, KeyVersionEntity, specInfo, type KeyRecord } from '@kms/core';
+import { KeyEntity, KeyVersionEntity, materialId, specInfo, type KeyRecord, type OpContext } from '@kms/core';
 import { loadConfig } from '../../apps/gateway/src/config';
 import { createKernel, createLogger } from '../../apps/gateway/src/kernel';
 import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS } from '../../libs/dialect-encedo/src/options';
@@ -12,6 +12,7 @@ import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS } from '../../libs/dialect-encedo
  * Run as its own process with KMS_DATA_DIR set and `BENCH_SEED = {tenants, aesKeys}`; prints the
  * credentials, the first key ids and their material as JSON (the minimal handlers decrypt the
  * gateway's JWEs with the same keys), and the key the gateway signs its Encedo tokens with.
+ * With `rotated`, one more AES-256 key made and rotated through the core (version trial scenarios).
  */
 export interface SeedSpec {
   tenants: string[];
@@ -19,6 +20,11 @@ export interface SeedSpec {
   aesKeys: number;
   /** How many of their ids to print (the working set of the scenarios). */
   hot: number;
+  /**
+   * One more AES-256 key in the first tenant, created through the core; its first version seals
+   * `payloads` random 64-byte plaintexts, then it is rotated until it has `versions` versions.
+   */
+  rotated?: { versions: number; payloads: number };
 }
 
 export interface SeededTenant {
@@ -36,7 +42,19 @@ export interface SeedResult {
   hotKeyMaterial: string[];
   /** The HS256 key of the gateway's Encedo bearer tokens (base64), derived from the master key. */
   encedoTokenKey: string;
+  rotated?: RotatedKey;
   seconds: number;
+}
+
+/** The rotated key of `SeedSpec.rotated`, and what its first (now oldest) version sealed. */
+export interface RotatedKey {
+  id: string;
+  /** Every version's AES-256 material (base64), oldest first: the last is the current one. */
+  material: string[];
+  /** By version 1, as eHSM Decrypt takes them: ct ‖ iv ‖ tag, base64. */
+  ehsmV1: string[];
+  /** By version 1, as JOSE decrypt takes them: flattened `dir`/A256GCM JWEs naming the bare key id (JSON bodies). */
+  joseV1: string[];
 }
 
 const X25519_SPKI_PREFIX = 12;
@@ -126,11 +144,45 @@ async function main(): Promise<void> {
       done += n;
     }
     const encedoTokenKey = kernel.sealer.derive(ENCEDO_DERIVE_LABELS.token).toString('base64');
-    const out: SeedResult = { tenants, hotKeys, hotKeyMaterial, encedoTokenKey, seconds: (performance.now() - started) / 1000 };
+    const rotated = spec.rotated && (await rotatedKey(kernel, { tenantId: owner, dialect: 'bench', principal: 'seed' }, spec.rotated));
+    const out: SeedResult = { tenants, hotKeys, hotKeyMaterial, encedoTokenKey, rotated, seconds: (performance.now() - started) / 1000 };
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {
     await kernel.close();
   }
+}
+
+/**
+ * An AES-256 key made, used and rotated through the core as a client's would be: version 1 seals
+ * the payloads (packed as each dialect's client receives them: eHSM `ct ‖ iv ‖ tag`, and the JWE
+ * the JOSE encrypt route answers, whose protected header is the AAD), then `versions - 1`
+ * rotations. Nothing in those ciphertexts names the version: the gateway finds it by trial.
+ */
+async function rotatedKey(kernel: Awaited<ReturnType<typeof createKernel>>, ctx: OpContext, spec: NonNullable<SeedSpec['rotated']>): Promise<RotatedKey> {
+  const b64u = (b: Buffer) => b.toString('base64url');
+  const { id } = await kernel.keys.create(ctx, { spec: 'aes-256', usages: ['encrypt', 'decrypt'] });
+  const ehsmV1: string[] = [];
+  const joseV1: string[] = [];
+  for (let i = 0; i < spec.payloads; i++) {
+    const e = await kernel.keys.encrypt(ctx, id, { alg: 'AES-GCM', plaintext: randomBytes(64) });
+    ehsmV1.push(Buffer.concat([e.ciphertext, e.iv, e.tag]).toString('base64'));
+    const protectedB64 = b64u(Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: id })));
+    const j = await kernel.keys.encrypt(ctx, id, { alg: 'AES-GCM', plaintext: randomBytes(64), aad: Buffer.from(protectedB64, 'ascii') });
+    joseV1.push(JSON.stringify({ protected: protectedB64, encrypted_key: '', iv: b64u(j.iv), ciphertext: b64u(j.ciphertext), tag: b64u(j.tag) }));
+  }
+  for (let v = 1; v < spec.versions; v++) await kernel.keys.lifecycle.rotate(ctx, id);
+  // Each version's bytes, read back as the gateway reads them, for the minimal handler.
+  const record = await kernel.keys.get(ctx, id);
+  const soft = kernel.router.byName('soft');
+  const material: string[] = [];
+  for (const v of record.versions) {
+    const loaded = await soft.load({ id: materialId(id, v.version), spec: specInfo(record.spec), keyClass: record.keyClass, backendRef: v.backendRef, publicKey: v.publicKey });
+    const m = await soft.exportMaterial(loaded);
+    if (m.kind !== 'secret') throw new Error(`version ${v.version} of ${id} is not a secret key`);
+    material.push(Buffer.from(m.bytes).toString('base64'));
+  }
+  if (material.length !== spec.versions) throw new Error(`${id} keeps ${material.length} versions, not ${spec.versions}`);
+  return { id, material, ehsmV1, joseV1 };
 }
 
 main().catch((err) => {

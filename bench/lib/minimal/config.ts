@@ -2,7 +2,8 @@
  * What the orchestrator tells the minimal handlers (as JSON in `BENCH_MINIMAL`): the credentials
  * the bench's clients present and the key ids their requests name. Key material is the
  * handlers' own (fresh keys of the same kind), except where the requests carry ciphertext made by
- * the gateway (JOSE decrypt): those AES keys come from the seed, the same bytes the gateway holds.
+ * the gateway (JOSE and eHSM decrypt): those AES keys come from the seed, the same bytes the
+ * gateway holds, every version of a rotated key included.
  */
 export interface MinimalConfig {
   jose?: {
@@ -12,7 +13,7 @@ export interface MinimalConfig {
   };
   ehsm?: {
     apps: { appid: string; apikey: string }[];
-    keys: { keyid: string; kind: 'aes-256' | 'ec-p256' }[];
+    keys: ({ keyid: string; kind: 'aes-256'; versions?: AesVersions } | { keyid: string; kind: 'ec-p256' })[];
   };
   encedo?: {
     /** The HS256 key the gateway signs its Encedo bearer tokens with (base64). */
@@ -25,7 +26,14 @@ export interface MinimalConfig {
   pkcs11?: { module: string; label: string; pin: string; sessions: number };
 }
 
+/**
+ * A rotated AES key: the material of its kept versions (base64), oldest first, the last being the
+ * current one, which encrypts. A ciphertext that names no version is opened by trying them newest
+ * first, as the gateway does (the orchestrator passes at most the gateway's TRIAL_LIMIT).
+ */
+export type AesVersions = string[];
+
 export type JoseKeyConfig =
-  | { kid: string; tenant: string; kind: 'aes-256'; /** base64; fresh when absent */ material?: string }
+  | { kid: string; tenant: string; kind: 'aes-256'; /** base64; fresh when absent */ material?: string; versions?: AesVersions }
   | { kid: string; tenant: string; kind: 'hs256' }
   | { kid: string; tenant: string; kind: 'es256' | 'rs256' | 'p11-es256'; /** the `kid` the gateway puts in the JWS header */ publicKid: string };

@@ -2,15 +2,17 @@ import { createCipheriv, createHmac, generateKeyPairSync, randomBytes, timingSaf
 import type { FastifyInstance } from 'fastify-latest';
 import { ehsmSortString } from '../wire';
 import type { MinimalConfig } from './config';
-import { B64, iv12, signAsync } from './common';
+import { B64, gcmOpen, iv12, newestFirst, signAsync } from './common';
 
 /**
  * eHSM by hand: one URL, `POST /ehsm?Action=<Name>`, a body signed with HMAC-SHA256 under the
  * app's apikey over the sorted, flattened parameters (the string the bench's client signs), a
  * ±10 minute timestamp window and a replay set of (appid, nonce, timestamp); HTTP 200 always,
  * `code` says how it went. Encrypt and GenerateDataKey seal with AES-256-GCM (ct ‖ iv ‖ tag),
- * Sign is ECDSA P-256 over SHA-256 (DER) on libuv's pool.
+ * Decrypt opens it (a rotated key's versions tried newest first), Sign is ECDSA P-256 over
+ * SHA-256 (DER) on libuv's pool.
  */
+const GCM_TAIL = 12 + 16;
 const WINDOW_MS = 10 * 60 * 1000;
 const MAX_REMEMBERED = 1_000_000;
 const MAX_DATA_B64 = 8192;
@@ -23,12 +25,15 @@ const isB64 = (v: unknown, max = MAX_DATA_B64): v is string => typeof v === 'str
 
 export function ehsmRoutes(app: FastifyInstance, cfg: NonNullable<MinimalConfig['ehsm']>): void {
   const apikeys = new Map(cfg.apps.map((a) => [a.appid, a.apikey]));
-  const aesKeys = new Map<string, Buffer>();
+  /** Each AES key's versions, newest (current) first. */
+  const aesKeys = new Map<string, Buffer[]>();
   const ecKeys = new Map<string, KeyObject>();
   for (const k of cfg.keys) {
-    if (k.kind === 'aes-256') aesKeys.set(k.keyid, randomBytes(32));
+    if (k.kind === 'aes-256') aesKeys.set(k.keyid, k.versions ? newestFirst(k.versions) : [randomBytes(32)]);
     else ecKeys.set(k.keyid, generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
   }
+  const aesKey = (keyid: unknown) => (typeof keyid === 'string' ? aesKeys.get(keyid) : undefined);
+  const aadOf = (aad: unknown) => (typeof aad === 'string' && aad !== '' ? Buffer.from(aad, 'base64') : null);
 
   // Accepted requests, until their timestamp leaves the window (a replay is refused by the window
   // then), in one set per minute of expiry so that forgetting them is dropping a set.
@@ -74,7 +79,8 @@ export function ehsmRoutes(app: FastifyInstance, cfg: NonNullable<MinimalConfig[
   function seal(key: Buffer, plaintext: Buffer, aad: unknown): Buffer {
     const iv = iv12();
     const c = createCipheriv('aes-256-gcm', key, iv);
-    if (typeof aad === 'string' && aad !== '') c.setAAD(Buffer.from(aad, 'base64'));
+    const a = aadOf(aad);
+    if (a) c.setAAD(a);
     const ct = c.update(plaintext);
     c.final();
     return Buffer.concat([ct, iv, c.getAuthTag()]);
@@ -82,19 +88,29 @@ export function ehsmRoutes(app: FastifyInstance, cfg: NonNullable<MinimalConfig[
 
   const actions: Record<string, (p: Record<string, unknown>) => Reply | Promise<Reply>> = {
     Encrypt(p) {
-      const key = typeof p.keyid === 'string' ? aesKeys.get(p.keyid) : undefined;
+      const key = aesKey(p.keyid);
       if (!key) return fail(400, 'keyid error');
       if (!isB64(p.plaintext) || (p.aad !== undefined && p.aad !== '' && !isB64(p.aad))) return fail(400, 'Parameter invalid');
-      return ok({ ciphertext: seal(key, Buffer.from(p.plaintext, 'base64'), p.aad).toString('base64') });
+      return ok({ ciphertext: seal(key[0], Buffer.from(p.plaintext, 'base64'), p.aad).toString('base64') });
+    },
+
+    Decrypt(p) {
+      const key = aesKey(p.keyid);
+      if (!key) return fail(400, 'keyid error');
+      if (!isB64(p.ciphertext) || (p.aad !== undefined && p.aad !== '' && !isB64(p.aad))) return fail(400, 'Parameter invalid');
+      const blob = Buffer.from(p.ciphertext, 'base64');
+      const plaintext = blob.length < GCM_TAIL ? null : gcmOpen(key, blob.subarray(-GCM_TAIL, -16), blob.subarray(0, -GCM_TAIL), blob.subarray(-16), aadOf(p.aad));
+      if (!plaintext) return fail(400, 'Decryption failed');
+      return ok({ plaintext: plaintext.toString('base64') });
     },
 
     GenerateDataKey(p) {
-      const key = typeof p.keyid === 'string' ? aesKeys.get(p.keyid) : undefined;
+      const key = aesKey(p.keyid);
       if (!key) return fail(400, 'keyid error');
       const len = p.keylen;
       if (typeof len !== 'number' || !Number.isInteger(len) || len < 1 || len > 1024) return fail(400, 'Parameter invalid');
       const dataKey = randomBytes(len);
-      const ciphertext = seal(key, dataKey, p.aad).toString('base64');
+      const ciphertext = seal(key[0], dataKey, p.aad).toString('base64');
       const plaintext = dataKey.toString('base64');
       dataKey.fill(0);
       return ok({ plaintext, ciphertext });

@@ -1,7 +1,7 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, generateKeyPair, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, generateKeyPair, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify-latest';
 import type { JoseKeyConfig, MinimalConfig } from './config';
-import { B64URL, bearer, iv12, sha256Hex, signAsync } from './common';
+import { B64URL, bearer, gcmOpen, iv12, newestFirst, sha256Hex, signAsync } from './common';
 import type { Pkcs11Signer } from './pkcs11';
 
 /**
@@ -9,10 +9,12 @@ import type { Pkcs11Signer } from './pkcs11';
  * stored hashed), the key by kid in a Map and checked to belong to the token's tenant; dir +
  * A256GCM with the protected header as AAD (flattened JWE), ES256 / RS256 signatures computed on
  * libuv's pool (node:crypto's callback `sign`), ES256 on a PKCS#11 token, HS256 MACs, and key
- * creation (AES-256, P-256) kept in memory.
+ * creation (AES-256, P-256) kept in memory. A rotated AES key decrypts with its versions tried
+ * newest first (a bare kid names none).
  */
 type Key =
-  | { tenant: string; kind: 'aes-256' | 'hs256'; secret: Buffer }
+  | { tenant: string; kind: 'aes-256'; secret: Buffer; /** newest first, the current one (`secret`) included */ versions: Buffer[] }
+  | { tenant: string; kind: 'hs256'; secret: Buffer }
   | { tenant: string; kind: 'es256' | 'rs256'; privateKey: KeyObject; publicKid: string }
   | { tenant: string; kind: 'p11-es256'; handle: Buffer; publicKid: string };
 
@@ -79,15 +81,8 @@ export async function joseRoutes(app: FastifyInstance, cfg: NonNullable<MinimalC
     const iv = Buffer.from(b.iv, 'base64url');
     const tag = Buffer.from(b.tag, 'base64url');
     if (iv.length !== 12 || tag.length !== 16) return err(reply, 400, 'bad_request', 'Bad IV or tag');
-    try {
-      const d = createDecipheriv('aes-256-gcm', k.secret, iv);
-      d.setAAD(Buffer.from(b.protected, 'ascii'));
-      d.setAuthTag(tag);
-      const plaintext = Buffer.concat([d.update(Buffer.from(b.ciphertext, 'base64url')), d.final()]);
-      return { kid, data: b64u(plaintext) };
-    } catch {
-      return err(reply, 400, 'decryption_failed', 'Decryption failed');
-    }
+    const plaintext = gcmOpen(k.versions, iv, Buffer.from(b.ciphertext, 'base64url'), tag, Buffer.from(b.protected, 'ascii'));
+    return plaintext ? { kid, data: b64u(plaintext) } : err(reply, 400, 'decryption_failed', 'Decryption failed');
   });
 
   app.post('/v1/crypto/sign', async (req, reply) => {
@@ -124,7 +119,8 @@ export async function joseRoutes(app: FastifyInstance, cfg: NonNullable<MinimalC
     const { kty, alg, crv } = req.body as Body;
     const kid = randomUUID();
     if (kty === 'oct' && alg === 'A256GCM') {
-      keys.set(kid, { tenant, kind: 'aes-256', secret: randomBytes(32) });
+      const secret = randomBytes(32);
+      keys.set(kid, { tenant, kind: 'aes-256', secret, versions: [secret] });
       return { kid, kid_public: null, kty, alg, key_ops: ['encrypt', 'decrypt'] };
     }
     if (kty === 'EC' && crv === 'P-256' && alg === 'ES256') {
@@ -138,8 +134,10 @@ export async function joseRoutes(app: FastifyInstance, cfg: NonNullable<MinimalC
 
 async function load(k: JoseKeyConfig, p11: Pkcs11Signer | null): Promise<Key> {
   switch (k.kind) {
-    case 'aes-256':
-      return { tenant: k.tenant, kind: k.kind, secret: k.material ? Buffer.from(k.material, 'base64') : randomBytes(32) };
+    case 'aes-256': {
+      const versions = k.versions ? newestFirst(k.versions) : [k.material ? Buffer.from(k.material, 'base64') : randomBytes(32)];
+      return { tenant: k.tenant, kind: k.kind, secret: versions[0], versions };
+    }
     case 'hs256':
       return { tenant: k.tenant, kind: k.kind, secret: randomBytes(32) };
     case 'es256':
