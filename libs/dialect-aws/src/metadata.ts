@@ -30,12 +30,19 @@ export function keyMetadata(caller: AwsCaller, r: KeyRecord): Record<string, unk
     KeyState: STATES[r.state],
     ...(r.deletionAt !== null && r.state === 'pending_deletion' ? { DeletionDate: seconds(r.deletionAt) } : {}),
     Origin: r.origin === 'generated' ? 'AWS_KMS' : 'EXTERNAL',
+    ...expiration(r),
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: spec,
     KeySpec: spec,
     ...algorithms(usage, info.family, r.spec),
     MultiRegion: false,
   };
+}
+
+/** Imported material (AWS: shown once the material is there): whether it expires, and when. */
+function expiration(r: KeyRecord): Record<string, unknown> {
+  if (r.origin === 'generated' || r.state === 'pending_import') return {};
+  return r.expiresAt === null ? { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' } : { ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: seconds(r.expiresAt) };
 }
 
 /** The algorithms a key offers for its usage, as DescribeKey and GetPublicKey list them. */
