@@ -57,6 +57,12 @@ export class AwsError extends Error {
 export const validation = (message: string) => new AwsError('ValidationException', message);
 
 /**
+ * The core's words for a disabled key: DisabledException. Not "the key is disabled, not pending
+ * deletion" (CancelKeyDeletion of a key with nothing to cancel), which is a state error.
+ */
+const DISABLED = /^the key is disabled$/;
+
+/**
  * What each canonical failure is in AWS's words. Wrong states split by state: a disabled key is
  * DisabledException, anything else (pending deletion or import) KMSInvalidStateException. A
  * failed tag is InvalidCiphertextException, unless the operation says otherwise (a MAC that does
@@ -68,7 +74,7 @@ const BY_CODE: Record<KmsErrorCode, (err: KmsError) => AwsExceptionType> = {
   FORBIDDEN: (err) => (/usage/.test(err.message) ? 'InvalidKeyUsageException' : 'NotFoundException'),
   NOT_FOUND: () => 'NotFoundException',
   ALREADY_EXISTS: () => 'AlreadyExistsException',
-  WRONG_KEY_STATE: (err) => (/\bdisabled\b/.test(err.message) ? 'DisabledException' : 'KMSInvalidStateException'),
+  WRONG_KEY_STATE: (err) => (DISABLED.test(err.message) ? 'DisabledException' : 'KMSInvalidStateException'),
   UNSUPPORTED: () => 'UnsupportedOperationException',
   CRYPTO_FAILURE: () => 'InvalidCiphertextException',
   INTERNAL: () => 'KMSInternalException',
@@ -91,9 +97,9 @@ export function toAwsError(err: unknown): AwsError {
 function awsMessage(err: KmsError): string {
   if (err.code === 'NOT_FOUND') return err.message === 'key not found' ? 'Key does not exist.' : err.message;
   if (err.code === 'WRONG_KEY_STATE') {
-    if (/\bdisabled\b/.test(err.message)) return 'The key is disabled.';
-    if (/pending deletion/.test(err.message)) return 'The key is pending deletion.';
-    if (/pending import/.test(err.message)) return 'The key is pending import.';
+    if (DISABLED.test(err.message)) return 'The key is disabled.';
+    if (/^the key is pending[ _]deletion$/.test(err.message)) return 'The key is pending deletion.';
+    if (/^the key is pending[ _]import$/.test(err.message)) return 'The key is pending import.';
   }
   return err.message;
 }

@@ -1,4 +1,4 @@
-import { type KeyRecord, specInfo } from '@kms/core';
+import { HASHES, type KeyRecord, specInfo } from '@kms/core';
 import { keyArn } from './arn';
 import type { AwsCaller } from './caller';
 import { ASYM_ENCRYPTION, MAC_ALGORITHMS, SIGNING_ALGORITHMS, awsKeySpec, awsKeyUsage } from './key-specs';
@@ -30,12 +30,19 @@ export function keyMetadata(caller: AwsCaller, r: KeyRecord): Record<string, unk
     KeyState: STATES[r.state],
     ...(r.deletionAt !== null && r.state === 'pending_deletion' ? { DeletionDate: seconds(r.deletionAt) } : {}),
     Origin: r.origin === 'generated' ? 'AWS_KMS' : 'EXTERNAL',
+    ...expiration(r),
     KeyManager: 'CUSTOMER',
     CustomerMasterKeySpec: spec,
     KeySpec: spec,
     ...algorithms(usage, info.family, r.spec),
     MultiRegion: false,
   };
+}
+
+/** Imported material (AWS: shown once the material is there): whether it expires, and when. */
+function expiration(r: KeyRecord): Record<string, unknown> {
+  if (r.origin === 'generated' || r.state === 'pending_import') return {};
+  return r.expiresAt === null ? { ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' } : { ExpirationModel: 'KEY_MATERIAL_EXPIRES', ValidTo: seconds(r.expiresAt) };
 }
 
 /** The algorithms a key offers for its usage, as DescribeKey and GetPublicKey list them. */
@@ -45,7 +52,8 @@ export function algorithms(usage: string, family: string, spec: string): Record<
     return { EncryptionAlgorithms: Object.keys(ASYM_ENCRYPTION).filter((a) => (family === 'sm2') === (a === 'SM2PKE')) };
   }
   if (usage === 'SIGN_VERIFY') return { SigningAlgorithms: Object.keys(SIGNING_ALGORITHMS).filter((a) => signsWith(a, family, spec)) };
-  if (usage === 'GENERATE_VERIFY_MAC') return { MacAlgorithms: Object.keys(MAC_ALGORITHMS) };
+  // An HMAC key has one algorithm: the one whose digest is as long as the key (AWS: HMAC_256 -> HMAC_SHA_256).
+  if (usage === 'GENERATE_VERIFY_MAC') return { MacAlgorithms: Object.keys(MAC_ALGORITHMS).filter((a) => HASHES[MAC_ALGORITHMS[a]].size * 8 === specInfo(spec).bits) };
   return { KeyAgreementAlgorithms: ['ECDH'] };
 }
 

@@ -23,7 +23,7 @@ const credentials = { accessKeyId: 'AKIAEXAMPLEEXAMPLE01', secretAccessKey: 'wJa
 const at = Date.UTC(2026, 11, 7, 3, 15, 0);
 
 /** Signs with AWS's own signer (the one every JS SDK v3 client uses), as the SDK would send it. */
-async function signed(body: string, headers: Record<string, string> = {}, region = 'eu-west-3'): Promise<SignedRequest> {
+async function signed(body: string, headers: Record<string, string> = {}, region = 'eu-west-3', unsignableHeaders?: Set<string>): Promise<SignedRequest> {
   const signer = new SignatureV4({ credentials, region, service: 'kms', sha256: Sha256 });
   const req = await signer.sign(
     {
@@ -35,7 +35,7 @@ async function signed(body: string, headers: Record<string, string> = {}, region
       headers: { host: '127.0.0.1:8080', 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.Encrypt', ...headers },
       body,
     },
-    { signingDate: new Date(at) },
+    { signingDate: new Date(at), unsignableHeaders },
   );
   const lower = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
   return { method: 'POST', path: '/', query: '', headers: lower, body: Buffer.from(body) };
@@ -78,6 +78,12 @@ describe('SigV4 verification against the AWS SDK signer', () => {
       message: expect.stringMatching(/not yet current/),
     });
     expect(check(req, credentials.secretAccessKey, at + 4 * 60_000).accessKeyId).toBe(credentials.accessKeyId);
+  });
+
+  it('refuses a signature that leaves the operation (X-Amz-Target) out, which would let it be replayed as another', async () => {
+    const req = await signed('{"KeyId":"k"}', {}, 'eu-west-3', new Set(['x-amz-target']));
+    expect(req.headers.authorization).not.toContain('x-amz-target');
+    expect(failure(() => check(req))).toEqual({ type: 'InvalidSignatureException', message: "'X-Amz-Target' must be a signed header." });
   });
 
   it('names what is missing or malformed', async () => {

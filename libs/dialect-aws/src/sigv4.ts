@@ -77,6 +77,8 @@ export function parseAuthorization(req: SignedRequest, now: number): Authorizati
   if (!/^[0-9a-f]{64}$/.test(signature)) throw new SigV4Failure('InvalidSignatureException', SIGNATURE_MISMATCH);
   const names = signedHeaders.split(';');
   if (!names.includes('host')) throw new SigV4Failure('InvalidSignatureException', "'Host' must be a signed header.");
+  // The operation is a header: unsigned, a captured request could be replayed as any other operation (a DescribeKey as a ScheduleKeyDeletion).
+  if (!names.includes('x-amz-target')) throw new SigV4Failure('InvalidSignatureException', "'X-Amz-Target' must be a signed header.");
   const amzDate = header(req, 'x-amz-date') ?? header(req, 'date');
   if (!amzDate) throw new SigV4Failure('IncompleteSignatureException', "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   const at = parseAmzDate(amzDate);

@@ -27,9 +27,23 @@ function checkSymmetricAlgorithm(c: AwsCall, field: string): void {
   if (name !== undefined && name !== 'SYMMETRIC_DEFAULT') throw new AwsError('InvalidKeyUsageException', `${name} is not valid for a symmetric KMS key`);
 }
 
+/**
+ * Runs an operation that needs a symmetric encryption key (AES-GCM under it). The core refuses
+ * it on an asymmetric key as unsupported; AWS calls that InvalidKeyUsageException.
+ */
+async function symmetricOnly<T>(c: AwsCall, ref: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof KmsError && err.code === 'UNSUPPORTED' && !isSymmetric(await lookup(c, ref)))
+      throw Object.assign(new AwsError('InvalidKeyUsageException', 'This operation requires a symmetric encryption KMS key.'), { audited: true });
+    throw err;
+  }
+}
+
 /** Encrypts under a symmetric key into our blob; returns the blob and the key's id. */
 async function sealBlob(c: AwsCall, ref: string, plaintext: Buffer, context: Record<string, string> | undefined) {
-  const r = await c.keys.encrypt(c.caller, ref, { alg: 'AES-GCM', plaintext, aad: encodeContext(context) });
+  const r = await symmetricOnly(c, ref, () => c.keys.encrypt(c.caller, ref, { alg: 'AES-GCM', plaintext, aad: encodeContext(context) }));
   return { blob: encodeBlob({ keyId: r.keyId, version: r.keyVersion, iv: r.iv, tag: r.tag, ciphertext: r.ciphertext }), keyId: r.keyId };
 }
 
@@ -72,7 +86,7 @@ async function dataKey(c: AwsCall, withPlaintext: boolean) {
   const bytes = c.input.integer('NumberOfBytes', { min: 1, max: MAX.bytes });
   if ((spec === undefined) === (bytes === undefined)) throw validation('Exactly one of KeySpec and NumberOfBytes is required');
   const context = c.input.stringMap('EncryptionContext');
-  const r = await c.keys.generateDataKey(c.caller, ref, { alg: 'AES-GCM', aad: encodeContext(context), length: bytes ?? DATA_KEY_SPECS[spec!] });
+  const r = await symmetricOnly(c, ref, () => c.keys.generateDataKey(c.caller, ref, { alg: 'AES-GCM', aad: encodeContext(context), length: bytes ?? DATA_KEY_SPECS[spec!] }));
   try {
     const blob = encodeBlob({ keyId: r.keyId, version: r.keyVersion, ...r.sealed });
     return { CiphertextBlob: blob.toString('base64'), KeyId: arn(c, r.keyId), ...(withPlaintext ? { Plaintext: r.dataKey.toString('base64') } : {}) };
@@ -98,7 +112,7 @@ async function dataKeyPair(c: AwsCall, withPlaintext: boolean) {
   if (!KEY_PAIR_SPECS[pairSpec]) throw new AwsError('UnsupportedOperationException', `KeyPairSpec ${pairSpec} is not supported`);
   if (c.input.has('Recipient')) throw new AwsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported');
   const context = c.input.stringMap('EncryptionContext');
-  const r = await c.keys.generateDataKeyPair(c.caller, ref, { alg: 'AES-GCM', aad: encodeContext(context), spec: KEY_PAIR_SPECS[pairSpec] });
+  const r = await symmetricOnly(c, ref, () => c.keys.generateDataKeyPair(c.caller, ref, { alg: 'AES-GCM', aad: encodeContext(context), spec: KEY_PAIR_SPECS[pairSpec] }));
   try {
     return {
       PrivateKeyCiphertextBlob: encodeBlob({ keyId: r.keyId, version: r.keyVersion, ...r.sealed }).toString('base64'),

@@ -38,6 +38,8 @@ export const KEY_ACTIONS: Record<string, AwsAction> = {
     const keyUsage = usage ?? fits.default;
     if (!keyUsage) throw validation(`KeyUsage is required for KeySpec ${keySpec}: one of ${fits.allowed.join(', ')}`);
     if (!fits.allowed.includes(keyUsage)) throw validation(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
+    // AWS offers SM2 key agreement (China Regions); the core derives with ECDH on the NIST curves only.
+    if (keySpec === 'SM2' && keyUsage === 'KEY_AGREEMENT') throw new AwsError('UnsupportedOperationException', 'KeyUsage KEY_AGREEMENT is not supported for SM2 keys');
     const origin = c.input.string('Origin', { oneOf: ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE'] }) ?? 'AWS_KMS';
     if (origin !== 'AWS_KMS' && origin !== 'EXTERNAL') throw new AwsError('UnsupportedOperationException', `Origin ${origin} is not supported: custom key stores are not served`);
     if (origin === 'EXTERNAL' && keySpec !== 'SYMMETRIC_DEFAULT')

@@ -31,6 +31,9 @@ export const NOT_SERVED: Readonly<Record<string, string>> = {
   ReplicateKey: 'multi-Region keys',
   UpdatePrimaryRegion: 'multi-Region keys',
   DeriveSharedSecret: 'key agreement',
+  Encapsulate: 'key encapsulation (ML-KEM)',
+  Decapsulate: 'key encapsulation (ML-KEM)',
+  GetKeyLastUsage: 'key usage tracking',
 };
 
 const SERVED: Readonly<Record<string, AwsAction>> = {
