@@ -118,7 +118,16 @@ async function main(): Promise<void> {
         };
         rows.push(Object.assign(new KeyEntity(), record, { rotationPeriodMs: null, nextRotationAt: null }));
         versionRows.push(
-          Object.assign(new KeyVersionEntity(), { keyId: id, version: 1, state: 'enabled', madeBy: 'create', backendRef: stored.backendRef, publicKey: null, createdAt: now, destroyedAt: null }),
+          Object.assign(new KeyVersionEntity(), {
+            keyId: id,
+            version: 1,
+            state: 'enabled',
+            madeBy: 'create',
+            backendRef: stored.backendRef,
+            publicKey: null,
+            createdAt: now,
+            destroyedAt: null,
+          }),
         );
         if (hotKeys.length < spec.hot) {
           hotKeys.push(id);
