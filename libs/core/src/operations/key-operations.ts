@@ -833,7 +833,13 @@ export class KeyOperations {
 
   private async resolve(ctx: OpContext, keyId: KeyRef, meta: OpMeta): Promise<Resolved> {
     if (typeof keyId !== 'string' && keyId.kind === 'sealed') return this.resolveSealed(ctx, keyId, meta);
-    const record = await this.lookup(ctx, typeof keyId === 'string' ? keyId : keyId.id, meta);
+    let record = await this.lookup(ctx, typeof keyId === 'string' ? keyId : keyId.id, meta);
+    if (typeof keyId !== 'string' && keyId.version > record.currentVersion) {
+      // A version newer than the cached record knows: another replica rotated and its change
+      // notice has not arrived yet. Read the record again rather than refuse a valid version.
+      this.cache.evict(record.id);
+      record = await this.lookup(ctx, record.id, meta);
+    }
     meta.backend = record.backend;
     if (record.state !== 'enabled') throw wrongKeyState(`the key is ${record.state.replace('_', ' ')}`);
     if (record.expiresAt !== null && record.expiresAt <= Date.now()) throw wrongKeyState('the key has expired');
