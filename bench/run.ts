@@ -102,8 +102,11 @@ interface Row {
   minimalP99?: number | null;
   minimalRatio?: number | null;
   minimalCores?: number;
-  /** This row as a share of another (Scenario.versus): by the ratios to the echo measured beside each, or by req/s. */
-  vsRow?: { id: string; share: number; by: 'echo ratio' | 'req/s' };
+  /**
+   * This row as a share of another (Scenario.versus): by the ratios to the echo measured beside
+   * each, or by req/s; and by the gateway's CPU time per request (the other's over this one's).
+   */
+  vsRow?: { id: string; share: number; by: 'echo ratio' | 'req/s'; cpuShare: number };
   target: string;
   pass: boolean | null;
   /** How far from the target, either way (percentage points, or ms for p99 targets). */
@@ -363,12 +366,14 @@ function compareRows(row: Row, v: Versus): void {
   }
   const byEcho = row.limitKind === base.limitKind && Number.isFinite(row.ratio) && Number.isFinite(base.ratio);
   const share = byEcho ? row.ratio! / base.ratio! : row.rps / base.rps;
-  row.vsRow = { id: v.id, share, by: byEcho ? 'echo ratio' : 'req/s' };
-  // The gateway's CPU per request tells the same where it was starved of CPU by its neighbours.
-  const cpuUs = (r: Row) => (r.cores ? ((r.cores.gateway / r.rps!) * 1e6).toFixed(0) : '?');
+  // The gateway's CPU time per request says the same where other processes starved it of CPU
+  // (its throughput and the echo's then swing with theirs).
+  const cpuUs = (r: Row) => (r.cores ? (r.cores.gateway / r.rps!) * 1e6 : NaN);
+  const cpuShare = cpuUs(base) / cpuUs(row);
+  row.vsRow = { id: v.id, share, by: byEcho ? 'echo ratio' : 'req/s', cpuShare };
   row.note =
     `${pct(share)} of ${v.id} (${byEcho ? `ratio to echo ${row.ratio!.toFixed(2)} vs ${base.ratio!.toFixed(2)}; ` : ''}req/s ${row.rps.toFixed(0)} vs ${base.rps.toFixed(0)}, ` +
-    `p99 ${row.p99} vs ${base.p99} ms, gateway CPU per request ${cpuUs(row)} vs ${cpuUs(base)} µs)`;
+    `p99 ${row.p99} vs ${base.p99} ms; gateway CPU per request ${cpuUs(row).toFixed(0)} vs ${cpuUs(base).toFixed(0)} µs: ${pct(cpuShare)})`;
   if (v.target) {
     const verdict = ratioVerdict(share, v.target.share);
     Object.assign(row, { target: `>= ${pct(v.target.share)} of ${v.target.of}`, pass: verdict.pass, margin: verdict.margin });
@@ -970,7 +975,7 @@ function formatTable(rs: Row[]): string {
     fmt(r.minimalRps),
     fmt(r.minimalP99),
     r.minimalRatio === null || r.minimalRatio === undefined ? '' : pct(r.minimalRatio),
-    r.vsRow ? `${pct(r.vsRow.share)} of ${r.vsRow.id}` : '',
+    r.vsRow ? `${pct(r.vsRow.share)} of ${r.vsRow.id} (CPU/req: ${pct(r.vsRow.cpuShare)})` : '',
     r.target,
     r.pass === null ? '' : (r.margin ?? (r.pass ? 'met' : 'MISSED')),
     r.cores ? `${r.cores.gateway.toFixed(2)}+${r.cores.load.toFixed(2)}` : '',
