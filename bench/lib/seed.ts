@@ -22,7 +22,8 @@ export interface SeedSpec {
   hot: number;
   /**
    * One more AES-256 key in the first tenant, created through the core; its first version seals
-   * `payloads` random 64-byte plaintexts, then it is rotated until it has `versions` versions.
+   * `payloads` random 64-byte plaintexts, then it is rotated until it has `versions` versions,
+   * whose current one seals as many.
    */
   rotated?: { versions: number; payloads: number };
 }
@@ -46,15 +47,20 @@ export interface SeedResult {
   seconds: number;
 }
 
-/** The rotated key of `SeedSpec.rotated`, and what its first (now oldest) version sealed. */
+/** The rotated key of `SeedSpec.rotated`, and what its first (now oldest) and its current version sealed. */
 export interface RotatedKey {
   id: string;
   /** Every version's AES-256 material (base64), oldest first: the last is the current one. */
   material: string[];
-  /** By version 1, as eHSM Decrypt takes them: ct ‖ iv ‖ tag, base64. */
-  ehsmV1: string[];
-  /** By version 1, as JOSE decrypt takes them: flattened `dir`/A256GCM JWEs naming the bare key id (JSON bodies). */
-  joseV1: string[];
+  sealed: { oldest: Sealed; current: Sealed };
+}
+
+/** Ciphertexts of one version, none of which names it. */
+export interface Sealed {
+  /** As eHSM Decrypt takes them: ct ‖ iv ‖ tag, base64. */
+  ehsm: string[];
+  /** As JOSE decrypt takes them (JSON bodies): flattened `dir`/A256GCM JWEs whose header has the bare key id, no `kv`. */
+  jose: string[];
 }
 
 const X25519_SPKI_PREFIX = 12;
@@ -163,23 +169,29 @@ async function main(): Promise<void> {
 
 /**
  * An AES-256 key made, used and rotated through the core as a client's would be: version 1 seals
- * the payloads (packed as each dialect's client receives them: eHSM `ct ‖ iv ‖ tag`, and the JWE
- * the JOSE encrypt route answers, whose protected header is the AAD), then `versions - 1`
- * rotations. Nothing in those ciphertexts names the version: the gateway finds it by trial.
+ * the payloads, then `versions - 1` rotations, then the current version seals as many. Packed as
+ * each dialect's client gets them: eHSM `ct ‖ iv ‖ tag`, and the JWE of JOSE encrypt (whose
+ * protected header is the AAD) as it was before the key's first rotation, or as made elsewhere:
+ * JOSE encrypt now names the version (`kv`) of a rotated key, and decrypt goes straight to it.
+ * Nothing in these ciphertexts names the version: the gateway finds it by trial.
  */
 async function rotatedKey(kernel: Awaited<ReturnType<typeof createKernel>>, ctx: OpContext, spec: NonNullable<SeedSpec['rotated']>): Promise<RotatedKey> {
   const b64u = (b: Buffer) => b.toString('base64url');
   const { id } = await kernel.keys.create(ctx, { spec: 'aes-256', usages: ['encrypt', 'decrypt'] });
-  const ehsmV1: string[] = [];
-  const joseV1: string[] = [];
-  for (let i = 0; i < spec.payloads; i++) {
-    const e = await kernel.keys.encrypt(ctx, id, { alg: 'AES-GCM', plaintext: randomBytes(64) });
-    ehsmV1.push(Buffer.concat([e.ciphertext, e.iv, e.tag]).toString('base64'));
-    const protectedB64 = b64u(Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: id })));
-    const j = await kernel.keys.encrypt(ctx, id, { alg: 'AES-GCM', plaintext: randomBytes(64), aad: Buffer.from(protectedB64, 'ascii') });
-    joseV1.push(JSON.stringify({ protected: protectedB64, encrypted_key: '', iv: b64u(j.iv), ciphertext: b64u(j.ciphertext), tag: b64u(j.tag) }));
-  }
+  const protectedB64 = b64u(Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: id })));
+  const seal = async (): Promise<Sealed> => {
+    const out: Sealed = { ehsm: [], jose: [] };
+    for (let i = 0; i < spec.payloads; i++) {
+      const e = await kernel.keys.encrypt(ctx, id, { alg: 'AES-GCM', plaintext: randomBytes(64) });
+      out.ehsm.push(Buffer.concat([e.ciphertext, e.iv, e.tag]).toString('base64'));
+      const j = await kernel.keys.encrypt(ctx, id, { alg: 'AES-GCM', plaintext: randomBytes(64), aad: Buffer.from(protectedB64, 'ascii') });
+      out.jose.push(JSON.stringify({ protected: protectedB64, encrypted_key: '', iv: b64u(j.iv), ciphertext: b64u(j.ciphertext), tag: b64u(j.tag) }));
+    }
+    return out;
+  };
+  const oldest = await seal();
   for (let v = 1; v < spec.versions; v++) await kernel.keys.lifecycle.rotate(ctx, id);
+  const current = await seal();
   // Each version's bytes, read back as the gateway reads them, for the minimal handler.
   const record = await kernel.keys.get(ctx, id);
   const soft = kernel.router.byName('soft');
@@ -191,7 +203,7 @@ async function rotatedKey(kernel: Awaited<ReturnType<typeof createKernel>>, ctx:
     material.push(Buffer.from(m.bytes).toString('base64'));
   }
   if (material.length !== spec.versions) throw new Error(`${id} keeps ${material.length} versions, not ${spec.versions}`);
-  return { id, material, ehsmV1, joseV1 };
+  return { id, material, sealed: { oldest, current } };
 }
 
 main().catch((err) => {
