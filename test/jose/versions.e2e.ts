@@ -145,9 +145,13 @@ it("a `kv` that is not a positive integer is a 400; a JWS named by the body's ki
     const res = await c.call('/v1/crypto/decrypt', { ...sealed, protected: b64u(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid, kv })) });
     expect([kv, res.status, res.json.description]).toEqual([kv, 400, 'Protected header member `kv` must be a positive integer']);
   }
-  // A version the key does not have.
+  // A version the key does not have: 400 on every path, also where implicit rejection hides unwrap failures.
   const missing = await c.call('/v1/crypto/decrypt', { ...sealed, protected: b64u(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid, kv: 7 })) });
-  expect([missing.status, missing.json.error]).toEqual([400, 'bad_request']);
+  expect(missing.json).toEqual({ error: 'bad_request', description: 'The key has no version 7 that may decrypt or verify' });
+  const rsa = (await c.ok('/v1/crypto/keys', { kty: 'RSA', alg: 'RSA-OAEP-256' })).kid as string;
+  const wrapped = await c.ok('/v1/crypto/encrypt', { kid: rsa, alg: 'RSA-OAEP-256', enc: 'A256GCM', data });
+  const rsaMissing = await c.call('/v1/crypto/decrypt', { ...wrapped, protected: b64u(JSON.stringify({ alg: 'RSA-OAEP-256', enc: 'A256GCM', kid: rsa, kv: 2 })) });
+  expect([rsaMissing.status, rsaMissing.json.error]).toEqual([400, 'bad_request']);
 
   const ec = await c.ok('/v1/crypto/keys', { kty: 'EC', crv: 'P-256', alg: 'ES256' });
   const foreign = { protected: b64u(JSON.stringify({ alg: 'ES256', kv: 'theirs' })), data, signature: b64u(randomBytes(64)) };

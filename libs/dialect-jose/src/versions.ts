@@ -49,9 +49,17 @@ export function currentVersionOf(key: Found): { ref: KeyAtVersion; member: { kv?
   return { ref: atVersion(key.id, v), member: v > 1 ? { [VERSION_PARAM]: v } : {} };
 }
 
-/** What decrypt and verify run on: the version the header names, or the bare id (the core's trial). */
+/**
+ * What decrypt and verify run on: the version the header names, or the bare id (the core's trial).
+ * A version the key does not keep, or keeps below its minimum decryption version, is a 400 on
+ * every path, checked here before any unwrap whose failures implicit rejection would hide (which
+ * versions a key has is no secret to its tenant; the core checks the same again).
+ */
 export function versionRef(key: Found, version: number | undefined): KeyRef {
-  return version === undefined ? key.id : atVersion(key.id, version);
+  if (version === undefined) return key.id;
+  const { versions, minDecryptVersion } = key.record;
+  if (version < minDecryptVersion || !versions.some((v) => v.version === version)) throw badRequest(`The key has no version ${version} that may decrypt or verify`);
+  return atVersion(key.id, version);
 }
 
 /**
