@@ -32,7 +32,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { NOT_SERVED, servedOperations } from '../../libs/dialect-aws/src/operations/table';
 import { NOT_ON_SOFTHSM, backendHolds, describeRefusals, noteRefusal } from '../support/backend';
-import { startGateway, type Gateway } from '../support/server';
+import { TEST_BACKEND, cli, startGateway, type Gateway } from '../support/server';
 import { REGION, awsTenant, bytes, kmsClient, parseBlob, refusal, refusedAs } from './support';
 
 /**
@@ -122,8 +122,10 @@ describe('CreateKey and DescribeKey', () => {
     expect(await refusal(create({ KeySpec: 'SM2', KeyUsage: 'KEY_AGREEMENT' }))).toMatchObject({ name: 'UnsupportedOperationException', message: expect.stringContaining('SM2') });
   });
 
-  it('defaults to SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT and accepts the older CustomerMasterKeySpec', async () => {
-    expect(await create()).toMatchObject({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: '' });
+  it('defaults to SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT, on the backend under test, and accepts the older CustomerMasterKeySpec', async () => {
+    const m = await create();
+    expect(m).toMatchObject({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: '' });
+    expect((await cli(gw.dataDir, ['key', 'show', m.KeyId!])).json).toMatchObject({ id: m.KeyId, spec: 'aes-256', backend: TEST_BACKEND });
     expect(await create({ CustomerMasterKeySpec: 'HMAC_384', KeyUsage: 'GENERATE_VERIFY_MAC' })).toMatchObject({ KeySpec: 'HMAC_384' });
   });
 
