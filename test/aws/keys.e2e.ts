@@ -327,6 +327,17 @@ describe('GetPublicKey', () => {
     expect(spki).toHaveLength(91);
   });
 
+  it('only of an enabled key: DisabledException, KMSInvalidStateException when pending deletion', async () => {
+    const m = await create({ KeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY' });
+    await kms.send(new DisableKeyCommand({ KeyId: m.KeyId }));
+    expect(await refusedAs(kms.send(new GetPublicKeyCommand({ KeyId: m.KeyId })))).toBe('DisabledException');
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: m.KeyId, PendingWindowInDays: 7 }));
+    expect(await refusedAs(kms.send(new GetPublicKeyCommand({ KeyId: m.KeyId })))).toBe('KMSInvalidStateException');
+    await kms.send(new CancelKeyDeletionCommand({ KeyId: m.KeyId }));
+    await kms.send(new EnableKeyCommand({ KeyId: m.KeyId }));
+    expect((await kms.send(new GetPublicKeyCommand({ KeyId: m.KeyId }))).KeySpec).toBe('ECC_NIST_P384');
+  });
+
   it('a symmetric or HMAC key has none: UnsupportedOperationException', async () => {
     const aes = await create();
     const hmac = await create({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
@@ -504,6 +515,11 @@ describe('rotation', () => {
     const disabled = await create();
     await kms.send(new DisableKeyCommand({ KeyId: disabled.KeyId }));
     expect(await refusedAs(kms.send(new EnableKeyRotationCommand({ KeyId: disabled.KeyId })))).toBe('DisabledException');
+    expect(await refusedAs(kms.send(new RotateKeyOnDemandCommand({ KeyId: disabled.KeyId })))).toBe('DisabledException');
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: disabled.KeyId, PendingWindowInDays: 7 }));
+    expect(await refusedAs(kms.send(new EnableKeyRotationCommand({ KeyId: disabled.KeyId })))).toBe('KMSInvalidStateException');
+    expect(await refusedAs(kms.send(new RotateKeyOnDemandCommand({ KeyId: disabled.KeyId })))).toBe('KMSInvalidStateException');
+    expect((await kms.send(new ListKeyRotationsCommand({ KeyId: disabled.KeyId }))).Rotations).toEqual([]);
   });
 
   it('only symmetric encryption keys rotate: UnsupportedOperationException for the others', async () => {
