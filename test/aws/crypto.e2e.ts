@@ -190,6 +190,32 @@ describe('ReEncrypt', () => {
     const toRsa = await kms.send(new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, DestinationKeyId: rsa.KeyId, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }));
     expect(toRsa).toMatchObject({ KeyId: rsa.Arn, DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256', SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT' });
     expect(toRsa.CiphertextBlob).toHaveLength(256);
+    // An RSA ciphertext cannot carry an encryption context: asking for one is refused, not ignored.
+    expect(
+      await refusedAs(
+        kms.send(
+          new ReEncryptCommand({
+            CiphertextBlob: enc.CiphertextBlob,
+            DestinationKeyId: rsa.KeyId,
+            DestinationEncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+            DestinationEncryptionContext: { bound: 'no' },
+          }),
+        ),
+      ),
+    ).toBe('ValidationException');
+    expect(
+      await refusedAs(
+        kms.send(
+          new ReEncryptCommand({
+            CiphertextBlob: toRsa.CiphertextBlob,
+            SourceKeyId: rsa.KeyId,
+            SourceEncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+            SourceEncryptionContext: { bound: 'no' },
+            DestinationKeyId: aes.KeyId,
+          }),
+        ),
+      ),
+    ).toBe('ValidationException');
     const back = await kms.send(
       new ReEncryptCommand({
         CiphertextBlob: toRsa.CiphertextBlob,

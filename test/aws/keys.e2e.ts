@@ -32,7 +32,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { NOT_SERVED, servedOperations } from '../../libs/dialect-aws/src/operations/table';
 import { NOT_ON_SOFTHSM, backendHolds, describeRefusals, noteRefusal } from '../support/backend';
-import { startGateway, type Gateway } from '../support/server';
+import { TEST_BACKEND, cli, startGateway, type Gateway } from '../support/server';
 import { REGION, awsTenant, bytes, kmsClient, parseBlob, refusal, refusedAs } from './support';
 
 /**
@@ -44,7 +44,8 @@ let gw: Gateway;
 let kms: KMSClient;
 
 beforeAll(async () => {
-  gw = await startGateway();
+  // The admin CLI (lifecycle run) changes keys behind the gateway's back: no cache staleness.
+  gw = await startGateway({ KMS_CACHE_TTL_MS: '0' });
   kms = kmsClient(gw, await awsTenant(gw, 'aws-keys'));
 }, 60000);
 afterAll(async () => {
@@ -122,8 +123,10 @@ describe('CreateKey and DescribeKey', () => {
     expect(await refusal(create({ KeySpec: 'SM2', KeyUsage: 'KEY_AGREEMENT' }))).toMatchObject({ name: 'UnsupportedOperationException', message: expect.stringContaining('SM2') });
   });
 
-  it('defaults to SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT and accepts the older CustomerMasterKeySpec', async () => {
-    expect(await create()).toMatchObject({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: '' });
+  it('defaults to SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT, on the backend under test, and accepts the older CustomerMasterKeySpec', async () => {
+    const m = await create();
+    expect(m).toMatchObject({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Description: '' });
+    expect((await cli(gw.dataDir, ['key', 'show', m.KeyId!])).json).toMatchObject({ id: m.KeyId, spec: 'aes-256', backend: TEST_BACKEND });
     expect(await create({ CustomerMasterKeySpec: 'HMAC_384', KeyUsage: 'GENERATE_VERIFY_MAC' })).toMatchObject({ KeySpec: 'HMAC_384' });
   });
 
@@ -324,6 +327,17 @@ describe('GetPublicKey', () => {
     expect(spki).toHaveLength(91);
   });
 
+  it('only of an enabled key: DisabledException, KMSInvalidStateException when pending deletion', async () => {
+    const m = await create({ KeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY' });
+    await kms.send(new DisableKeyCommand({ KeyId: m.KeyId }));
+    expect(await refusedAs(kms.send(new GetPublicKeyCommand({ KeyId: m.KeyId })))).toBe('DisabledException');
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: m.KeyId, PendingWindowInDays: 7 }));
+    expect(await refusedAs(kms.send(new GetPublicKeyCommand({ KeyId: m.KeyId })))).toBe('KMSInvalidStateException');
+    await kms.send(new CancelKeyDeletionCommand({ KeyId: m.KeyId }));
+    await kms.send(new EnableKeyCommand({ KeyId: m.KeyId }));
+    expect((await kms.send(new GetPublicKeyCommand({ KeyId: m.KeyId }))).KeySpec).toBe('ECC_NIST_P384');
+  });
+
   it('a symmetric or HMAC key has none: UnsupportedOperationException', async () => {
     const aes = await create();
     const hmac = await create({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
@@ -461,6 +475,15 @@ describe('tags', () => {
       'more than 50': 'LimitExceededException',
       'unknown key': 'NotFoundException',
     });
+    // CreateKey's Tags follow the same rules.
+    expect({
+      reserved: await refusedAs(create({ Tags: [{ TagKey: 'aws:owner', TagValue: 'x' }] })),
+      'long key': await refusedAs(create({ Tags: [{ TagKey: 'k'.repeat(129), TagValue: 'x' }] })),
+      'long value': await refusedAs(create({ Tags: [{ TagKey: 'k', TagValue: 'v'.repeat(257) }] })),
+      'more than 50': await refusedAs(create({ Tags: Array.from({ length: 51 }, (_, i) => ({ TagKey: `t${i}`, TagValue: '' })) })),
+    }).toEqual({ reserved: 'TagException', 'long key': 'TagException', 'long value': 'TagException', 'more than 50': 'LimitExceededException' });
+    const fifty = await create({ Tags: Array.from({ length: 50 }, (_, i) => ({ TagKey: `t${i}`, TagValue: `${i}` })) });
+    expect(await tagsOf(fifty.KeyId, 50)).toHaveLength(50);
     // 48 more make exactly 50.
     await kms.send(new TagResourceCommand({ KeyId: m.KeyId, Tags: Array.from({ length: 48 }, (_, i) => ({ TagKey: `t${i}`, TagValue: '' })) }));
     expect(await tagsOf(m.KeyId, 50)).toHaveLength(50);
@@ -492,6 +515,11 @@ describe('rotation', () => {
     const disabled = await create();
     await kms.send(new DisableKeyCommand({ KeyId: disabled.KeyId }));
     expect(await refusedAs(kms.send(new EnableKeyRotationCommand({ KeyId: disabled.KeyId })))).toBe('DisabledException');
+    expect(await refusedAs(kms.send(new RotateKeyOnDemandCommand({ KeyId: disabled.KeyId })))).toBe('DisabledException');
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: disabled.KeyId, PendingWindowInDays: 7 }));
+    expect(await refusedAs(kms.send(new EnableKeyRotationCommand({ KeyId: disabled.KeyId })))).toBe('KMSInvalidStateException');
+    expect(await refusedAs(kms.send(new RotateKeyOnDemandCommand({ KeyId: disabled.KeyId })))).toBe('KMSInvalidStateException');
+    expect((await kms.send(new ListKeyRotationsCommand({ KeyId: disabled.KeyId }))).Rotations).toEqual([]);
   });
 
   it('only symmetric encryption keys rotate: UnsupportedOperationException for the others', async () => {
@@ -547,6 +575,39 @@ describe('rotation', () => {
     expect(rest).toMatchObject({ Truncated: false, Rotations: [rotations[1]] });
     // The data key blobs of a rotated key carry the new version too.
     expect(parseBlob((await kms.send(new sdk.GenerateDataKeyCommand({ KeyId: m.KeyId, KeySpec: 'AES_256' }))).CiphertextBlob!).version).toBe(3);
+  });
+});
+
+describe("the key lifecycle carried out (lifecycle run --at a later time, as the gateway's scheduler would)", () => {
+  it('a scheduled deletion destroys the key when its window ends: NotFoundException, gone from ListKeys and ListAliases; automatic rotation makes a new version', async () => {
+    const doomed = await create();
+    const sealed = await encryptWith(doomed.KeyId!);
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/doomed', TargetKeyId: doomed.KeyId }));
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: doomed.KeyId, PendingWindowInDays: 7 }));
+    const rotating = await create();
+    const before = await kms.send(new EncryptCommand({ KeyId: rotating.KeyId, Plaintext: Buffer.from('before the scheduled rotation') }));
+    await kms.send(new EnableKeyRotationCommand({ KeyId: rotating.KeyId, RotationPeriodInDays: 90 }));
+
+    const ran = await cli(gw.dataDir, ['lifecycle', 'run', '--at', new Date(Date.now() + 91 * DAY_MS).toISOString()]);
+    expect(ran.code).toBe(0);
+    expect(ran.json.destroyed).toContain(doomed.KeyId);
+    expect(ran.json.rotated).toContain(rotating.KeyId);
+
+    expect({
+      describe: await refusedAs(describeKey(doomed.KeyId!)),
+      encrypt: await refusedAs(encryptWith(doomed.KeyId!)),
+      decrypt: await refusedAs(kms.send(new DecryptCommand({ CiphertextBlob: sealed.CiphertextBlob }))),
+      cancel: await refusedAs(kms.send(new CancelKeyDeletionCommand({ KeyId: doomed.KeyId }))),
+      alias: await refusedAs(describeKey('alias/doomed')),
+    }).toEqual({ describe: 'NotFoundException', encrypt: 'NotFoundException', decrypt: 'NotFoundException', cancel: 'NotFoundException', alias: 'NotFoundException' });
+    expect((await kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.map((k) => k.KeyId)).not.toContain(doomed.KeyId);
+    expect((await kms.send(new ListAliasesCommand({}))).Aliases!.map((a) => a.AliasName)).not.toContain('alias/doomed');
+
+    const rotations = (await kms.send(new ListKeyRotationsCommand({ KeyId: rotating.KeyId }))).Rotations!;
+    expect(rotations).toEqual([expect.objectContaining({ KeyId: rotating.KeyId, RotationType: 'AUTOMATIC' })]);
+    expect(parseBlob((await encryptWith(rotating.KeyId!)).CiphertextBlob!).version).toBe(2);
+    expect(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob: before.CiphertextBlob }))).Plaintext!).toString()).toBe('before the scheduled rotation');
+    expect(await kms.send(new GetKeyRotationStatusCommand({ KeyId: rotating.KeyId }))).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 90 });
   });
 });
 

@@ -97,7 +97,11 @@ export class Input {
     return v as string[];
   }
 
-  /** AWS Tags: a list of {TagKey, TagValue}. */
+  /**
+   * AWS Tags: a list of {TagKey, TagValue}, with AWS's rules (TagException): keys 1-128
+   * characters and not `aws:`, values at most 256; more than 50 is LimitExceededException.
+   * CreateKey and TagResource alike.
+   */
   tags(name: string): Record<string, string> | undefined {
     const v = this.body[name];
     if (v === undefined || v === null) return undefined;
@@ -108,7 +112,7 @@ export class Input {
       if (typeof tag !== 'object' || tag === null || typeof tag.TagKey !== 'string' || typeof tag.TagValue !== 'string') throw wrongType(name, 'a list of {TagKey, TagValue}');
       out[tag.TagKey] = tag.TagValue;
     }
-    return out;
+    return checkTags(out);
   }
 }
 
@@ -117,3 +121,15 @@ const constraint = (name: string, rule: string) =>
   new AwsError('ValidationException', `1 validation error detected: Value at '${lower(name)}' failed to satisfy constraint: ${rule}`);
 const missing = (name: string) => constraint(name, 'Member must not be null');
 const wrongType = (name: string, what: string) => new AwsError('SerializationException', `Value for '${name}' must be ${what}.`);
+
+export const MAX_TAGS = 50;
+
+/** AWS's tag rules; also for a key's tags once new ones are added (TagResource). */
+export function checkTags(tags: Record<string, string>): Record<string, string> {
+  for (const [k, v] of Object.entries(tags)) {
+    if (k.length < 1 || k.length > 128 || v.length > 256) throw new AwsError('TagException', 'Tag keys are 1 to 128 characters and tag values at most 256.');
+    if (k.startsWith('aws:')) throw new AwsError('TagException', 'Tag keys beginning with aws: are reserved.');
+  }
+  if (Object.keys(tags).length > MAX_TAGS) throw new AwsError('LimitExceededException', `A KMS key can have at most ${MAX_TAGS} tags.`);
+  return tags;
+}

@@ -167,6 +167,7 @@ export const CRYPTO_ACTIONS: Record<string, AwsAction> = {
         const r = await lookup(c, destination);
         if (isSymmetric(r)) throw new AwsError('InvalidKeyUsageException', `${alg} is not valid for a symmetric KMS key`);
         const { name, alg: params } = asymAlgorithm(c, r, 'DestinationEncryptionAlgorithm');
+        if (context) throw validation('DestinationEncryptionContext is not supported with asymmetric KMS keys');
         out = { blob: await c.keys.asymEncrypt(c.caller, r.id, params, source.plaintext), keyId: r.id, algorithm: name };
       }
       return {

@@ -94,6 +94,9 @@ export const KEY_ACTIONS: Record<string, AwsAction> = {
   GetPublicKey: async (c) => {
     const named = await lookup(c, keyOrAlias(c));
     if (specInfo(named.spec).symmetric) throw new AwsError('UnsupportedOperationException', 'GetPublicKey is not valid for a symmetric KMS key.');
+    // AWS gives the public key of enabled keys only, as for any use of the key.
+    if (named.state === 'disabled') throw new AwsError('DisabledException', 'The key is disabled.');
+    if (named.state !== 'enabled') throw new AwsError('KMSInvalidStateException', `The key is ${named.state.replace('_', ' ')}.`);
     const { record, spki } = await c.keys.getPublicKey(c.caller, named.id);
     const usage = awsKeyUsage(record);
     return {

@@ -1,4 +1,4 @@
-import { specInfo } from '@kms/core';
+import { type KeyRecord, specInfo } from '@kms/core';
 import { keyArn } from '../arn';
 import { AwsError } from '../errors';
 import { seconds } from '../metadata';
@@ -19,13 +19,18 @@ async function rotatable(c: AwsCall, id: string) {
   return r;
 }
 
+/** AWS enables rotation of, and rotates, enabled keys only: DisabledException, or KMSInvalidStateException (pending deletion). */
+function mustBeEnabled(r: KeyRecord): void {
+  if (r.state !== 'enabled') throw new AwsError(r.state === 'disabled' ? 'DisabledException' : 'KMSInvalidStateException', `The key is ${r.state.replace('_', ' ')}.`);
+}
+
 const arn = (c: AwsCall, id: string) => keyArn(c.caller.region, c.caller.account, id);
 
 export const ROTATION_ACTIONS: Record<string, AwsAction> = {
   EnableKeyRotation: async (c) => {
     const r = await rotatable(c, keyOnly(c));
     const days = c.input.integer('RotationPeriodInDays', { min: PERIOD_DAYS.min, max: PERIOD_DAYS.max }) ?? PERIOD_DAYS.default;
-    if (r.state !== 'enabled') throw new AwsError(r.state === 'disabled' ? 'DisabledException' : 'KMSInvalidStateException', `The key is ${r.state.replace('_', ' ')}.`);
+    mustBeEnabled(r);
     await c.keys.lifecycle.setRotation(c.caller, r.id, days * DAY_MS);
     return {};
   },
@@ -44,6 +49,7 @@ export const ROTATION_ACTIONS: Record<string, AwsAction> = {
   },
   RotateKeyOnDemand: async (c) => {
     const r = await rotatable(c, keyOnly(c));
+    mustBeEnabled(r);
     await c.keys.lifecycle.rotate(c.caller, r.id);
     return { KeyId: r.id };
   },

@@ -1,15 +1,12 @@
 import { AwsError } from '../errors';
+import { checkTags } from '../input';
 import type { AwsAction, AwsCall } from './context';
 import { keyOnly, lookup } from './keys';
 
-/** AWS tags: TagKey 1-128 characters, TagValue 0-256, 50 per key; a refusal is TagException. */
+/** AWS tags (rules in Input.tags): TagKey 1-128 characters, TagValue 0-256, 50 per key; a refusal is TagException. */
 function tagsOf(c: AwsCall): Record<string, string> {
   const tags = c.input.tags('Tags');
   if (!tags) throw new AwsError('ValidationException', "1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must not be null");
-  for (const [k, v] of Object.entries(tags)) {
-    if (k.length < 1 || k.length > 128 || v.length > 256) throw new AwsError('TagException', 'Tag keys are 1 to 128 characters and tag values at most 256.');
-    if (k.startsWith('aws:')) throw new AwsError('TagException', 'Tag keys beginning with aws: are reserved.');
-  }
   return tags;
 }
 
@@ -18,7 +15,7 @@ export const TAG_ACTIONS: Record<string, AwsAction> = {
     const id = keyOnly(c);
     const tags = tagsOf(c);
     const r = await lookup(c, id);
-    if (Object.keys({ ...r.tags, ...tags }).length > 50) throw new AwsError('LimitExceededException', 'A KMS key can have at most 50 tags.');
+    checkTags({ ...r.tags, ...tags });
     await c.keys.lifecycle.tag(c.caller, id, tags);
     return {};
   },
