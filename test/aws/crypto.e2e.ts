@@ -18,9 +18,9 @@ import {
   type KeyMetadata,
   type KeySpec,
 } from '@aws-sdk/client-kms';
-import { NOT_ON_SOFTHSM, backendHolds, describeRefusals, noteRefusal } from '../support/backend';
+import { describeRefusals } from '../support/backend';
 import { startGateway, type Gateway } from '../support/server';
-import { awsTenant, bytes, kmsClient, parseBlob, refusal, refusedAs } from './support';
+import { awsTenant, bytes, kmsClient, parseBlob, refusal, refusedAs, withKeyOf } from './support';
 
 /**
  * Encryption through the AWS SDK: symmetric blobs with encryption contexts, ReEncrypt, data keys
@@ -401,21 +401,16 @@ describe('asymmetric encryption', () => {
     });
   });
 
-  it('SM2: SM2PKE both ways', async () => {
-    if (!backendHolds('ec-sm2')) {
-      expect(await refusedAs(create({ KeySpec: 'SM2', KeyUsage: 'ENCRYPT_DECRYPT' }))).toBe('UnsupportedOperationException');
-      noteRefusal('SM2', NOT_ON_SOFTHSM['ec-sm2']);
-      return;
-    }
-    const m = await create({ KeySpec: 'SM2', KeyUsage: 'ENCRYPT_DECRYPT' });
-    const enc = await kms.send(new EncryptCommand({ KeyId: m.KeyId, Plaintext: Buffer.from('sm2 plaintext'), EncryptionAlgorithm: 'SM2PKE' }));
-    expect(enc.EncryptionAlgorithm).toBe('SM2PKE');
-    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, KeyId: m.KeyId, EncryptionAlgorithm: 'SM2PKE' }));
-    expect(text(dec.Plaintext)).toBe('sm2 plaintext');
-    expect(await refusedAs(kms.send(new EncryptCommand({ KeyId: m.KeyId, Plaintext: Buffer.from('x'), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })))).toBe(
-      'InvalidKeyUsageException',
-    );
-  });
+  it('SM2: SM2PKE both ways', () =>
+    withKeyOf(kms, { KeySpec: 'SM2', KeyUsage: 'ENCRYPT_DECRYPT' }, 'ec-sm2', 'SM2', async (m) => {
+      const enc = await kms.send(new EncryptCommand({ KeyId: m.KeyId, Plaintext: Buffer.from('sm2 plaintext'), EncryptionAlgorithm: 'SM2PKE' }));
+      expect(enc.EncryptionAlgorithm).toBe('SM2PKE');
+      const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, KeyId: m.KeyId, EncryptionAlgorithm: 'SM2PKE' }));
+      expect(text(dec.Plaintext)).toBe('sm2 plaintext');
+      expect(await refusedAs(kms.send(new EncryptCommand({ KeyId: m.KeyId, Plaintext: Buffer.from('x'), EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' })))).toBe(
+        'InvalidKeyUsageException',
+      );
+    }));
 });
 
 describeRefusals(['SM2']);

@@ -31,9 +31,9 @@ import {
   type KeyUsageType,
 } from '@aws-sdk/client-kms';
 import { NOT_SERVED, servedOperations } from '../../libs/dialect-aws/src/operations/table';
-import { NOT_ON_SOFTHSM, backendHolds, describeRefusals, noteRefusal } from '../support/backend';
+import { describeRefusals } from '../support/backend';
 import { TEST_BACKEND, cli, startGateway, type Gateway } from '../support/server';
-import { REGION, awsTenant, bytes, kmsClient, parseBlob, refusal, refusedAs } from './support';
+import { REGION, awsTenant, bytes, kmsClient, parseBlob, refusal, refusedAs, withKeyOf } from './support';
 
 /**
  * Key management through the AWS SDK: every KeySpec and KeyUsage, DescribeKey by each form of
@@ -87,37 +87,33 @@ const COMBINATIONS: [KeySpec, KeyUsageType, string, Record<string, string[]>][] 
 const sorted = (lists: Record<string, string[] | undefined>) => Object.fromEntries(Object.entries(lists).map(([k, v]) => [k, [...(v ?? [])].sort()]));
 
 describe('CreateKey and DescribeKey', () => {
-  it.each(COMBINATIONS)('%s for %s', async (KeySpec, KeyUsage, spec, algorithms) => {
-    if (!backendHolds(spec)) {
-      expect(await refusal(create({ KeySpec, KeyUsage }))).toMatchObject({ name: 'UnsupportedOperationException', status: 400 });
-      noteRefusal(KeySpec, NOT_ON_SOFTHSM[spec]);
-      return;
-    }
-    const m = await create({ KeySpec, KeyUsage, Description: `${KeySpec} ${KeyUsage}` });
-    expect(m).toMatchObject({
-      KeySpec,
-      CustomerMasterKeySpec: KeySpec,
-      KeyUsage,
-      KeyState: 'Enabled',
-      Enabled: true,
-      Origin: 'AWS_KMS',
-      KeyManager: 'CUSTOMER',
-      MultiRegion: false,
-    });
-    expect(m.Arn).toBe(`arn:aws:kms:${REGION}:${m.AWSAccountId}:key/${m.KeyId}`);
-    expect(m.AWSAccountId).toMatch(/^\d{12}$/);
-    expect(m.CreationDate).toBeInstanceOf(Date);
-    const lists = {
-      EncryptionAlgorithms: m.EncryptionAlgorithms,
-      SigningAlgorithms: m.SigningAlgorithms,
-      MacAlgorithms: m.MacAlgorithms,
-      KeyAgreementAlgorithms: m.KeyAgreementAlgorithms,
-    };
-    const given = Object.fromEntries(Object.entries(lists).filter(([, v]) => v !== undefined));
-    expect(sorted(given)).toEqual(sorted(algorithms));
-    // DescribeKey says the same as CreateKey did.
-    expect(await describeKey(m.KeyId!)).toEqual(m);
-  });
+  it.each(COMBINATIONS)('%s for %s', (KeySpec, KeyUsage, spec, algorithms) =>
+    withKeyOf(kms, { KeySpec, KeyUsage, Description: `${KeySpec} ${KeyUsage}` }, spec, KeySpec, async (m) => {
+      expect(m).toMatchObject({
+        KeySpec,
+        CustomerMasterKeySpec: KeySpec,
+        KeyUsage,
+        KeyState: 'Enabled',
+        Enabled: true,
+        Origin: 'AWS_KMS',
+        KeyManager: 'CUSTOMER',
+        MultiRegion: false,
+      });
+      expect(m.Arn).toBe(`arn:aws:kms:${REGION}:${m.AWSAccountId}:key/${m.KeyId}`);
+      expect(m.AWSAccountId).toMatch(/^\d{12}$/);
+      expect(m.CreationDate).toBeInstanceOf(Date);
+      const lists = {
+        EncryptionAlgorithms: m.EncryptionAlgorithms,
+        SigningAlgorithms: m.SigningAlgorithms,
+        MacAlgorithms: m.MacAlgorithms,
+        KeyAgreementAlgorithms: m.KeyAgreementAlgorithms,
+      };
+      const given = Object.fromEntries(Object.entries(lists).filter(([, v]) => v !== undefined));
+      expect(sorted(given)).toEqual(sorted(algorithms));
+      // DescribeKey says the same as CreateKey did.
+      expect(await describeKey(m.KeyId!)).toEqual(m);
+    }),
+  );
 
   it('SM2 for KEY_AGREEMENT: AWS has it, the gateway cannot derive with SM2 keys', async () => {
     expect(await refusal(create({ KeySpec: 'SM2', KeyUsage: 'KEY_AGREEMENT' }))).toMatchObject({ name: 'UnsupportedOperationException', message: expect.stringContaining('SM2') });
@@ -314,18 +310,13 @@ describe('GetPublicKey', () => {
     expect(pub.export({ format: 'der', type: 'spki' }).equals(bytes(got.PublicKey))).toBe(true);
   });
 
-  it('SM2: a DER SubjectPublicKeyInfo on the SM2 curve', async () => {
-    if (!backendHolds('ec-sm2')) {
-      expect(await refusedAs(create({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' }))).toBe('UnsupportedOperationException');
-      noteRefusal('SM2', NOT_ON_SOFTHSM['ec-sm2']);
-      return;
-    }
-    const m = await create({ KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' });
-    const spki = bytes((await kms.send(new GetPublicKeyCommand({ KeyId: m.KeyId }))).PublicKey);
-    // SEQUENCE { SEQUENCE { id-ecPublicKey, sm2p256v1 }, BIT STRING 04||x||y }
-    expect(spki.subarray(0, 27).toString('hex')).toBe('3059301306072a8648ce3d020106082a811ccf5501822d03420004');
-    expect(spki).toHaveLength(91);
-  });
+  it('SM2: a DER SubjectPublicKeyInfo on the SM2 curve', () =>
+    withKeyOf(kms, { KeySpec: 'SM2', KeyUsage: 'SIGN_VERIFY' }, 'ec-sm2', 'SM2', async (m) => {
+      const spki = bytes((await kms.send(new GetPublicKeyCommand({ KeyId: m.KeyId }))).PublicKey);
+      // SEQUENCE { SEQUENCE { id-ecPublicKey, sm2p256v1 }, BIT STRING 04||x||y }
+      expect(spki.subarray(0, 27).toString('hex')).toBe('3059301306072a8648ce3d020106082a811ccf5501822d03420004');
+      expect(spki).toHaveLength(91);
+    }));
 
   it('only of an enabled key: DisabledException, KMSInvalidStateException when pending deletion', async () => {
     const m = await create({ KeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY' });

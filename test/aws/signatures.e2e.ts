@@ -15,9 +15,9 @@ import {
   type MacAlgorithmSpec,
   type SigningAlgorithmSpec,
 } from '@aws-sdk/client-kms';
-import { NOT_ON_SOFTHSM, backendHolds, describeRefusals, noteRefusal } from '../support/backend';
+import { describeRefusals } from '../support/backend';
 import { cli, startGateway, type Gateway } from '../support/server';
-import { awsTenant, bytes, kmsClient, refusal, refusedAs } from './support';
+import { awsTenant, bytes, kmsClient, refusal, refusedAs, withKeyOf } from './support';
 
 /**
  * Signatures and MACs through the AWS SDK: every SigningAlgorithm of every signing KeySpec, with
@@ -132,70 +132,65 @@ const SIGNING_KEYS: [KeySpec, string, SigningAlgorithmSpec[]][] = [
 ];
 
 describe('Sign and Verify', () => {
-  it.each(SIGNING_KEYS)('%s: every valid algorithm, RAW and DIGEST, verified locally and by Verify', async (KeySpec, spec, algorithms) => {
-    if (!backendHolds(spec)) {
-      expect(await refusedAs(create({ KeySpec, KeyUsage: 'SIGN_VERIFY' }))).toBe('UnsupportedOperationException');
-      noteRefusal(KeySpec, NOT_ON_SOFTHSM[spec]);
-      return;
-    }
-    const m = await create({ KeySpec, KeyUsage: 'SIGN_VERIFY' });
-    expect([...m.SigningAlgorithms!].sort()).toEqual([...algorithms].sort());
-    const spki = await publicKeyOf(m.KeyId!);
-    const pub = KeySpec === 'SM2' ? null : createPublicKey({ key: spki, format: 'der', type: 'spki' });
-    const message = Buffer.from(`a message signed with ${KeySpec}`);
+  it.each(SIGNING_KEYS)('%s: every valid algorithm, RAW and DIGEST, verified locally and by Verify', (KeySpec, spec, algorithms) =>
+    withKeyOf(kms, { KeySpec, KeyUsage: 'SIGN_VERIFY' }, spec, KeySpec, async (m) => {
+      expect([...m.SigningAlgorithms!].sort()).toEqual([...algorithms].sort());
+      const spki = await publicKeyOf(m.KeyId!);
+      const pub = KeySpec === 'SM2' ? null : createPublicKey({ key: spki, format: 'der', type: 'spki' });
+      const message = Buffer.from(`a message signed with ${KeySpec}`);
 
-    for (const SigningAlgorithm of algorithms) {
-      // The local digest a DIGEST request carries: of the message, or for SM2DSA of Z_A || message.
-      const digest = SigningAlgorithm === 'SM2DSA' ? sm3(sm2Za(spki), message) : createHash(hashOf(SigningAlgorithm).node).update(message).digest();
-      const locally = (signature: Buffer) => (pub ? verifiesLocally(SigningAlgorithm, pub, message, signature) : sm2Verifies(spki, digest, signature));
+      for (const SigningAlgorithm of algorithms) {
+        // The local digest a DIGEST request carries: of the message, or for SM2DSA of Z_A || message.
+        const digest = SigningAlgorithm === 'SM2DSA' ? sm3(sm2Za(spki), message) : createHash(hashOf(SigningAlgorithm).node).update(message).digest();
+        const locally = (signature: Buffer) => (pub ? verifiesLocally(SigningAlgorithm, pub, message, signature) : sm2Verifies(spki, digest, signature));
 
-      const raw = await kms.send(new SignCommand({ KeyId: m.KeyId, Message: message, SigningAlgorithm }));
-      expect(raw).toMatchObject({ KeyId: m.Arn, SigningAlgorithm });
-      const signedDigest = await kms.send(new SignCommand({ KeyId: m.Arn, Message: digest, MessageType: 'DIGEST', SigningAlgorithm }));
-      for (const [how, signature] of [
-        ['RAW', bytes(raw.Signature)],
-        ['DIGEST', bytes(signedDigest.Signature)],
-      ] as const) {
-        const what = `${SigningAlgorithm} ${how}`;
-        expect([what, locally(signature)]).toEqual([what, true]);
-        // Verify takes the message, or its digest, whichever way it was signed.
-        const byMessage = await kms.send(new VerifyCommand({ KeyId: m.KeyId, Message: message, Signature: signature, SigningAlgorithm }));
-        expect([what, byMessage.SignatureValid, byMessage.SigningAlgorithm, byMessage.KeyId]).toEqual([what, true, SigningAlgorithm, m.Arn]);
-        const byDigest = await kms.send(new VerifyCommand({ KeyId: m.KeyId, Message: digest, MessageType: 'DIGEST', Signature: signature, SigningAlgorithm }));
-        expect([what, byDigest.SignatureValid]).toEqual([what, true]);
-        // A changed signature or message does not verify.
-        const tampered = Buffer.from(signature);
-        tampered[tampered.length - 1] ^= 0x01;
-        expect([what, locally(tampered)]).toEqual([what, false]);
-        expect([what, await refusal(kms.send(new VerifyCommand({ KeyId: m.KeyId, Message: message, Signature: tampered, SigningAlgorithm })))]).toEqual([
-          what,
-          expect.objectContaining({ name: 'KMSInvalidSignatureException', status: 400 }),
-        ]);
-        expect([what, await refusedAs(kms.send(new VerifyCommand({ KeyId: m.KeyId, Message: Buffer.from('another message'), Signature: signature, SigningAlgorithm })))]).toEqual([
-          what,
-          'KMSInvalidSignatureException',
+        const raw = await kms.send(new SignCommand({ KeyId: m.KeyId, Message: message, SigningAlgorithm }));
+        expect(raw).toMatchObject({ KeyId: m.Arn, SigningAlgorithm });
+        const signedDigest = await kms.send(new SignCommand({ KeyId: m.Arn, Message: digest, MessageType: 'DIGEST', SigningAlgorithm }));
+        for (const [how, signature] of [
+          ['RAW', bytes(raw.Signature)],
+          ['DIGEST', bytes(signedDigest.Signature)],
+        ] as const) {
+          const what = `${SigningAlgorithm} ${how}`;
+          expect([what, locally(signature)]).toEqual([what, true]);
+          // Verify takes the message, or its digest, whichever way it was signed.
+          const byMessage = await kms.send(new VerifyCommand({ KeyId: m.KeyId, Message: message, Signature: signature, SigningAlgorithm }));
+          expect([what, byMessage.SignatureValid, byMessage.SigningAlgorithm, byMessage.KeyId]).toEqual([what, true, SigningAlgorithm, m.Arn]);
+          const byDigest = await kms.send(new VerifyCommand({ KeyId: m.KeyId, Message: digest, MessageType: 'DIGEST', Signature: signature, SigningAlgorithm }));
+          expect([what, byDigest.SignatureValid]).toEqual([what, true]);
+          // A changed signature or message does not verify.
+          const tampered = Buffer.from(signature);
+          tampered[tampered.length - 1] ^= 0x01;
+          expect([what, locally(tampered)]).toEqual([what, false]);
+          expect([what, await refusal(kms.send(new VerifyCommand({ KeyId: m.KeyId, Message: message, Signature: tampered, SigningAlgorithm })))]).toEqual([
+            what,
+            expect.objectContaining({ name: 'KMSInvalidSignatureException', status: 400 }),
+          ]);
+          expect([what, await refusedAs(kms.send(new VerifyCommand({ KeyId: m.KeyId, Message: Buffer.from('another message'), Signature: signature, SigningAlgorithm })))]).toEqual(
+            [what, 'KMSInvalidSignatureException'],
+          );
+        }
+        // A digest of the wrong length is refused before any signing.
+        expect([SigningAlgorithm, await refusedAs(kms.send(new SignCommand({ KeyId: m.KeyId, Message: digest.subarray(1), MessageType: 'DIGEST', SigningAlgorithm })))]).toEqual([
+          SigningAlgorithm,
+          'ValidationException',
         ]);
       }
-      // A digest of the wrong length is refused before any signing.
-      expect([SigningAlgorithm, await refusedAs(kms.send(new SignCommand({ KeyId: m.KeyId, Message: digest.subarray(1), MessageType: 'DIGEST', SigningAlgorithm })))]).toEqual([
-        SigningAlgorithm,
-        'ValidationException',
-      ]);
-    }
 
-    // Every algorithm of another family or size: InvalidKeyUsageException, for Sign and Verify alike.
-    const dummy = Buffer.alloc(72, 1);
-    for (const SigningAlgorithm of ALL_ALGORITHMS.filter((a) => !algorithms.includes(a))) {
-      expect([SigningAlgorithm, await refusedAs(kms.send(new SignCommand({ KeyId: m.KeyId, Message: message, SigningAlgorithm })))]).toEqual([
-        SigningAlgorithm,
-        'InvalidKeyUsageException',
-      ]);
-      expect([SigningAlgorithm, await refusedAs(kms.send(new VerifyCommand({ KeyId: m.KeyId, Message: message, Signature: dummy, SigningAlgorithm })))]).toEqual([
-        SigningAlgorithm,
-        'InvalidKeyUsageException',
-      ]);
-    }
-  });
+      // Every algorithm of another family or size: InvalidKeyUsageException, for Sign and Verify alike.
+      const dummy = Buffer.alloc(72, 1);
+      for (const SigningAlgorithm of ALL_ALGORITHMS.filter((a) => !algorithms.includes(a))) {
+        expect([SigningAlgorithm, await refusedAs(kms.send(new SignCommand({ KeyId: m.KeyId, Message: message, SigningAlgorithm })))]).toEqual([
+          SigningAlgorithm,
+          'InvalidKeyUsageException',
+        ]);
+        expect([SigningAlgorithm, await refusedAs(kms.send(new VerifyCommand({ KeyId: m.KeyId, Message: message, Signature: dummy, SigningAlgorithm })))]).toEqual([
+          SigningAlgorithm,
+          'InvalidKeyUsageException',
+        ]);
+      }
+    }),
+  );
 
   it('RSASSA_PKCS1_V1_5 is deterministic and RSASSA_PSS randomized; ECDSA signatures are DER', async () => {
     const rsa = await create({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' });

@@ -1,5 +1,6 @@
 import { createDecipheriv } from 'node:crypto';
-import { KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, KMSClient, type CreateKeyCommandInput, type KeyMetadata } from '@aws-sdk/client-kms';
+import { NOT_ON_SOFTHSM, backendHolds, noteRefusal } from '../support/backend';
 import { cli, type Gateway } from '../support/server';
 
 /**
@@ -53,6 +54,20 @@ export async function refusal(p: Promise<unknown>): Promise<Refusal> {
 
 /** The exception name alone, for tables of refusals. */
 export const refusedAs = async (p: Promise<unknown>) => (await refusal(p)).name;
+
+/**
+ * A test that needs a key of the canonical `spec`. On a backend that cannot hold it (SM2 on
+ * SoftHSM2) CreateKey must answer UnsupportedOperationException, recorded as `what` for
+ * describeRefusals(); otherwise the key is made and `body` runs with it.
+ */
+export async function withKeyOf(kms: KMSClient, input: CreateKeyCommandInput, spec: string, what: string, body: (m: KeyMetadata) => Promise<void>): Promise<void> {
+  if (backendHolds(spec)) {
+    await body((await kms.send(new CreateKeyCommand(input))).KeyMetadata!);
+  } else {
+    expect(await refusal(kms.send(new CreateKeyCommand(input)))).toMatchObject({ name: 'UnsupportedOperationException', status: 400 });
+    noteRefusal(what, NOT_ON_SOFTHSM[spec]);
+  }
+}
 
 export const bytes = (b: Uint8Array | undefined): Buffer => {
   if (!b) throw new Error('expected bytes in the answer');
