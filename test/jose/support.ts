@@ -52,3 +52,9 @@ export async function joseGateway(env: Record<string, string> = {}, tenant = 'jo
 
 export const b64u = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 export const fromB64u = (s: string) => Buffer.from(s, 'base64url');
+
+/** A key's audit trail for the JOSE test tenant, newest first, as `operation outcome` lines. */
+export const auditOf = async (c: JoseClient, kid: string) =>
+  ((await cli(c.gw.dataDir, ['audit', '--tenant', 'jose-tests', '--key', kid, '--limit', '50'])).json as Array<{ operation: string; outcome: string }>).map(
+    (r) => `${r.operation} ${r.outcome}`,
+  );

@@ -2,7 +2,7 @@ import { type KeyRecord, KmsError, atVersion, specInfo } from '@kms/core';
 import { keyArn } from '../arn';
 import { decodeBlob, encodeBlob, encodeContext, invalidCiphertext } from '../blob';
 import { AwsError, validation } from '../errors';
-import { ASYM_ENCRYPTION } from '../key-specs';
+import { ASYM_ENCRYPTION, KEY_SPECS } from '../key-specs';
 import type { AwsAction, AwsCall } from './context';
 import { keyOrAlias, lookup } from './keys';
 
@@ -95,16 +95,11 @@ async function dataKey(c: AwsCall, withPlaintext: boolean) {
   }
 }
 
-/** GenerateDataKeyPair's KeyPairSpec -> the core's spec (SM2 pairs are not made: node:crypto has no SM2 key generation). */
-const KEY_PAIR_SPECS: Record<string, string> = {
-  RSA_2048: 'rsa-2048',
-  RSA_3072: 'rsa-3072',
-  RSA_4096: 'rsa-4096',
-  ECC_NIST_P256: 'ec-p256',
-  ECC_NIST_P384: 'ec-p384',
-  ECC_NIST_P521: 'ec-p521',
-  ECC_SECG_P256K1: 'ec-secp256k1',
-};
+/**
+ * GenerateDataKeyPair's KeyPairSpec -> the core's spec: CreateKey's RSA and ECC specs, which are
+ * named alike (SM2 pairs are not made: node:crypto has no SM2 key generation).
+ */
+const KEY_PAIR_SPECS: Record<string, string> = Object.fromEntries(Object.entries(KEY_SPECS).filter(([aws]) => /^(RSA|ECC)_/.test(aws)));
 
 async function dataKeyPair(c: AwsCall, withPlaintext: boolean) {
   const ref = keyOrAlias(c);
