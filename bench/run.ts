@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AuditReader, TRIAL_LIMIT, openDataSource } from '@kms/core';
@@ -12,6 +13,7 @@ import type { JoseKeyConfig, MinimalConfig } from './lib/minimal/config';
 import { DIST, cpuSeconds, pssMb, rssMb, runInteractive, runJson, sleep, startEcho, startGateway, startMinimal, type Server } from './lib/procs';
 import type { RawOp } from './lib/raw-crypto';
 import type { SeedResult } from './lib/seed';
+import { signAwsRequest } from './lib/sigv4';
 import { ehsmBody, type LoadItem, type LoadResult, type LoadSpec } from './lib/wire';
 
 /**
@@ -75,6 +77,11 @@ interface Scenario {
   versus?: Versus;
   /** `--quick` measures the gateway only (no limits, no minimal handler): rows read against another row. */
   quickGatewayOnly?: boolean;
+  /**
+   * Builds the items afresh just before the scenario runs (replacing `items`): AWS requests are
+   * pre-signed with the current X-Amz-Date, which the gateway accepts for 5 minutes.
+   */
+  fresh?: () => LoadItem[];
 }
 
 interface Versus {
@@ -260,23 +267,40 @@ async function sameAnswers(a: Server, b: Server, items: LoadItem[]): Promise<str
   const ask = async (url: string, item: LoadItem) => {
     const init =
       item.kind === 'static'
-        ? { method: item.method, path: item.path, headers: { ...item.headers, ...(item.bodies.length ? { 'content-type': 'application/json' } : {}) }, body: item.bodies[0] }
+        ? { method: item.method, path: item.path, headers: { ...(item.bodies.length ? { 'content-type': 'application/json' } : {}), ...item.headers }, body: item.bodies[0] }
         : { method: 'POST', path: `/ehsm?Action=${item.action}`, headers: { 'content-type': 'application/json' }, body: ehsmBody(item.appid, item.apikey, item.payloads[0]) };
-    const res = await fetch(new URL(init.path, url), { method: init.method, headers: init.headers, body: init.body });
-    const text = await res.text();
-    let json: unknown = text;
+    const res = await httpAsk(new URL(init.path, url), init);
+    let json: unknown = res.text;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(res.text);
     } catch {
       // not JSON: compared as text
     }
-    return `${res.status} ${res.headers.get('content-type')} ${typeof json === 'string' ? JSON.stringify(json) : shape(json)}`;
+    return `${res.status} ${res.contentType} ${typeof json === 'string' ? JSON.stringify(json) : shape(json)}`;
   };
   for (const item of items) {
     const [x, y] = [await ask(a.url, item), await ask(b.url, item)];
     if (x !== y) out.push(`the minimal handler answers ${item.kind === 'static' ? item.path : item.action} unlike the gateway: gateway ${x}, minimal ${y}`);
   }
   return out;
+}
+
+/**
+ * One request by node:http, not fetch: fetch sends its own Host header, and the AWS requests are
+ * signed for a Host of their own (the same for the gateway and the minimal handler).
+ */
+function httpAsk(url: URL, init: { method: string; headers: Record<string, string>; body?: string }): Promise<{ status: number; contentType: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: init.method, headers: init.headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'], text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }
 
 const pct = (r: number) => `${(r * 100).toFixed(0)}%`;
@@ -293,6 +317,7 @@ async function runScenario(sv: Servers, hsm: Hsm | null, sc: Scenario): Promise<
   let minimal: LoadResult | null = null;
   let minimalCores = NaN;
   // A profile should hold the gateway's own work only: no limits measured meanwhile.
+  if (sc.fresh) sc.items = sc.fresh();
   if (!PROFILE_DIR) failures.push(...(await sameAnswers(sv.gw, sv.minimal, sc.items)));
   if (!PROFILE_DIR && !(QUICK && sc.quickGatewayOnly)) {
     log(`${sc.id}: limit (${sc.limit.kind})`);
@@ -562,6 +587,23 @@ async function main(): Promise<void> {
           { kid: ecdhKid, kind: 'x25519' },
         ],
       },
+      aws: {
+        accessKeys: [{ ...t.aws, tenant: t.id }],
+        keys: hot.map((keyId, i) => ({ keyId, tenant: t.id, material: seed.hotKeyMaterial[i] })),
+      },
+    };
+
+    // AWS KMS Encrypt: a pool of requests SigV4-signed by the bench's own signer, one per item
+    // (the signature covers the body), each sent as often as it is picked: the gateway, like AWS,
+    // accepts a signed request again within its 5 minutes (no replay ledger for SigV4). Signed
+    // for a Host of their own, sent with it to the gateway and the minimal handler alike.
+    const awsEncryptItems = (): LoadItem[] => {
+      const at = new Date();
+      return hot.slice(0, 50).map((KeyId): LoadItem => {
+        const body = JSON.stringify({ KeyId, Plaintext: b64(payload64()), EncryptionContext: { purpose: 'bench', tenant: t.id } });
+        const headers = signAwsRequest({ host: 'kms.bench.invalid', target: 'TrentService.Encrypt', body, region: 'us-east-1', at }, t.aws);
+        return { kind: 'static', weight: 1, method: 'POST', path: '/', headers, bodies: [body] };
+      });
     };
 
     // Version trial: eHSM Decrypt and JOSE `dir` decrypt without `kv` name no version, so the
@@ -684,6 +726,14 @@ async function main(): Promise<void> {
             bodies: peers.map((p) => JSON.stringify({ kid: ecdhKid, pubkey: b64(p) })),
           },
         ],
+      },
+      {
+        id: 'aws-encrypt',
+        title: 'AWS Encrypt 64 B (SigV4)',
+        limit: { kind: 'http' },
+        auditPerRequest: 1,
+        items: awsEncryptItems(),
+        fresh: awsEncryptItems,
       },
     ];
     let minimalEnv: Record<string, string> = {};

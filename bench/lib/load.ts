@@ -54,7 +54,8 @@ async function main(): Promise<void> {
         ...req,
         method: item.method,
         path: item.path,
-        headers: { ...item.headers, ...(item.bodies.length ? { 'content-type': 'application/json' } : {}) },
+        // JSON unless the item says otherwise (AWS: application/x-amz-json-1.1, part of its signature).
+        headers: { ...(item.bodies.length ? { 'content-type': 'application/json' } : {}), ...item.headers },
         body: item.bodies.length ? any(item.bodies) : undefined,
       };
     }

@@ -32,6 +32,8 @@ export interface SeededTenant {
   id: string;
   joseToken: string;
   ehsm: { appid: string; apikey: string };
+  /** An AWS access key (SigV4), as the admin CLI's `credential aws` issues it. */
+  aws: { accessKeyId: string; secretAccessKey: string };
   /** The Encedo user's X25519 private key (PKCS#8 DER, base64); the gateway keeps the public half. */
   encedoUser: string;
 }
@@ -76,10 +78,11 @@ async function main(): Promise<void> {
       const t = await kernel.tenants.createTenant(name);
       const jose = await kernel.tenants.issueBearerToken(t.id, 'bench');
       const ehsm = await kernel.tenants.issueEhsmApp(t.id, 'bench');
+      const aws = await kernel.tenants.issueAwsAccessKey(t.id, 'bench');
       const pair = generateKeyPairSync('x25519');
       const iss = pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI_PREFIX).toString('base64');
       await kernel.tenants.addCredential(t.id, 'encedo-user', iss, { label: 'bench' });
-      tenants[name] = { id: t.id, joseToken: jose.token, ehsm, encedoUser: pair.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') };
+      tenants[name] = { id: t.id, joseToken: jose.token, ehsm, aws, encedoUser: pair.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') };
     }
     const owner = tenants[spec.tenants[0]].id;
     const soft = kernel.router.byName('soft');

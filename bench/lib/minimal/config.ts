@@ -22,6 +22,11 @@ export interface MinimalConfig {
     users: string[];
     keys: { kid: string; kind: 'hmac-sha256' | 'x25519' }[];
   };
+  /** AWS KMS: the access keys (SigV4 secrets, as issued to the tenant) and the AES keys Encrypt names (the seed's bytes, version 1). */
+  aws?: {
+    accessKeys: { accessKeyId: string; secretAccessKey: string; tenant: string }[];
+    keys: { keyId: string; tenant: string; material: string }[];
+  };
   /** The SoftHSM2 token the gateway uses (SOFTHSM2_CONF comes through the environment). */
   pkcs11?: { module: string; label: string; pin: string; sessions: number };
 }

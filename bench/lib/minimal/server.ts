@@ -1,4 +1,5 @@
 import Fastify from 'fastify-latest';
+import { awsRoutes } from './aws';
 import type { MinimalConfig } from './config';
 import { ehsmRoutes } from './ehsm';
 import { encedoRoutes } from './encedo';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   if (cfg.ehsm) ehsmRoutes(app, cfg.ehsm);
   if (cfg.jose) await joseRoutes(app, cfg.jose, p11);
   if (cfg.encedo) encedoRoutes(app, cfg.encedo);
+  if (cfg.aws) awsRoutes(app, cfg.aws);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`minimal listening on ${url}\n`);
   const stop = () =>
