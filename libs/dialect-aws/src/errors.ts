@@ -4,6 +4,7 @@ import { KmsError, type KmsErrorCode } from '@kms/core';
 export type AwsExceptionType =
   | 'AlreadyExistsException'
   | 'DisabledException'
+  | 'DryRunOperationException'
   | 'IncorrectKeyException'
   | 'IncompleteSignatureException'
   | 'InvalidAliasNameException'
@@ -35,6 +36,7 @@ const STATUS: Partial<Record<AwsExceptionType, number>> = {
   KMSInternalException: 500,
   MissingAuthenticationTokenException: 403,
   KeyUnavailableException: 500,
+  DryRunOperationException: 412,
 };
 
 /** A refusal in AWS's terms: `{"__type": type, "message": ...}` with AWS's status. */

@@ -53,6 +53,10 @@ export interface ImportKeyRequest extends Omit<CreateKeyRequest, 'origin'> {
 }
 
 /** A key resolved for one operation: its record, the version in use, spec, backend and ready-to-use material. */
+function checkUsage(record: KeyRecord, usage: KeyUsage): void {
+  if (!record.usages.includes(usage)) throw forbidden(`the key's usage does not allow ${usage}`);
+}
+
 interface Resolved {
   record: KeyRecord;
   version: number;
@@ -710,6 +714,17 @@ export class KeyOperations {
     });
   }
 
+  /**
+   * Every check an operation with `usage` on the key would make (tenant, state, expiry, version,
+   * usage) without loading or using its material: a dry run (AWS's DryRun). Audited as
+   * `<usage>-dry-run`.
+   */
+  authorize(ctx: OpContext, keyId: string | KeyAtVersion, usage: KeyUsage): Promise<void> {
+    return this.run(ctx, `${usage}-dry-run`, storedKeyId(keyId), async (meta) => {
+      checkUsage((await this.usable(ctx, keyId, meta)).record, usage);
+    });
+  }
+
   random(ctx: OpContext, length: number): Promise<Buffer> {
     return this.run(ctx, 'random', null, async () => {
       if (!Number.isInteger(length) || length < 1 || length > 65536) throw invalidArgument('length must be 1..65536', 'length');
@@ -727,7 +742,7 @@ export class KeyOperations {
   private withKey<T>(ctx: OpContext, op: string, keyId: KeyRef, usage: KeyUsage, fn: (k: Resolved) => Promise<T> | T, trial?: Trial<T>): Promise<T> {
     return this.run(ctx, op, storedKeyId(keyId), async (meta) => {
       const k = await this.resolve(ctx, keyId, meta);
-      if (!k.record.usages.includes(usage)) throw forbidden(`the key's usage does not allow ${usage}`);
+      checkUsage(k.record, usage);
       if (!trial || typeof keyId !== 'string' || k.record.versions.length < 2) return fn(k);
       return this.tryVersions(k, fn, trial);
     });
@@ -833,6 +848,15 @@ export class KeyOperations {
 
   private async resolve(ctx: OpContext, keyId: KeyRef, meta: OpMeta): Promise<Resolved> {
     if (typeof keyId !== 'string' && keyId.kind === 'sealed') return this.resolveSealed(ctx, keyId, meta);
+    const { record, version } = await this.usable(ctx, keyId, meta);
+    const backend = this.router.forKey(record);
+    const info = specInfo(record.spec);
+    if (version === record.currentVersion) return { record, version, info, backend, loaded: await this.loadCurrent(record, backend, info) };
+    return { record, version, info, backend, loaded: await this.loadVersion(record, backend, info, version) };
+  }
+
+  /** The live, enabled, unexpired key of this tenant and the version an operation would use, checked without loading its material. */
+  private async usable(ctx: OpContext, keyId: string | KeyAtVersion, meta: OpMeta): Promise<{ record: KeyRecord; version: number }> {
     let record = await this.lookup(ctx, typeof keyId === 'string' ? keyId : keyId.id, meta);
     if (typeof keyId !== 'string' && keyId.version > record.currentVersion) {
       // A version newer than the cached record knows: another replica rotated and its change
@@ -843,13 +867,11 @@ export class KeyOperations {
     meta.backend = record.backend;
     if (record.state !== 'enabled') throw wrongKeyState(`the key is ${record.state.replace('_', ' ')}`);
     if (record.expiresAt !== null && record.expiresAt <= Date.now()) throw wrongKeyState('the key has expired');
-    const backend = this.router.forKey(record);
-    const info = specInfo(record.spec);
     const version = typeof keyId === 'string' ? record.currentVersion : keyId.version;
-    if (version === record.currentVersion) return { record, version, info, backend, loaded: await this.loadCurrent(record, backend, info) };
+    if (version === record.currentVersion) return { record, version };
     if (!record.versions.some((v) => v.version === version)) throw invalidArgument(`the key has no version ${version}`, 'version');
     if (version < record.minDecryptVersion) throw invalidArgument(`version ${version} is below the key's minimum decryption version (${record.minDecryptVersion})`, 'version');
-    return { record, version, info, backend, loaded: await this.loadVersion(record, backend, info, version) };
+    return { record, version };
   }
 
   /** The current version's material, loaded once per revision and shared by concurrent callers. */

@@ -1,9 +1,10 @@
-import { type KeyRecord, KmsError, atVersion, specInfo } from '@kms/core';
+import { type AsymParams, type KeyRecord, KmsError, atVersion, specInfo } from '@kms/core';
 import { keyArn } from '../arn';
-import { decodeBlob, encodeBlob, encodeContext, invalidCiphertext } from '../blob';
+import { type Blob as DecodedBlob, decodeBlob, encodeBlob, encodeContext, invalidCiphertext } from '../blob';
 import { AwsError, validation } from '../errors';
 import { ASYM_ENCRYPTION, KEY_SPECS } from '../key-specs';
 import type { AwsAction, AwsCall } from './context';
+import { dryRun, isDryRun } from './dry-run';
 import { keyOrAlias, lookup } from './keys';
 
 const ENCRYPTION_ALGORITHMS = ['SYMMETRIC_DEFAULT', ...Object.keys(ASYM_ENCRYPTION)];
@@ -47,28 +48,40 @@ async function sealBlob(c: AwsCall, ref: string, plaintext: Buffer, context: Rec
   return { blob: encodeBlob({ keyId: r.keyId, version: r.keyVersion, iv: r.iv, tag: r.tag, ciphertext: r.ciphertext }), keyId: r.keyId };
 }
 
+/** What a ciphertext is, once read: a raw RSA/SM2 ciphertext for a named asymmetric key, or a blob of ours. */
+type Source =
+  { kind: 'asymmetric'; keyId: string; name: string; alg: AsymParams; ciphertext: Buffer } | { kind: 'blob'; blob: DecodedBlob; context: Record<string, string> | undefined };
+
 /**
- * Opens a blob of ours, or (with an asymmetric KeyId) a raw RSA/SM2 ciphertext. A KeyId given
+ * Reads a blob of ours, or (with an asymmetric KeyId) a raw RSA/SM2 ciphertext. A KeyId given
  * with a blob must name the blob's key: IncorrectKeyException otherwise, as AWS answers.
  */
-async function open(c: AwsCall, blob: Buffer, keyIdField: string, algField: string, context: Record<string, string> | undefined) {
+async function source(c: AwsCall, ciphertext: Buffer, keyIdField: string, algField: string, context: Record<string, string> | undefined): Promise<Source> {
   const named = c.input.has(keyIdField) ? await lookup(c, keyOrAlias(c, keyIdField)) : null;
   if (named && !isSymmetric(named)) {
     const { name, alg } = asymAlgorithm(c, named, algField);
     if (context) throw validation('EncryptionContext is not supported with asymmetric KMS keys');
-    const plaintext = await c.keys.asymDecrypt(c.caller, named.id, alg, blob);
-    return { plaintext, keyId: named.id, algorithm: name };
+    return { kind: 'asymmetric', keyId: named.id, name, alg, ciphertext };
   }
   checkSymmetricAlgorithm(c, algField);
-  const b = decodeBlob(blob);
-  if (named && named.id !== b.keyId) throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify the KMS key that encrypted the ciphertext.');
+  const blob = decodeBlob(ciphertext);
+  if (named && named.id !== blob.keyId) throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify the KMS key that encrypted the ciphertext.');
+  return { kind: 'blob', blob, context };
+}
+
+/** The key a source is opened with, for a dry run. */
+const sourceKey = (s: Source) => (s.kind === 'asymmetric' ? s.keyId : atVersion(s.blob.keyId, s.blob.version));
+
+async function open(c: AwsCall, s: Source) {
+  if (s.kind === 'asymmetric') return { plaintext: await c.keys.asymDecrypt(c.caller, s.keyId, s.alg, s.ciphertext), keyId: s.keyId, algorithm: s.name };
+  const b = s.blob;
   try {
     const plaintext = await c.keys.decrypt(c.caller, atVersion(b.keyId, b.version), {
       alg: 'AES-GCM',
       ciphertext: b.ciphertext,
       iv: b.iv,
       tag: b.tag,
-      aad: encodeContext(context),
+      aad: encodeContext(s.context),
     });
     return { plaintext, keyId: b.keyId, algorithm: 'SYMMETRIC_DEFAULT' };
   } catch (err) {
@@ -76,6 +89,13 @@ async function open(c: AwsCall, blob: Buffer, keyIdField: string, algField: stri
     if (err instanceof KmsError && err.code === 'INVALID_ARGUMENT' && err.field === 'version') throw Object.assign(invalidCiphertext(), { audited: true });
     throw err;
   }
+}
+
+/** A dry run of an operation that encrypts under a symmetric key: an asymmetric key is InvalidKeyUsageException, as the operation would answer. */
+async function symmetricDryRun(c: AwsCall, ref: string): Promise<never> {
+  const r = await lookup(c, ref);
+  if (!isSymmetric(r)) throw new AwsError('InvalidKeyUsageException', 'This operation requires a symmetric encryption KMS key.');
+  return dryRun(c, [r.id, 'encrypt']);
 }
 
 const arn = (c: AwsCall, id: string) => keyArn(c.caller.region, c.caller.account, id);
@@ -86,6 +106,7 @@ async function dataKey(c: AwsCall, withPlaintext: boolean) {
   const bytes = c.input.integer('NumberOfBytes', { min: 1, max: MAX.bytes });
   if ((spec === undefined) === (bytes === undefined)) throw validation('Exactly one of KeySpec and NumberOfBytes is required');
   const context = c.input.stringMap('EncryptionContext');
+  if (isDryRun(c)) await symmetricDryRun(c, ref);
   const r = await symmetricOnly(c, ref, () => c.keys.generateDataKey(c.caller, ref, { alg: 'AES-GCM', aad: encodeContext(context), length: bytes ?? DATA_KEY_SPECS[spec!] }));
   try {
     const blob = encodeBlob({ keyId: r.keyId, version: r.keyVersion, ...r.sealed });
@@ -107,6 +128,7 @@ async function dataKeyPair(c: AwsCall, withPlaintext: boolean) {
   if (!KEY_PAIR_SPECS[pairSpec]) throw new AwsError('UnsupportedOperationException', `KeyPairSpec ${pairSpec} is not supported`);
   if (c.input.has('Recipient')) throw new AwsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported');
   const context = c.input.stringMap('EncryptionContext');
+  if (isDryRun(c)) await symmetricDryRun(c, ref);
   const r = await symmetricOnly(c, ref, () => c.keys.generateDataKeyPair(c.caller, ref, { alg: 'AES-GCM', aad: encodeContext(context), spec: KEY_PAIR_SPECS[pairSpec] }));
   try {
     return {
@@ -128,6 +150,7 @@ export const CRYPTO_ACTIONS: Record<string, AwsAction> = {
     const context = c.input.stringMap('EncryptionContext');
     const alg = c.input.string('EncryptionAlgorithm', { oneOf: ENCRYPTION_ALGORITHMS });
     if (alg === undefined || alg === 'SYMMETRIC_DEFAULT') {
+      if (isDryRun(c)) await symmetricDryRun(c, ref);
       const { blob, keyId } = await sealBlob(c, ref, plaintext, context);
       return { CiphertextBlob: blob.toString('base64'), KeyId: arn(c, keyId), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
     }
@@ -135,13 +158,16 @@ export const CRYPTO_ACTIONS: Record<string, AwsAction> = {
     if (isSymmetric(r)) throw new AwsError('InvalidKeyUsageException', `${alg} is not valid for a symmetric KMS key`);
     const { name, alg: params } = asymAlgorithm(c, r, 'EncryptionAlgorithm');
     if (context) throw validation('EncryptionContext is not supported with asymmetric KMS keys');
+    if (isDryRun(c)) await dryRun(c, [r.id, 'encrypt']);
     const ct = await c.keys.asymEncrypt(c.caller, r.id, params, plaintext);
     return { CiphertextBlob: ct.toString('base64'), KeyId: arn(c, r.id), EncryptionAlgorithm: name };
   },
   Decrypt: async (c) => {
     const blob = c.input.blob('CiphertextBlob', { required: true, min: 1, max: MAX.ciphertext });
     if (c.input.has('Recipient')) throw new AwsError('UnsupportedOperationException', 'Recipient (Nitro Enclaves attestation) is not supported');
-    const r = await open(c, blob, 'KeyId', 'EncryptionAlgorithm', c.input.stringMap('EncryptionContext'));
+    const s = await source(c, blob, 'KeyId', 'EncryptionAlgorithm', c.input.stringMap('EncryptionContext'));
+    if (isDryRun(c)) await dryRun(c, [sourceKey(s), 'decrypt']);
+    const r = await open(c, s);
     try {
       return { KeyId: arn(c, r.keyId), Plaintext: r.plaintext.toString('base64'), EncryptionAlgorithm: r.algorithm };
     } finally {
@@ -151,29 +177,36 @@ export const CRYPTO_ACTIONS: Record<string, AwsAction> = {
   ReEncrypt: async (c) => {
     const blob = c.input.blob('CiphertextBlob', { required: true, min: 1, max: MAX.ciphertext });
     const destination = keyOrAlias(c, 'DestinationKeyId');
-    const source = await open(c, blob, 'SourceKeyId', 'SourceEncryptionAlgorithm', c.input.stringMap('SourceEncryptionContext'));
+    const from = await source(c, blob, 'SourceKeyId', 'SourceEncryptionAlgorithm', c.input.stringMap('SourceEncryptionContext'));
+    const alg = c.input.string('DestinationEncryptionAlgorithm', { oneOf: ENCRYPTION_ALGORITHMS });
+    const context = c.input.stringMap('DestinationEncryptionContext');
+    const symmetric = alg === undefined || alg === 'SYMMETRIC_DEFAULT';
+    const to = symmetric ? null : await lookup(c, destination);
+    if (to && isSymmetric(to)) throw new AwsError('InvalidKeyUsageException', `${alg} is not valid for a symmetric KMS key`);
+    const asym = to ? asymAlgorithm(c, to, 'DestinationEncryptionAlgorithm') : null;
+    if (to && context) throw validation('DestinationEncryptionContext is not supported with asymmetric KMS keys');
+    if (isDryRun(c)) {
+      const target = to ?? (await lookup(c, destination));
+      if (!to && !isSymmetric(target)) throw new AwsError('InvalidKeyUsageException', 'This operation requires a symmetric encryption KMS key.');
+      await dryRun(c, [sourceKey(from), 'decrypt'], [target.id, 'encrypt']);
+    }
+    const opened = await open(c, from);
     try {
-      const alg = c.input.string('DestinationEncryptionAlgorithm', { oneOf: ENCRYPTION_ALGORITHMS });
-      const context = c.input.stringMap('DestinationEncryptionContext');
       let out: { blob: Buffer; keyId: string; algorithm: string };
-      if (alg === undefined || alg === 'SYMMETRIC_DEFAULT') {
-        out = { ...(await sealBlob(c, destination, source.plaintext, context)), algorithm: 'SYMMETRIC_DEFAULT' };
+      if (!to || !asym) {
+        out = { ...(await sealBlob(c, destination, opened.plaintext, context)), algorithm: 'SYMMETRIC_DEFAULT' };
       } else {
-        const r = await lookup(c, destination);
-        if (isSymmetric(r)) throw new AwsError('InvalidKeyUsageException', `${alg} is not valid for a symmetric KMS key`);
-        const { name, alg: params } = asymAlgorithm(c, r, 'DestinationEncryptionAlgorithm');
-        if (context) throw validation('DestinationEncryptionContext is not supported with asymmetric KMS keys');
-        out = { blob: await c.keys.asymEncrypt(c.caller, r.id, params, source.plaintext), keyId: r.id, algorithm: name };
+        out = { blob: await c.keys.asymEncrypt(c.caller, to.id, asym.alg, opened.plaintext), keyId: to.id, algorithm: asym.name };
       }
       return {
         CiphertextBlob: out.blob.toString('base64'),
-        SourceKeyId: arn(c, source.keyId),
+        SourceKeyId: arn(c, opened.keyId),
         KeyId: arn(c, out.keyId),
-        SourceEncryptionAlgorithm: source.algorithm,
+        SourceEncryptionAlgorithm: opened.algorithm,
         DestinationEncryptionAlgorithm: out.algorithm,
       };
     } finally {
-      source.plaintext.fill(0);
+      opened.plaintext.fill(0);
     }
   },
   GenerateDataKey: (c) => dataKey(c, true),

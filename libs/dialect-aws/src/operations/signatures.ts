@@ -4,6 +4,7 @@ import { AwsError, validation } from '../errors';
 import { MAC_ALGORITHMS, SIGNING_ALGORITHMS } from '../key-specs';
 import { signsWith } from '../metadata';
 import type { AwsAction, AwsCall } from './context';
+import { dryRun, isDryRun } from './dry-run';
 import { keyOrAlias, lookup } from './keys';
 
 const MAX_MESSAGE = 4096;
@@ -43,12 +44,14 @@ const arn = (c: AwsCall, id: string) => keyArn(c.caller.region, c.caller.account
 export const SIGNATURE_ACTIONS: Record<string, AwsAction> = {
   Sign: async (c) => {
     const s = await signing(c);
+    if (isDryRun(c)) await dryRun(c, [s.id, 'sign']);
     const signature = await c.keys.sign(c.caller, s.id, s.params, s.message);
     return { KeyId: arn(c, s.id), Signature: signature.toString('base64'), SigningAlgorithm: s.name };
   },
   Verify: async (c) => {
     const s = await signing(c);
     const signature = c.input.blob('Signature', { required: true, min: 1, max: 6144 });
+    if (isDryRun(c)) await dryRun(c, [s.id, 'verify']);
     if (!(await c.keys.verify(c.caller, s.id, s.params, s.message, signature))) {
       throw Object.assign(new AwsError('KMSInvalidSignatureException', 'The signature is not valid for this message and key.'), { audited: true });
     }
@@ -56,12 +59,14 @@ export const SIGNATURE_ACTIONS: Record<string, AwsAction> = {
   },
   GenerateMac: async (c) => {
     const m = await macing(c);
+    if (isDryRun(c)) await dryRun(c, [m.id, 'mac']);
     const mac = await c.keys.mac(c.caller, m.id, m.hash, m.message);
     return { KeyId: arn(c, m.id), Mac: mac.toString('base64'), MacAlgorithm: m.name };
   },
   VerifyMac: async (c) => {
     const m = await macing(c);
     const mac = c.input.blob('Mac', { required: true, min: 1, max: 6144 });
+    if (isDryRun(c)) await dryRun(c, [m.id, 'mac']);
     if (!(await c.keys.macVerify(c.caller, m.id, m.hash, m.message, mac))) {
       throw Object.assign(new AwsError('KMSInvalidMacException', 'The MAC is not valid for this message and key.'), { audited: true });
     }
