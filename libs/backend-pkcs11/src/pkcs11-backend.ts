@@ -623,9 +623,10 @@ export class Pkcs11Backend implements CryptoBackend {
 /** A key pair's loaded form; the core checks families first, so a secret here is a mismatch. */
 /**
  * Subkeys (a per-context encryption subkey, the HMAC subkey; crypto/subkeys.ts in the core) are
- * HKDF-SHA256 over the key's value. Here that value is sensitive and never leaves the token, so
- * computing a subkey in this process would take it out; deriving it on the token instead needs
- * HKDF derivation (CKM_HKDF_DERIVE, PKCS#11 3.0), which SoftHSM2 2.6 lacks. Hence UNSUPPORTED.
+ * HKDF-SHA256 over the key's value. Here the value stays on the token (a key that is not
+ * exportable is sensitive and can never leave it), so computing a subkey in this process would
+ * take it out on every use; deriving it on the token instead needs HKDF derivation
+ * (CKM_HKDF_DERIVE, PKCS#11 3.0), which SoftHSM2 2.6 lacks. Hence UNSUPPORTED.
  */
 function refuseSubkey(what: string | undefined): void {
   if (what) throw unsupported(`${what} are not available on the pkcs11 backend: the subkey would have to leave the token`);
