@@ -2,6 +2,7 @@ import { createHash, createPublicKey, publicEncrypt, constants, verify as nodeVe
 import { atVersion } from '@kms/core';
 import type { HashAlg, Kernel, KeyOperations, OpContext, SignParams } from '../support/kernel-types';
 import { tempKernel } from '../support/temp-kernel';
+import { subkeyCases } from './subkeys.cases';
 
 /** The backend the canonical operations run against. */
 export interface OperationsTarget {
@@ -13,6 +14,8 @@ export interface OperationsTarget {
   holds: (spec: string) => boolean;
   /** Why the backend refuses an operation (`AES-CBC-HMAC-SHA2`, `HMAC-SHA3-256`...) on a key it holds; null if it does not. */
   refuses?: (spec: string, op: string) => string | null;
+  /** Per-context and HMAC subkeys of the keys it holds: computed, or refused as UNSUPPORTED (subkeys.cases.ts). */
+  subkeys: 'computed' | 'refused';
 }
 
 /**
@@ -517,4 +520,6 @@ export function operationsCases(target: OperationsTarget): void {
       expect(rows.find((r) => r.operation === 'create')).toMatchObject({ keyId: key.id, backend: target.backend, dialect: 'test' });
     });
   });
+
+  subkeyCases(target, () => ({ kernel, keys, ctx }));
 }

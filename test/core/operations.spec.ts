@@ -1,4 +1,4 @@
 import { operationsCases } from './operations.cases';
 
 /** The canonical operations on the software engine, which holds every spec. */
-operationsCases({ backend: 'soft', env: () => ({}), holds: () => true });
+operationsCases({ backend: 'soft', env: () => ({}), holds: () => true, subkeys: 'computed' });

@@ -175,6 +175,7 @@ export const KEY_FAMILIES: Readonly<Record<KeyFamily, FamilyRow>> = {
   ec: EC,
   ed25519: EDDSA,
   sm4: { held: false, why: 'no SM4 mechanism' },
+  chacha20: { held: false, why: 'no ChaCha20-Poly1305 mechanism' },
   sm2: { held: false, why: 'no SM2 mechanism' },
   // Needs CKM_EC_MONTGOMERY_KEY_PAIR_GEN and ECDH on Montgomery keys; not implemented here.
   x25519: { held: false, why: 'no EC-Montgomery key generation or derive' },

@@ -18,6 +18,7 @@ import {
   type EncryptParams,
   type EncryptResult,
   type HashAlg,
+  type MacKeyChoice,
   type KeyClass,
   type KeyMaterial,
   type LoadedKey,
@@ -333,6 +334,7 @@ export class Pkcs11Backend implements CryptoBackend {
   async encrypt(loaded: LoadedKey, p: EncryptParams): Promise<EncryptResult> {
     const key = loaded as P11Key;
     if (p.alg !== 'AES-GCM') throw unsupported(`${p.alg} is not available on the pkcs11 backend`);
+    refuseSubkey(p.derive && 'per-context subkeys');
     this.need('AES-GCM', key.ref.spec.bits);
     const iv = p.iv ?? randomIv(12);
     const { p11 } = this.live();
@@ -346,6 +348,7 @@ export class Pkcs11Backend implements CryptoBackend {
   async decrypt(loaded: LoadedKey, p: DecryptParams): Promise<Buffer> {
     const key = loaded as P11Key;
     if (p.alg !== 'AES-GCM') throw unsupported(`${p.alg} is not available on the pkcs11 backend`);
+    refuseSubkey(p.derive && 'per-context subkeys');
     this.need('AES-GCM', key.ref.spec.bits);
     if (p.tag.length !== GCM_TAG) throw cryptoFailure('decryption failed');
     const { p11 } = this.live();
@@ -356,8 +359,9 @@ export class Pkcs11Backend implements CryptoBackend {
     }).catch((err) => asCryptoFailure(err, 'decryption failed'));
   }
 
-  async mac(loaded: LoadedKey, hash: HashAlg, data: Buffer): Promise<Buffer> {
+  async mac(loaded: LoadedKey, hash: HashAlg, data: Buffer, keyedWith: MacKeyChoice = 'key'): Promise<Buffer> {
     const key = loaded as P11Key;
+    refuseSubkey(keyedWith === 'hmac-subkey' ? 'HMAC subkeys' : undefined);
     const ckm = HMAC_CKM[hash];
     if (ckm === undefined || !offers(this.live().mechs, `HMAC-${hash}`, key.ref.spec.bits)) {
       throw unsupported(`HMAC-${hash} with a ${key.ref.spec.bits}-bit key is not available on this token`);
@@ -617,6 +621,17 @@ export class Pkcs11Backend implements CryptoBackend {
 // ---- helpers -------------------------------------------------------------------------------
 
 /** A key pair's loaded form; the core checks families first, so a secret here is a mismatch. */
+/**
+ * Subkeys (a per-context encryption subkey, the HMAC subkey; crypto/subkeys.ts in the core) are
+ * HKDF-SHA256 over the key's value. Here the value stays on the token (a key that is not
+ * exportable is sensitive and can never leave it), so computing a subkey in this process would
+ * take it out on every use; deriving it on the token instead needs HKDF derivation
+ * (CKM_HKDF_DERIVE, PKCS#11 3.0), which SoftHSM2 2.6 lacks. Hence UNSUPPORTED.
+ */
+function refuseSubkey(what: string | undefined): void {
+  if (what) throw unsupported(`${what} are not available on the pkcs11 backend: the subkey would have to leave the token`);
+}
+
 function pairOf(loaded: LoadedKey): P11Pair {
   const key = loaded as P11Key;
   if (key.kind !== 'pair') throw unsupported(`${key.ref.spec.spec} keys have no asymmetric operations`);

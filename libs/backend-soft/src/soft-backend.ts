@@ -1,7 +1,5 @@
 import {
   constants,
-  createCipheriv,
-  createDecipheriv,
   createHmac,
   createPublicKey,
   diffieHellman,
@@ -22,16 +20,11 @@ import {
   pkcs1Encode,
   pssEncode,
   pssVerify,
-  randomIv,
-  aesGcmDecrypt,
-  aesGcmEncrypt,
-  aesCbcDecrypt,
-  aesCbcEncrypt,
-  aesEcb,
   aesKeyUnwrap,
   aesKeyWrap,
-  cbcHmacDecrypt,
-  cbcHmacEncrypt,
+  convergentNonce,
+  deriveSubkey,
+  hmacSubkey,
   cryptoFailure,
   curveByNodeName,
   invalidArgument,
@@ -48,12 +41,14 @@ import {
   type KeyClass,
   type KeyMaterial,
   type LoadedKey,
+  type MacKeyChoice,
   type Sealer,
   type SignParams,
   type SpecInfo,
   type StoredKey,
   type WrapAlg,
 } from '@kms/core';
+import { decryptWith, encryptWith } from './ciphers';
 import { NOBLE } from './curves';
 import { decodeMaterial, encodeMaterial } from './material';
 import { DerReader, encodeBigInt, encodeSequence } from './primitives/der';
@@ -148,55 +143,36 @@ export class SoftBackend implements CryptoBackend {
 
   async encrypt(key: LoadedKey, p: EncryptParams): Promise<EncryptResult> {
     const secret = secretOf(key);
-    switch (p.alg) {
-      case 'AES-GCM': {
-        const iv = p.iv ?? randomIv(12);
-        const { ciphertext, tag } = aesGcmEncrypt(secret, iv, p.plaintext, p.aad);
-        return { iv, ciphertext, tag };
-      }
-      case 'AES-CBC-HMAC-SHA2': {
-        const iv = p.iv ?? randomIv(16);
-        return { iv, ...cbcHmacEncrypt(secret, iv, p.plaintext, p.aad) };
-      }
-      case 'SM4-CBC':
-      case 'SM4-CTR': {
-        const iv = p.iv ?? randomIv(16);
-        const c = createCipheriv(p.alg.toLowerCase(), secret, iv);
-        return { ciphertext: Buffer.concat([c.update(p.plaintext), c.final()]), iv, tag: Buffer.alloc(0) };
-      }
-      case 'AES-CBC': {
-        const iv = p.iv ?? randomIv(16);
-        return { ciphertext: aesCbcEncrypt(secret, iv, p.plaintext), iv, tag: Buffer.alloc(0) };
-      }
-      case 'AES-ECB':
-        return { ciphertext: aesEcb(secret, p.plaintext, 'encrypt'), iv: Buffer.alloc(0), tag: Buffer.alloc(0) };
+    if (!p.derive) return encryptWith(secret, p);
+    const subkey = deriveSubkey(secret, p.derive.context);
+    try {
+      const iv = p.derive.mode === 'convergent' ? convergentNonce(subkey, p.aad, p.plaintext) : p.iv;
+      return encryptWith(subkey, { ...p, iv });
+    } finally {
+      subkey.fill(0);
     }
   }
 
   async decrypt(key: LoadedKey, p: DecryptParams): Promise<Buffer> {
     const secret = secretOf(key);
-    switch (p.alg) {
-      case 'AES-GCM':
-        return aesGcmDecrypt(secret, p.iv, p.ciphertext, p.tag, p.aad);
-      case 'AES-CBC-HMAC-SHA2':
-        return cbcHmacDecrypt(secret, p.iv, p.ciphertext, p.tag, p.aad);
-      case 'SM4-CBC':
-      case 'SM4-CTR':
-        try {
-          const d = createDecipheriv(p.alg.toLowerCase(), secret, p.iv);
-          return Buffer.concat([d.update(p.ciphertext), d.final()]);
-        } catch {
-          throw cryptoFailure('decryption failed');
-        }
-      case 'AES-CBC':
-        return aesCbcDecrypt(secret, p.iv, p.ciphertext);
-      case 'AES-ECB':
-        return aesEcb(secret, p.ciphertext, 'decrypt');
+    if (!p.derive) return decryptWith(secret, p);
+    const subkey = deriveSubkey(secret, p.derive.context);
+    try {
+      return decryptWith(subkey, p);
+    } finally {
+      subkey.fill(0);
     }
   }
 
-  async mac(key: LoadedKey, hash: HashAlg, data: Buffer): Promise<Buffer> {
-    return createHmac(HASHES[hash].node, secretOf(key)).update(data).digest();
+  async mac(key: LoadedKey, hash: HashAlg, data: Buffer, keyedWith: MacKeyChoice = 'key'): Promise<Buffer> {
+    const secret = secretOf(key);
+    if (keyedWith === 'key') return createHmac(HASHES[hash].node, secret).update(data).digest();
+    const subkey = hmacSubkey(secret);
+    try {
+      return createHmac(HASHES[hash].node, subkey).update(data).digest();
+    } finally {
+      subkey.fill(0);
+    }
   }
 
   async wrap(key: LoadedKey, alg: WrapAlg, data: Buffer): Promise<Buffer> {

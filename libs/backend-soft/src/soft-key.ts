@@ -29,6 +29,7 @@ export const HOLDERS: Record<SpecInfo['family'], Holder> = {
   aes: { by: 'secret' },
   sm4: { by: 'secret' },
   secret: { by: 'secret' },
+  chacha20: { by: 'secret' },
   rsa: { by: 'node', type: 'rsa' },
   ec: { by: 'node', type: 'ec' },
   ed25519: { by: 'node', type: 'ed25519' },

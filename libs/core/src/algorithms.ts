@@ -22,15 +22,32 @@ export const HASHES: Record<HashAlg, { size: number; node: string }> = {
 /**
  * AES-CBC (PKCS#7 padding) and AES-ECB (no padding: whole blocks only) are unauthenticated: they
  * return an empty tag. They exist for dialects whose wire API offers them (Encedo HEM).
+ * CHACHA20-POLY1305 is RFC 8439's AEAD: 96-bit nonce, 16-byte tag.
  */
-export type CipherAlg = 'AES-GCM' | 'AES-CBC-HMAC-SHA2' | 'SM4-CBC' | 'SM4-CTR' | 'AES-CBC' | 'AES-ECB';
+export type CipherAlg = 'AES-GCM' | 'AES-CBC-HMAC-SHA2' | 'SM4-CBC' | 'SM4-CTR' | 'AES-CBC' | 'AES-ECB' | 'CHACHA20-POLY1305';
+
+/**
+ * Encryption under a subkey derived per context instead of the key itself (see crypto/subkeys.ts):
+ * subkey = HKDF-SHA256(ikm = key, salt = empty, info = context, length = key length). `convergent`
+ * also makes the nonce deterministic, so equal (context, AAD, plaintext) give equal ciphertexts:
+ * nonce = HMAC-SHA256(subkey, AAD length (8 bytes, big-endian) || AAD || plaintext)[0..12).
+ * Only for the AEAD modes with a 96-bit nonce (AES-GCM, CHACHA20-POLY1305).
+ */
+export type SubkeyEncryption = { mode: 'derived'; context: Buffer } | { mode: 'convergent'; context: Buffer };
+/** Decryption needs only the context: a convergent nonce travels with the ciphertext like any other. */
+export interface SubkeyDecryption {
+  context: Buffer;
+}
+
 export interface EncryptParams {
   alg: CipherAlg;
   plaintext: Buffer;
-  /** Authenticated, not encrypted (AES-GCM, AES-CBC-HMAC); SM4 modes ignore it. */
+  /** Authenticated, not encrypted (AES-GCM, AES-CBC-HMAC, ChaCha20-Poly1305); SM4 modes ignore it. */
   aad?: Buffer;
-  /** Caller-chosen IV, for known-answer tests and JOSE interop; a fresh random one otherwise. */
+  /** Caller-chosen IV, for known-answer tests and JOSE interop; a fresh random one otherwise (never with `convergent`). */
   iv?: Buffer;
+  /** Encrypt under a per-context subkey; absent: under the key itself. */
+  derive?: SubkeyEncryption;
 }
 export interface EncryptResult {
   ciphertext: Buffer;
@@ -44,6 +61,8 @@ export interface DecryptParams {
   iv: Buffer;
   tag: Buffer;
   aad?: Buffer;
+  /** Decrypt under the subkey of this context (the one the encryption named). */
+  derive?: SubkeyDecryption;
 }
 
 export type AsymScheme = 'RSA-OAEP' | 'RSA-PKCS1' | 'SM2';
@@ -74,6 +93,13 @@ export interface SignParams {
 
 export type WrapAlg = 'AES-KW' | 'AES-KWP';
 
+/**
+ * Which key an HMAC is keyed with: the key itself (an HMAC key, family `secret`), or the HMAC
+ * subkey every AES and ChaCha20 key version has (HKDF-SHA256 of the key with the fixed info
+ * HMAC_SUBKEY_INFO, 32 bytes; see crypto/subkeys.ts), for APIs that MAC with any key.
+ */
+export type MacKeyChoice = 'key' | 'hmac-subkey';
+
 /** Which schemes fit which key family: checked once in the core, before any backend is called. */
 export const SIGN_SCHEMES: Partial<Record<KeyFamily, readonly SignScheme[]>> = {
   rsa: ['RSA-PKCS1', 'RSA-PSS'],
@@ -91,5 +117,13 @@ export const CIPHER_ALGS: Partial<Record<KeyFamily, readonly CipherAlg[]>> = {
   aes: ['AES-GCM', 'AES-CBC-HMAC-SHA2', 'AES-CBC', 'AES-ECB'],
   sm4: ['SM4-CBC', 'SM4-CTR'],
   secret: ['AES-CBC-HMAC-SHA2'],
+  chacha20: ['CHACHA20-POLY1305'],
+};
+/** The AEAD modes with a 96-bit nonce: the ones per-context subkeys and convergent nonces are for. */
+export const SUBKEY_CIPHERS: readonly CipherAlg[] = ['AES-GCM', 'CHACHA20-POLY1305'];
+/** Which families MAC with which key (the `mac` usage is needed either way). */
+export const MAC_KEY_FAMILIES: Record<MacKeyChoice, readonly KeyFamily[]> = {
+  key: ['secret'],
+  'hmac-subkey': ['aes', 'chacha20'],
 };
 export const MAC_HASHES: readonly HashAlg[] = ['SHA-1', 'SHA-224', 'SHA-256', 'SHA-384', 'SHA-512', 'SHA3-256', 'SHA3-384', 'SHA3-512', 'SM3'];

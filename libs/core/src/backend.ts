@@ -1,4 +1,4 @@
-import type { AsymParams, DecryptParams, EncryptParams, EncryptResult, HashAlg, SignParams, WrapAlg } from './algorithms';
+import type { AsymParams, DecryptParams, EncryptParams, EncryptResult, HashAlg, MacKeyChoice, SignParams, WrapAlg } from './algorithms';
 import type { KeyClass, SpecInfo } from './specs';
 
 /**
@@ -62,7 +62,7 @@ export interface CryptoBackend {
   import(id: string, spec: SpecInfo, material: KeyMaterial, opts: { exportable: boolean }): Promise<StoredKey>;
   load(ref: BackendKeyRef): Promise<LoadedKey>;
   destroy(ref: BackendKeyRef): Promise<void>;
-  /** Material of an exportable key, for moving it to another backend. */
+  /** Material of an exportable key, for moving it to another backend or handing it to its owner (the core checks `exportable`). */
   exportMaterial(key: LoadedKey): Promise<KeyMaterial>;
   /**
    * Optional: imports material that never crosses into the backend in clear (it is wrapped on the
@@ -70,13 +70,15 @@ export interface CryptoBackend {
    */
   importWrapped?(id: string, spec: SpecInfo, material: KeyMaterial, opts: { exportable: boolean }): Promise<StoredKey>;
 
+  /** With `p.derive`, under the version's per-context subkey (crypto/subkeys.ts), or UNSUPPORTED. */
   encrypt(key: LoadedKey, p: EncryptParams): Promise<EncryptResult>;
   decrypt(key: LoadedKey, p: DecryptParams): Promise<Buffer>;
   asymEncrypt(key: LoadedKey, p: AsymParams, plaintext: Buffer): Promise<Buffer>;
   asymDecrypt(key: LoadedKey, p: AsymParams, ciphertext: Buffer): Promise<Buffer>;
   sign(key: LoadedKey, p: SignParams, data: Buffer): Promise<Buffer>;
   verify(key: LoadedKey, p: SignParams, data: Buffer, signature: Buffer): Promise<boolean>;
-  mac(key: LoadedKey, hash: HashAlg, data: Buffer): Promise<Buffer>;
+  /** `keyedWith` 'hmac-subkey': keyed with the version's HMAC subkey (crypto/subkeys.ts), or UNSUPPORTED. */
+  mac(key: LoadedKey, hash: HashAlg, data: Buffer, keyedWith?: MacKeyChoice): Promise<Buffer>;
   /** Raw ECDH shared secret (x-coordinate / X25519 output) with the peer's SPKI. */
   deriveEcdh(key: LoadedKey, peerSpki: Buffer): Promise<Buffer>;
   wrap(key: LoadedKey, alg: WrapAlg, data: Buffer): Promise<Buffer>;

@@ -25,6 +25,7 @@ export * from './store/entities/credential.entity';
 export * from './store/entities/secret.entity';
 export * from './store/entities/audit.entity';
 export * from './crypto/aead';
+export * from './crypto/subkeys';
 export * from './crypto/random-pool';
 export * from './store/entities/quote-policy.entity';
 export * from './secrets/secret-service';

@@ -5,7 +5,7 @@ import { invalidArgument } from './errors';
  * What a key is. One table drives validation, routing and which operations a key may do, so a
  * dialect never needs its own list of what RSA or X25519 can do.
  */
-export type KeyFamily = 'aes' | 'sm4' | 'secret' | 'rsa' | 'ec' | 'sm2' | 'ed25519' | 'x25519' | 'ed448' | 'x448' | 'ml-dsa' | 'ml-kem';
+export type KeyFamily = 'aes' | 'sm4' | 'secret' | 'chacha20' | 'rsa' | 'ec' | 'sm2' | 'ed25519' | 'x25519' | 'ed448' | 'x448' | 'ml-dsa' | 'ml-kem';
 export type Curve = 'P-224' | 'P-256' | 'secp256k1' | 'P-384' | 'P-521';
 export type KeyUsage = 'encrypt' | 'decrypt' | 'sign' | 'verify' | 'mac' | 'derive' | 'wrap' | 'unwrap';
 export const ALL_USAGES: readonly KeyUsage[] = ['encrypt', 'decrypt', 'sign', 'verify', 'mac', 'derive', 'wrap', 'unwrap'];
@@ -105,8 +105,10 @@ const ENC: KeyUsage[] = ['encrypt', 'decrypt'];
 const SIG: KeyUsage[] = ['sign', 'verify'];
 
 const FIXED: SpecInfo[] = [
-  ...[128, 192, 256].map((bits) => sym(`aes-${bits}`, 'aes', bits, [...ENC, 'wrap', 'unwrap'], ENC)),
+  // `mac`, never by default: an HMAC with the key's HMAC subkey (MacKeyChoice 'hmac-subkey'), not the key.
+  ...[128, 192, 256].map((bits) => sym(`aes-${bits}`, 'aes', bits, [...ENC, 'wrap', 'unwrap', 'mac'], ENC)),
   sym('sm4-128', 'sm4', 128, ENC, ENC),
+  sym('chacha20-poly1305', 'chacha20', 256, [...ENC, 'mac'], ENC),
   ...CURVE_LIST.map((c) => ({
     spec: c.spec,
     family: 'ec' as const,

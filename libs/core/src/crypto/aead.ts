@@ -31,6 +31,27 @@ export function aesGcmDecrypt(key: Buffer, iv: Buffer, ciphertext: Buffer, tag: 
   }
 }
 
+/** RFC 8439 ChaCha20-Poly1305: 256-bit key, 96-bit nonce, 16-byte tag. */
+export function chacha20Poly1305Encrypt(key: Buffer, nonce: Buffer, plaintext: Buffer, aad?: Buffer): { ciphertext: Buffer; tag: Buffer } {
+  const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+  if (aad?.length) c.setAAD(aad, { plaintextLength: plaintext.length });
+  const ciphertext = Buffer.concat([c.update(plaintext), c.final()]);
+  return { ciphertext, tag: c.getAuthTag() };
+}
+
+/** The tag length is checked here: node would take a shorter ChaCha20-Poly1305 tag. */
+export function chacha20Poly1305Decrypt(key: Buffer, nonce: Buffer, ciphertext: Buffer, tag: Buffer, aad?: Buffer): Buffer {
+  if (tag.length !== 16 || nonce.length !== 12) throw cryptoFailure('decryption failed');
+  try {
+    const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+    if (aad?.length) d.setAAD(aad, { plaintextLength: ciphertext.length });
+    d.setAuthTag(tag);
+    return Buffer.concat([d.update(ciphertext), d.final()]);
+  } catch {
+    throw cryptoFailure('decryption failed');
+  }
+}
+
 /** RFC 7518 §5.2: the composite key size picks the AES key size and the HMAC. */
 const CBC_HMAC: Record<number, { cipher: string; hash: string; tag: number }> = {
   32: { cipher: 'aes-128-cbc', hash: 'sha256', tag: 16 },

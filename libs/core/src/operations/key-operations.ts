@@ -10,6 +10,7 @@ import {
   type EncryptParams,
   type EncryptResult,
   type HashAlg,
+  type MacKeyChoice,
   type SignParams,
   type WrapAlg,
 } from '../algorithms';
@@ -28,6 +29,8 @@ import { type AgreedResults, type AgreedUse, type AgreementKdf, applyKdf, useAgr
 import type { KeyPatch, KeyStore } from '../keys/key-store';
 import { KeyLifecycle, checkDescription, checkTags } from './key-lifecycle';
 import { type Trial, TRIAL_LIMIT, trialFor } from './version-trial';
+import { checkMacKey, checkSubkeyDecryption, checkSubkeyEncryption } from './subkey-checks';
+import { checkExportable, copyMaterial } from './key-export';
 import type { KmsMetrics } from '../metrics';
 import type { BackendRouter } from '../router';
 import { isUniqueViolation } from '../store/db-errors';
@@ -364,6 +367,19 @@ export class KeyOperations {
     });
   }
 
+  /**
+   * The material of an exportable key's current version, or of the version named: its own
+   * operation and audit row (`export`), on an enabled key whatever its usages. A key that is not
+   * exportable is FORBIDDEN; the answer is the caller's copy, to zero when done.
+   */
+  exportKey(ctx: OpContext, keyId: KeyRef): Promise<{ material: KeyMaterial; keyId: string; keyVersion: number }> {
+    return this.run(ctx, 'export', storedKeyId(keyId), async (meta) => {
+      const k = await this.resolve(ctx, keyId, meta);
+      checkExportable(k.record);
+      return { material: copyMaterial(await k.backend.exportMaterial(k.loaded)), keyId: k.record.id, keyVersion: k.version };
+    });
+  }
+
   // ---- sealed keys (held by the client, never stored) -----------------------------------------
 
   /**
@@ -453,10 +469,12 @@ export class KeyOperations {
   /**
    * Encrypts under the current version (or the one named). `keyId` and `keyVersion` say which key
    * (an alias resolved) and version, for formats that carry them (AWS blobs, Vault's prefix).
+   * With `derive`, under the version's subkey for that context (algorithms.ts, SubkeyEncryption).
    */
   encrypt(ctx: OpContext, keyId: KeyRef, p: EncryptParams): Promise<EncryptResult & { keyId: string; keyVersion: number }> {
     return this.withKey(ctx, 'encrypt', keyId, 'encrypt', async (k) => {
       checkAead(k.info, p.alg, p.iv, p.plaintext);
+      checkSubkeyEncryption(p.alg, p);
       return Object.assign(await k.backend.encrypt(k.loaded, p), { keyId: k.record.id, keyVersion: k.version });
     });
   }
@@ -473,8 +491,10 @@ export class KeyOperations {
     return this.withKey(ctx, 'generate-data-key', keyId, 'encrypt', async (k) => {
       if (!Number.isInteger(p.length) || p.length < 1 || p.length > 65536) throw invalidArgument('length must be 1..65536', 'length');
       checkAead(k.info, p.alg, p.iv);
+      checkSubkeyEncryption(p.alg, p);
       const dataKey = randomBytes(p.length);
-      return { dataKey, sealed: await k.backend.encrypt(k.loaded, { alg: p.alg, iv: p.iv, aad: p.aad, plaintext: dataKey }), keyId: k.record.id, keyVersion: k.version };
+      const sealed = await k.backend.encrypt(k.loaded, { alg: p.alg, iv: p.iv, aad: p.aad, derive: p.derive, plaintext: dataKey });
+      return { dataKey, sealed, keyId: k.record.id, keyVersion: k.version };
     });
   }
 
@@ -489,9 +509,10 @@ export class KeyOperations {
   ): Promise<{ privateKey: Buffer; publicKey: Buffer; sealed: EncryptResult; keyId: string; keyVersion: number }> {
     return this.withKey(ctx, 'generate-data-key-pair', keyId, 'encrypt', async (k) => {
       checkAead(k.info, p.alg, p.iv);
+      checkSubkeyEncryption(p.alg, p);
       const pair = await newDataKeyPair(specInfo(p.spec));
       try {
-        const sealed = await k.backend.encrypt(k.loaded, { alg: p.alg, iv: p.iv, aad: p.aad, plaintext: pair.pkcs8 });
+        const sealed = await k.backend.encrypt(k.loaded, { alg: p.alg, iv: p.iv, aad: p.aad, derive: p.derive, plaintext: pair.pkcs8 });
         return { privateKey: pair.pkcs8, publicKey: pair.spki, sealed, keyId: k.record.id, keyVersion: k.version };
       } catch (err) {
         pair.pkcs8.fill(0);
@@ -503,7 +524,8 @@ export class KeyOperations {
   /**
    * A bare key id tries the kept versions newest first when the mode authenticates (a wrong
    * version fails its tag); an unauthenticated mode (CBC, ECB, CTR) cannot tell a wrong version
-   * from garbage, so it uses the current version only. See version-trial.ts.
+   * from garbage, so it uses the current version only. See version-trial.ts. With `derive`, each
+   * version tried opens under its own subkey for the context.
    */
   decrypt(ctx: OpContext, keyId: KeyRef, p: DecryptParams): Promise<Buffer> {
     return this.withKey(
@@ -513,6 +535,7 @@ export class KeyOperations {
       'decrypt',
       (k) => {
         checkAead(k.info, p.alg, p.iv, p.ciphertext);
+        checkSubkeyDecryption(p.alg, p.derive);
         return k.backend.decrypt(k.loaded, p);
       },
       trialFor.decrypt(p.alg),
@@ -570,15 +593,17 @@ export class KeyOperations {
     );
   }
 
-  mac(ctx: OpContext, keyId: KeyRef, hash: HashAlg, data: Buffer): Promise<Buffer> {
+  /** HMAC with an HMAC key, or (`key` = 'hmac-subkey') with an AES or ChaCha20 key's HMAC subkey; the `mac` usage either way. */
+  mac(ctx: OpContext, keyId: KeyRef, hash: HashAlg, data: Buffer, key: MacKeyChoice = 'key'): Promise<Buffer> {
     return this.withKey(ctx, 'mac', keyId, 'mac', (k) => {
       checkMacHash(hash);
-      return k.backend.mac(k.loaded, hash, data);
+      checkMacKey(k.info, key);
+      return k.backend.mac(k.loaded, hash, data, key);
     });
   }
 
   /** Recomputes the MAC and compares in constant time. */
-  macVerify(ctx: OpContext, keyId: KeyRef, hash: HashAlg, data: Buffer, mac: Buffer): Promise<boolean> {
+  macVerify(ctx: OpContext, keyId: KeyRef, hash: HashAlg, data: Buffer, mac: Buffer, key: MacKeyChoice = 'key'): Promise<boolean> {
     return this.withKey(
       ctx,
       'mac-verify',
@@ -586,7 +611,8 @@ export class KeyOperations {
       'mac',
       async (k) => {
         checkMacHash(hash);
-        const expected = await k.backend.mac(k.loaded, hash, data);
+        checkMacKey(k.info, key);
+        const expected = await k.backend.mac(k.loaded, hash, data, key);
         return expected.length === mac.length && timingSafeEqual(expected, mac);
       },
       trialFor.verify,
@@ -1036,10 +1062,13 @@ function checkAead(info: SpecInfo, alg: EncryptParams['alg'], iv?: Buffer, data?
   }
   if (iv !== undefined) {
     // GCM: the 12-byte IV of SP 800-38D's fast path, or 16 bytes (Encedo HEM's nonce size; GHASH-derived J0).
-    const want = alg === 'AES-GCM' ? [12, 16] : [16];
+    const want = IV_SIZES[alg] ?? [16];
     if (!want.includes(iv.length)) throw invalidArgument(`the IV must be ${want.join(' or ')} bytes`, 'iv');
   }
 }
+
+/** IV sizes in bytes where they are not the block size. */
+const IV_SIZES: Partial<Record<EncryptParams['alg'], number[]>> = { 'AES-GCM': [12, 16], 'CHACHA20-POLY1305': [12] };
 
 function checkSign(info: SpecInfo, p: SignParams, data: Buffer): void {
   checkScheme(SIGN_SCHEMES, info, p.scheme);

@@ -5,7 +5,8 @@ import { KmsError } from '../errors';
  * Trial over a key's versions, for wire formats that do not say which version made a ciphertext
  * or signature (eHSM `ct‖iv‖tag`, JOSE `dir` with a bare `kid`, Encedo's cipher output). It is
  * safe only where a wrong version is detected rather than answered with garbage:
- * - AEAD modes (AES-GCM, AES-CBC-HMAC-SHA2): a wrong key fails the tag (2^-128 / 2^-N chance);
+ * - AEAD modes (AES-GCM, ChaCha20-Poly1305, AES-CBC-HMAC-SHA2): a wrong key fails the tag
+ *   (2^-128 / 2^-N chance), under a version's per-context subkey as under the key itself;
  * - RSA-OAEP and SM2 decryption: OAEP's label hash and SM2's C3 reject a wrong key;
  * - AES-KW / AES-KWP unwrap: the 64-bit integrity value rejects a wrong key;
  * - signatures and MACs: a valid signature under an older version is this key's signature;
@@ -28,7 +29,7 @@ const wrongVersion = (err: unknown) => err instanceof KmsError && err.code === '
 const opens: Trial<Buffer> = { accepts: () => true, retries: wrongVersion };
 const verifies: Trial<boolean> = { accepts: (ok) => ok, retries: wrongVersion };
 
-const AUTHENTICATED_CIPHERS: ReadonlySet<CipherAlg> = new Set(['AES-GCM', 'AES-CBC-HMAC-SHA2']);
+const AUTHENTICATED_CIPHERS: ReadonlySet<CipherAlg> = new Set(['AES-GCM', 'CHACHA20-POLY1305', 'AES-CBC-HMAC-SHA2']);
 const CHECKED_ASYM: ReadonlySet<AsymScheme> = new Set(['RSA-OAEP', 'SM2']);
 
 export const trialFor = {
