@@ -1,4 +1,4 @@
-import type { HashAlg, KeyRecord, KeyUsage, SignParams } from '@kms/core';
+import { type HashAlg, type KeyRecord, type KeyUsage, type SignParams, specInfo } from '@kms/core';
 
 /** AWS KeySpec -> the core's spec. SM2 exists where the backend holds it (the soft engine). */
 export const KEY_SPECS: Readonly<Record<string, string>> = {
@@ -50,10 +50,14 @@ export const USAGES_OF_SPEC: Readonly<Record<string, { allowed: AwsKeyUsage[]; d
 };
 
 /** A key's AWS KeyUsage, read from its usages (a key made elsewhere may hold several: the first that fits wins). */
-export function awsKeyUsage(record: Pick<KeyRecord, 'usages'>): AwsKeyUsage {
-  if (record.usages.includes('sign')) return 'SIGN_VERIFY';
-  if (record.usages.includes('mac')) return 'GENERATE_VERIFY_MAC';
-  if (record.usages.includes('encrypt') || record.usages.includes('decrypt')) return 'ENCRYPT_DECRYPT';
+export function awsKeyUsage(record: Pick<KeyRecord, 'usages' | 'spec'>): AwsKeyUsage {
+  const has = (u: KeyUsage) => record.usages.includes(u);
+  if (has('sign')) return 'SIGN_VERIFY';
+  const encrypts = has('encrypt') || has('decrypt');
+  // A generic secret that MACs is an HMAC key even where it may also encrypt (JOSE composite keys);
+  // an AES or ChaCha key that also MACs (through a subkey, as Vault transit allows) is an encryption key.
+  if (has('mac') && (!encrypts || specInfo(record.spec).family === 'secret')) return 'GENERATE_VERIFY_MAC';
+  if (encrypts) return 'ENCRYPT_DECRYPT';
   return 'KEY_AGREEMENT';
 }
 
