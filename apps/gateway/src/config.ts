@@ -25,6 +25,8 @@ export interface GatewayConfig {
   cacheTtlMs: number;
   lifecycleIntervalMs: number;
   sharedState: 'auto' | 'memory' | 'database';
+  /** SQLite: free MiB the database directory must keep for readiness. */
+  storeMinFreeMb: number;
   auditMaxBatch: number;
   bodyLimit: number;
   workers: number;
@@ -194,6 +196,14 @@ export const SETTINGS: Setting[] = [
     doc: 'Where eHSM replay protection and Encedo login challenges live: `memory` (this process), `database` (the store, shared by replicas) or `auto` (database on PostgreSQL, memory on SQLite)',
     def: () => 'auto',
     parse: oneOf(['auto', 'memory', 'database']),
+  },
+  {
+    key: 'storeMinFreeMb',
+    env: 'KMS_STORE_MIN_FREE_MB',
+    yaml: 'db.minFreeMb',
+    doc: 'SQLite: free space (MiB) the database directory must keep for /health/ready to answer 200 (0 = no check)',
+    def: () => 8,
+    parse: int(0, 1_048_576),
   },
   { key: 'auditMaxBatch', env: 'KMS_AUDIT_MAX_BATCH', yaml: 'audit.maxBatch', doc: 'Most audit rows committed in one transaction', def: () => 1000, parse: int(1, 100000) },
   {

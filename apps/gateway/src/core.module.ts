@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditReader, AuditWriter, BackendRouter, KeyOperations, KmsMetrics, QuotePolicyService, Sealer, SecretService, TenantService } from '@kms/core';
 import type { Kernel } from './kernel';
+import { StoreHealth } from './store-health';
 
 /** The admin bearer token (KMS_ADMIN_TOKEN), or null when the admin routes are off. */
 export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
@@ -31,6 +32,7 @@ export class CoreModule {
       { provide: AuditReader, useValue: kernel.auditReader },
       { provide: BackendRouter, useValue: kernel.router },
       { provide: DataSource, useValue: kernel.ds },
+      { provide: StoreHealth, useValue: kernel.storeHealth },
       { provide: ADMIN_TOKEN, useValue: kernel.config.adminToken ?? null },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };

@@ -28,6 +28,7 @@ import { SoftBackend } from '@kms/backend-soft';
 import { Pkcs11Backend } from '@kms/backend-pkcs11';
 import { ConfigError, type GatewayConfig } from './config';
 import { createLogger } from './logger';
+import { StoreHealth } from './store-health';
 import { loadMasterKey, loadMasterKeyFromToken } from './master-key';
 
 export { createLogger };
@@ -58,6 +59,8 @@ export interface Kernel {
   sharedState: boolean;
   /** Cache invalidations to and from the other processes (PostgreSQL LISTEN/NOTIFY, or the primary's relay). */
   changes: ChangeFeed;
+  /** Whether the store answers and commits (readiness). */
+  storeHealth: StoreHealth;
   close(): Promise<void>;
 }
 
@@ -209,6 +212,7 @@ export async function createKernel(config: GatewayConfig, log = createLogger(con
     once,
     sharedState,
     changes,
+    storeHealth: new StoreHealth(ds, config.storeMinFreeMb * 1048576),
     async close() {
       clearInterval(sweep);
       if (lifecycleTimer) clearInterval(lifecycleTimer);

@@ -1,16 +1,16 @@
 import cluster from 'node:cluster';
 import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DataSource } from 'typeorm';
 import { BackendRouter, KmsMetrics } from '@kms/core';
 import { healthOf } from './backend-status';
+import { type Check, StoreHealth } from './store-health';
 import { VERSION } from './version';
 
 /** Liveness, readiness, Prometheus metrics and version: no authentication, no key data. */
 @Controller()
 export class OpsController {
   constructor(
-    private readonly ds: DataSource,
+    private readonly store: StoreHealth,
     private readonly router: BackendRouter,
     private readonly metrics: KmsMetrics,
   ) {}
@@ -23,13 +23,7 @@ export class OpsController {
 
   @Get('health/ready')
   async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const checks: Record<string, { ok: boolean; detail?: string }> = {};
-    try {
-      await this.ds.query('SELECT 1');
-      checks.database = { ok: true };
-    } catch {
-      checks.database = { ok: false, detail: 'the database does not answer' };
-    }
+    const checks: Record<string, Check> = { database: await this.store.check() };
     for (const backend of this.router.all()) checks[`backend:${backend.name}`] = await healthOf(backend);
     const ok = Object.values(checks).every((c) => c.ok);
     reply.status(ok ? 200 : 503);

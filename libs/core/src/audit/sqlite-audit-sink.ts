@@ -50,7 +50,15 @@ export class SqliteAuditSink {
     const { insert } = await this.open();
     for (const row of rows) for (let i = 0; i < row.length; i++) row[i] = wellFormed(row[i]);
     const json = JSON.stringify(rows);
-    return new Promise((resolve, reject) => nativeRun.call(insert, [json], (err) => (err ? reject(err) : resolve())));
+    try {
+      await new Promise<void>((resolve, reject) => nativeRun.call(insert, [json], (err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      // A statement that failed (SQLITE_FULL, an I/O error) is not reset by the addon: it would
+      // keep its read snapshot open, and every later insert on this connection would then be
+      // refused as busy (a stale WAL snapshot), long after the disk had room again. Start afresh.
+      await this.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -123,7 +123,14 @@ function serializeTransactions(ds: DataSource): void {
       }
     };
     const run = tail.then(() => attempt(WRITE_LOCK_RETRIES));
-    tail = run.catch(() => undefined);
+    // After a storage failure (disk full, I/O error) TypeORM's own ROLLBACK does not always end
+    // the transaction on the connection: left open, it would hold SQLite's write lock for good,
+    // and every later write (the audit's, on its own connection) would wait and fail as busy,
+    // long after the disk had room again. End it before the next transaction begins; a ROLLBACK
+    // with nothing open fails harmlessly.
+    tail = run.catch(async (err) => {
+      if (isStorageFailure(err)) await ds.query('ROLLBACK').catch(() => undefined);
+    });
     return run;
   };
 }
@@ -136,6 +143,15 @@ class WriteLockMissed extends Error {
   constructor(readonly busy: unknown) {
     super('the write lock was not taken');
   }
+}
+
+/** SQLite's result codes for a write the storage could not take (the message starts with the code). */
+const STORAGE_FAILURES = /^(SQLITE_FULL|SQLITE_IOERR|SQLITE_READONLY|SQLITE_CANTOPEN|SQLITE_NOMEM)\b/;
+
+function isStorageFailure(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  return (typeof code === 'string' && STORAGE_FAILURES.test(code)) || (typeof e?.message === 'string' && STORAGE_FAILURES.test(e.message));
 }
 
 function isBusy(err: unknown): boolean {
