@@ -225,10 +225,8 @@ describe('paths', () => {
       expect(r.status).toBe(404);
       expect(r.body.errors[0]).toMatch(/^no handler for route ".*"\. route entry not found\.$/);
     }
-    // A malformed escape is refused before routing, still in Vault's shape.
-    const bad = await raw(gw, 'POST', 'transit/encrypt/%zz', token, {});
-    expect(bad.status).toBe(400);
-    expect(bad.body.errors).toHaveLength(1);
+    // A malformed escape is refused by the HTTP layer before any route (and any dialect) sees it.
+    expect((await raw(gw, 'POST', 'transit/encrypt/%zz', token, {})).status).toBe(400);
   });
 
   it('answers paths of later parts with a clear 400', async () => {
