@@ -146,7 +146,7 @@ async function configKey(c: VaultCall): Promise<VaultAnswer> {
 /** The settings as stored (without the defaults a key of another dialect reads with). */
 function storedSettings(record: KeyRecord): Partial<VaultSettings> {
   const s = record.attributes?.[ATTRIBUTE];
-  return typeof s === 'object' && s !== null ? (s) : {};
+  return typeof s === 'object' && s !== null ? s : {};
 }
 
 async function rotateKey(c: VaultCall): Promise<VaultAnswer> {
