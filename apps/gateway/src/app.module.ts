@@ -4,6 +4,7 @@ import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, EncedoDialectModule, SharedChall
 import { JoseDialectModule } from '@kms/dialect-jose';
 import { DialectKitModule } from '@kms/dialect-kit';
 import { AwsDialectModule } from '@kms/dialect-aws';
+import { VaultDialectModule } from '@kms/dialect-vault';
 import { CoreModule } from './core.module';
 import type { GatewayConfig } from './config';
 import type { Kernel } from './kernel';
@@ -27,6 +28,7 @@ export class AppModule {
         JoseDialectModule.forRoot(joseOptions(kernel.config)),
         EncedoDialectModule.forRoot(encedoOptions(kernel)),
         AwsDialectModule,
+        VaultDialectModule,
       ],
       controllers: [OpsController, AdminController],
     };

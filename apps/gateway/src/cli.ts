@@ -16,10 +16,11 @@ const USAGE = `usage: npm run cli -- <command>
   credential ehsm <tenant> [--label L]       issue an eHSM appid/apikey
   credential jose <tenant> [--label L]       issue a JOSE bearer token
   credential aws <tenant> [--label L]        issue an AWS access key (accessKeyId, secretAccessKey) for the AWS KMS API
+  credential vault <tenant> [--label L]      issue a Vault token (token) for the Vault transit API
   credential encedo <tenant> (--passphrase-file F | --public-key B64) [--label L]
                                              register an Encedo HEM user (its X25519 key)
   credential list <tenant>                   list a tenant's credentials (never secrets)
-  credential revoke <kind> <lookup>          revoke (kind: ehsm-app, jose-token, encedo-user or aws-access-key; lookup: the appid, token hash, user or access key id)
+  credential revoke <kind> <lookup>          revoke (kind: ehsm-app, jose-token, encedo-user, aws-access-key or vault-token; lookup: the appid, token hash, user or access key id)
   key create <tenant> <spec> [--usage a,b] [--label L] [--exportable]
   key list <tenant>                          list a tenant's keys
   key show <key-id>                          show one key's metadata
@@ -43,7 +44,7 @@ const USAGE = `usage: npm run cli -- <command>
 
 class UsageError extends Error {}
 
-const CREDENTIAL_KINDS: readonly CredentialKind[] = ['ehsm-app', 'jose-token', 'encedo-user', 'aws-access-key'];
+const CREDENTIAL_KINDS: readonly CredentialKind[] = ['ehsm-app', 'jose-token', 'encedo-user', 'aws-access-key', 'vault-token'];
 const isCredentialKind = (k: string): k is CredentialKind => (CREDENTIAL_KINDS as readonly string[]).includes(k);
 
 const BOOLEAN_FLAGS = new Set(['--exportable', '--off']);
@@ -151,6 +152,10 @@ async function run(k: Kernel, argv: string[]): Promise<unknown> {
     case 'credential aws': {
       const t = await k.tenants.requireTenant(need(a1, 'tenant'));
       return k.tenants.issueAwsAccessKey(t.id, flag(flags, 'label'));
+    }
+    case 'credential vault': {
+      const t = await k.tenants.requireTenant(need(a1, 'tenant'));
+      return { tenant: t.name, ...(await k.tenants.issueVaultToken(t.id, flag(flags, 'label'))) };
     }
     case 'credential encedo': {
       // The gateway keeps the user's X25519 public key only (it is not secret): the key every

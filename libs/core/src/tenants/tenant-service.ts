@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../store/db-errors';
 import { CredentialEntity } from '../store/entities/credential.entity';
 import { TenantEntity } from '../store/entities/tenant.entity';
 
-export type CredentialKind = 'ehsm-app' | 'jose-token' | 'encedo-user' | 'aws-access-key';
+export type CredentialKind = 'ehsm-app' | 'jose-token' | 'encedo-user' | 'aws-access-key' | 'vault-token';
 
 export interface Tenant {
   id: string;
@@ -141,6 +141,16 @@ export class TenantService {
     return { id, token };
   }
 
+  /**
+   * A new Vault token (Vault transit dialect), of Vault's service-token form (`hvs.` and random
+   * characters). Only its SHA-256 is stored, as for JOSE bearer tokens.
+   */
+  async issueVaultToken(tenantId: string, label?: string): Promise<{ id: string; token: string }> {
+    const token = `hvs.${randomBytes(32).toString('base64url')}`;
+    const id = await this.insertCredential(tenantId, 'vault-token', hashToken(token), { secretHash: hashToken(token), label: label ?? null });
+    return { id, token };
+  }
+
   /** Stores a credential whose secret the caller already holds (e.g. an Encedo user's password hash). */
   async addCredential(
     tenantId: string,
@@ -199,7 +209,7 @@ export class TenantService {
     return rows.map((r) => ({
       id: r.id,
       kind: r.kind,
-      lookup: r.kind === 'jose-token' ? `sha256:${r.lookup.slice(0, 12)}…` : r.lookup,
+      lookup: r.kind === 'jose-token' || r.kind === 'vault-token' ? `sha256:${r.lookup.slice(0, 12)}…` : r.lookup,
       label: r.label,
       createdAt: r.createdAt,
       revokedAt: r.revokedAt,

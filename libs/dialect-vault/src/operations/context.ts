@@ -1,0 +1,17 @@
+import type { KeyOperations } from '@kms/core';
+import type { VaultCaller } from '../caller';
+import type { Input } from '../input';
+import type { VaultAnswer } from '../wire';
+
+/** One transit request: the caller, its fields, the path's parameters, and the canonical service. */
+export interface VaultCall {
+  caller: VaultCaller;
+  input: Input;
+  params: Readonly<Record<string, string | undefined>>;
+  keys: KeyOperations;
+}
+
+export type VaultAction = (call: VaultCall) => Promise<VaultAnswer>;
+
+/** Vault's logical operations, which its HTTP methods map to (GET with list=true and LIST are `list`). */
+export type VaultOperation = 'read' | 'update' | 'delete' | 'list';

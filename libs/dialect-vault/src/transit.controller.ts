@@ -1,0 +1,67 @@
+import { All, Controller, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { KeyOperations } from '@kms/core';
+import { Ctx } from '@kms/dialect-kit';
+import type { VaultCaller } from './caller';
+import { VaultError, noRoute } from './errors';
+import { VaultGuard } from './guard';
+import { Input } from './input';
+import type { VaultOperation } from './operations/context';
+import { routeFor } from './operations/table';
+import { TRANSIT_MOUNT, envelope } from './wire';
+
+/** Vault's `list` query flag, read as Go's ParseBool reads it. */
+const LIST_TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+
+/** Vault's operation for an HTTP method: GET with list=true and Vault's own LIST method are `list`. */
+function operationOf(req: FastifyRequest): VaultOperation {
+  const query = (req.query ?? {}) as Record<string, unknown>;
+  switch (req.method) {
+    case 'GET':
+      return typeof query.list === 'string' && LIST_TRUE.has(query.list) ? 'list' : 'read';
+    case 'LIST':
+      return 'list';
+    case 'POST':
+    case 'PUT':
+      return 'update';
+    case 'DELETE':
+      return 'delete';
+    default:
+      throw new VaultError(405, 'unsupported operation');
+  }
+}
+
+function decoded(rest: string): string {
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    throw noRoute(`transit/${rest}`);
+  }
+}
+
+/**
+ * The transit secrets engine, mounted at `transit` (docs/vault.md): one route for every path
+ * under it, dispatched through the table in operations/table.ts. Answers wear Vault's envelope;
+ * an answer without data is 204, as Vault's.
+ */
+@Controller(`v1/${TRANSIT_MOUNT}`)
+@UseGuards(VaultGuard)
+export class TransitController {
+  constructor(private readonly keys: KeyOperations) {}
+
+  @All('*')
+  async call(@Req() req: FastifyRequest, @Ctx() caller: VaultCaller, @Res({ passthrough: true }) reply: FastifyReply): Promise<Record<string, unknown> | undefined> {
+    const rest = (req.url ?? '').split('?', 1)[0].slice(`/v1/${TRANSIT_MOUNT}/`.length);
+    const { action, params } = routeFor(decoded(rest), operationOf(req));
+    const query = { ...((req.query ?? {}) as Record<string, unknown>) };
+    delete query.list;
+    const answer = await action({ caller, input: Input.of(req.body, query), params, keys: this.keys });
+    void reply.header('cache-control', 'no-store');
+    if (!answer.data && !answer.warnings?.length) {
+      void reply.status(204);
+      return undefined;
+    }
+    void reply.status(answer.status ?? 200);
+    return envelope(answer, 'transit');
+  }
+}
