@@ -9,6 +9,8 @@ import { cameAsList, serveListMethod } from './list-method';
 describe('serveListMethod', () => {
   let app: FastifyInstance;
   let url: string;
+  /** Fastify's own `request` listeners: the LIST marker is only attached while a relay awaits. */
+  let requestListeners: number;
   const echo = (req: { method: string; url: string; query: unknown; ip: string; raw: Parameters<typeof cameAsList>[0] }) => ({
     method: req.method,
     url: req.url,
@@ -27,6 +29,7 @@ describe('serveListMethod', () => {
     });
     serveListMethod(app.server);
     url = await app.listen({ port: 0, host: '127.0.0.1' });
+    requestListeners = app.server.listenerCount('request');
   });
   afterAll(() => app.close());
 
@@ -164,7 +167,21 @@ describe('serveListMethod', () => {
       conn.end();
     }
     expect(await openConnections()).toBe(0);
+    expect(app.server.listenerCount('request')).toBe(requestListeners);
     const { responses } = await rawExchange(url, [rawRequest('LIST', '/echo')], 1);
     expect(responses[0].status).toBe(200);
+  });
+
+  it('marks each of several LISTs read at once, and leaves no code on the request path after', async () => {
+    const slow = Array.from({ length: 3 }, () => new RawConnection(url));
+    for (const conn of slow) await conn.send(['LIST /echo?slow HTTP/1.1\r\n']);
+    // Meanwhile, plain requests on other connections are not marked.
+    expect((await rawExchange(url, [rawRequest('GET', '/echo')], 1)).responses[0].json).toMatchObject({ list: false });
+    for (const conn of slow) await conn.send(['Host: a\r\n\r\n']);
+    for (const conn of slow) {
+      expect((await conn.responses(1))[0].json).toMatchObject({ url: '/echo?slow&list=true', list: true });
+      conn.end();
+    }
+    expect(app.server.listenerCount('request')).toBe(requestListeners);
   });
 });

@@ -16,7 +16,9 @@ import { Duplex, finished } from 'node:stream';
  * parser through a relay stream injected as a new connection of the same server (a documented use
  * of the `connection` event). The request then goes through the whole Fastify pipeline (routes,
  * guards, error codecs, metrics, audit) and the connection stays usable: later requests pass
- * through the relay untouched, and a later LIST on it starts a new relay on the same socket.
+ * through the relay untouched, and a later LIST on it starts a new relay on the same socket. Only
+ * a relayed connection's bytes pass through JavaScript (a push per TCP chunk, the request line
+ * looked at byte by byte); the normal request path runs none of this file.
  *
  * A request that came as LIST carries `LIST_METHOD` (see `cameAsList`). Anything else llhttp
  * refuses keeps the answer it had (Fastify's client-error handler).
@@ -40,32 +42,57 @@ interface ParseError extends Error {
 }
 
 type ClientErrorListener = (err: ParseError, socket: Duplex) => void;
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Installs LIST on a Node HTTP server whose request and client-error listeners are in place. */
+/** Installs LIST on a Node HTTP server whose client-error listeners are in place. */
 export function serveListMethod(server: Server): void {
   const fallback = server.listeners('clientError') as ClientErrorListener[];
   server.removeAllListeners('clientError');
-  const refuse: ClientErrorListener = (err, socket) => {
-    for (const listener of fallback) listener.call(server, err, socket);
+  const host: Host = {
+    server,
+    refuse: (err, socket) => {
+      for (const listener of fallback) listener.call(server, err, socket);
+    },
+    awaitList: listMarker(server),
   };
   server.on('clientError', (err: ParseError, socket: Duplex) => {
     // A connection that left Node's parser: that parser's later complaints (its request timeout
     // for the LIST it failed on) are about bytes it no longer owns.
     if (retired.has(socket)) return;
     const at = listAt(err);
-    if (at === undefined || !takeOver(server, socket, err, at, refuse)) refuse(err, socket);
+    if (at === undefined || !takeOver(host, socket, err, at)) host.refuse(err, socket);
   });
+}
 
-  // Marks the first request of each relay, the rewritten LIST. One `instanceof` per request is the
-  // whole cost on the normal path.
-  for (const listener of server.listeners('request') as RequestListener[]) {
-    server.removeListener('request', listener);
-    server.on('request', function (this: Server, req: IncomingMessage, res: ServerResponse) {
-      if (req.socket instanceof ListConnection) req.socket.claim(req);
-      listener.call(this, req, res);
-    });
-  }
+/** The server, Fastify's answer to what Node's parser refuses, and the LIST marker. */
+interface Host {
+  server: Server;
+  refuse: ClientErrorListener;
+  /** Marks the next request read from this relay (the rewritten LIST). */
+  awaitList: (conn: ListConnection) => void;
+}
+
+/**
+ * A `request` listener, ahead of Fastify's, that marks the first request of each new relay. It is
+ * attached only while some relay still awaits that request, so requests on connections that never
+ * sent LIST run no code of this file.
+ */
+function listMarker(server: Server): (conn: ListConnection) => void {
+  const awaiting = new Set<ListConnection>();
+  const forget = (conn: ListConnection) => {
+    awaiting.delete(conn);
+    if (awaiting.size === 0) server.removeListener('request', mark);
+  };
+  const mark = (req: IncomingMessage) => {
+    const conn = req.socket;
+    if (!(conn instanceof ListConnection) || !awaiting.has(conn)) return;
+    (req as IncomingMessage & { [LIST_METHOD]?: true })[LIST_METHOD] = true;
+    forget(conn);
+  };
+  return (conn) => {
+    if (awaiting.size === 0) server.prependListener('request', mark);
+    awaiting.add(conn);
+    conn.once('close', () => forget(conn));
+  };
 }
 
 const LIST = Buffer.from('LIST ');
@@ -134,7 +161,6 @@ class ListLine {
  * Node and Fastify read from a connection (request.ip, request.protocol, keep-alive timeout).
  */
 class ListConnection extends Duplex {
-  private claimed = false;
   /** Handed over to a newer relay: closing this one must not close the socket. */
   private detached = false;
 
@@ -165,12 +191,6 @@ class ListConnection extends Duplex {
     this.raw.setTimeout(ms);
     if (onTimeout) this.once('timeout', onTimeout);
     return this;
-  }
-
-  claim(req: IncomingMessage): void {
-    if (this.claimed) return;
-    this.claimed = true;
-    (req as IncomingMessage & { [LIST_METHOD]?: true })[LIST_METHOD] = true;
   }
 
   feed(chunks: Buffer[]): void {
@@ -247,7 +267,11 @@ function nodeListeners(socket: Duplex): Array<[string, (...args: unknown[]) => v
   return found;
 }
 
-/** Resolves once every response to a request read before the LIST has been written. */
+/**
+ * Resolves once every response to a request read before the LIST has been written. Node keeps the
+ * response being written as `socket._httpMessage` and hands the socket to the next pipelined one
+ * as it finishes; it offers no public way to wait for them.
+ */
 async function whenIdle(socket: Duplex): Promise<void> {
   const current = () => (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
   for (let res = current(); res; res = current()) {
@@ -261,7 +285,7 @@ async function whenIdle(socket: Duplex): Promise<void> {
  * Moves a connection whose parser failed on `LIST` to a new relay. False when it cannot (Node's
  * listeners are not the ones expected), and the caller answers 400 as before.
  */
-function takeOver(server: Server, source: Duplex, err: ParseError, at: number, refuse: ClientErrorListener): boolean {
+function takeOver(host: Host, source: Duplex, err: ParseError, at: number): boolean {
   const owned = nodeListeners(source);
   if (!owned) return false;
   const raw = source instanceof ListConnection ? source.raw : (source as Socket);
@@ -290,7 +314,7 @@ function takeOver(server: Server, source: Duplex, err: ParseError, at: number, r
     if (!out) {
       refused = true;
       from.sink = () => undefined;
-      refuse(err, raw);
+      host.refuse(err, raw);
     } else if (conn) {
       conn.feed(out);
     } else {
@@ -314,7 +338,8 @@ function takeOver(server: Server, source: Duplex, err: ParseError, at: number, r
     }
     conn = new ListConnection(raw);
     from.conn = conn;
-    server.emit('connection', conn);
+    host.awaitList(conn);
+    host.server.emit('connection', conn);
     conn.feed(pending);
     pending = [];
     if (from.ended) conn.push(null);
