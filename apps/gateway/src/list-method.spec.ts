@@ -1,4 +1,6 @@
 import { fastify, type FastifyInstance } from 'fastify';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { RawConnection, rawExchange, rawRequest } from '../../../test/support/raw-http';
 import { cameAsList, serveListMethod } from './list-method';
 
@@ -183,5 +185,35 @@ describe('serveListMethod', () => {
       conn.end();
     }
     expect(app.server.listenerCount('request')).toBe(requestListeners);
+  });
+
+  it('holds no memory per LIST on a long keep-alive connection', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heapAfterGc = () => {
+      gc();
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    const conn = new RawConnection(url);
+    const request = rawRequest('LIST', '/echo');
+    let answered = 0;
+    // One at a time: each LIST then arrives from the socket, as a client's next call does.
+    const run = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        await conn.send([request]);
+        answered += 1;
+        await conn.responses(answered);
+      }
+    };
+    await run(500);
+    const before = heapAfterGc();
+    await run(4000);
+    const grown = heapAfterGc() - before;
+    expect(await conn.responses(answered)).toHaveLength(4500);
+    // Each relay kept alive would hold some 3 KB: 12 MB over these 4,000 LISTs.
+    expect(grown).toBeLessThan(4_000_000);
+    expect(conn.closed).toBe(false);
+    conn.end();
   });
 });

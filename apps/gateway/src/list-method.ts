@@ -297,53 +297,72 @@ function takeOver(host: Host, source: Duplex, err: ParseError, at: number): bool
   }
   for (const [event, listener] of owned) source.removeListener(event, listener);
   retired.add(source);
-  const from: Relay = relay;
   if (source instanceof ListConnection) {
-    from.previous = source;
-    from.conn = undefined;
+    relay.previous = source;
+    relay.conn = undefined;
   }
 
-  const line = new ListLine();
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let refused = false;
-  let conn: ListConnection | undefined;
-  const take = (chunk: Buffer) => {
-    if (refused) return;
-    const out = line.feed(chunk);
-    if (!out) {
-      refused = true;
-      from.sink = () => undefined;
-      host.refuse(err, raw);
-    } else if (conn) {
-      conn.feed(out);
-    } else {
-      pending.push(...out);
-      pendingBytes += chunk.length;
-      if (pendingBytes > MAX_PENDING) raw.pause();
-    }
-  };
-  from.sink = take;
-  take(err.rawPacket!.subarray(at));
+  const handover = new Handover(host, relay, { code: err.code, message: err.message });
+  relay.sink = handover.take;
+  handover.take(err.rawPacket!.subarray(at));
   // A relay may hold bytes its parser had not reached yet; they follow the LIST.
   if (source instanceof ListConnection) {
-    for (let chunk = source.read() as Buffer | null; chunk !== null; chunk = source.read() as Buffer | null) take(chunk);
+    for (let chunk = source.read() as Buffer | null; chunk !== null; chunk = source.read() as Buffer | null) handover.take(chunk);
   }
+  void whenIdle(source).then(() => handover.begin(source));
+  return true;
+}
 
-  void whenIdle(source).then(() => {
-    if (refused || raw.destroyed) return;
+/**
+ * One LIST's way onto a new relay: rewrites the bytes as they arrive, holds them until the
+ * responses owed before it are written, then starts the relay. It keeps no parse error and no
+ * earlier relay: an error's stack holds the functions it was thrown through (an earlier
+ * handover's among them), so keeping one would chain every LIST of a keep-alive connection.
+ */
+class Handover {
+  private readonly line = new ListLine();
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private refused = false;
+  private conn: ListConnection | undefined;
+
+  constructor(
+    private readonly host: Host,
+    private readonly relay: Relay,
+    private readonly refusal: { code?: string; message: string },
+  ) {}
+
+  readonly take = (chunk: Buffer): void => {
+    if (this.refused) return;
+    const out = this.line.feed(chunk);
+    if (!out) {
+      this.refused = true;
+      this.relay.sink = () => undefined;
+      this.host.refuse(Object.assign(new Error(this.refusal.message), this.refusal), this.relay.raw);
+    } else if (this.conn) {
+      this.conn.feed(out);
+    } else {
+      this.pending.push(...out);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes > MAX_PENDING) this.relay.raw.pause();
+    }
+  };
+
+  begin(source: Duplex): void {
+    const { relay } = this;
+    if (this.refused || relay.raw.destroyed) return;
     if (source instanceof ListConnection) {
       source.retire();
-      from.previous = undefined;
+      relay.previous = undefined;
     }
-    conn = new ListConnection(raw);
-    from.conn = conn;
-    host.awaitList(conn);
-    host.server.emit('connection', conn);
-    conn.feed(pending);
-    pending = [];
-    if (from.ended) conn.push(null);
-    raw.resume();
-  });
-  return true;
+    const conn = new ListConnection(relay.raw);
+    this.conn = conn;
+    relay.conn = conn;
+    this.host.awaitList(conn);
+    this.host.server.emit('connection', conn);
+    conn.feed(this.pending);
+    this.pending = [];
+    if (relay.ended) conn.push(null);
+    relay.raw.resume();
+  }
 }
