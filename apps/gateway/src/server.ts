@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { LimitedBodyFastifyAdapter } from './json-limits';
 import type { Kernel } from './kernel';
+import { serveListMethod } from './list-method';
 import { PinoNestLogger } from './nest-logger';
 
 /** Builds the HTTP application over a kernel and starts listening. */
@@ -18,6 +19,8 @@ export async function startServer(kernel: Kernel): Promise<NestFastifyApplicatio
     logger: new PinoNestLogger(kernel.log),
     abortOnError: false,
   });
+  // Vault clients list with the method LIST, which Node's HTTP parser refuses (list-method.ts).
+  serveListMethod(app.getHttpServer());
   app.enableShutdownHooks();
   await app.listen(kernel.config.port, kernel.config.host);
   return app;
