@@ -1,5 +1,6 @@
 import { createHmac, createPrivateKey, createPublicKey, diffieHellman, pbkdf2Sync } from 'node:crypto';
 import { request } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 
 /**
  * A HEM client written for the tests from the vendor's algorithm (notes §2.2), independent of the
@@ -24,14 +25,18 @@ export class HemClient {
     readonly url: string,
     private readonly passphrase: string,
     private readonly headers: Record<string, string> = {},
+    /** For an `https:` url: the CA to trust, and a client certificate if any (test/tls). */
+    private readonly tls: Pick<RequestOptions, 'ca' | 'cert' | 'key'> = {},
   ) {}
 
   async call(method: string, path: string, body?: unknown, token?: string, extra: Record<string, string> = {}): Promise<Reply> {
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const u = new URL(path, this.url);
     return new Promise((resolve, reject) => {
-      const req = request(
+      const send = u.protocol === 'https:' ? httpsRequest : request;
+      const req = send(
         {
+          ...this.tls,
           hostname: u.hostname,
           port: u.port,
           path: u.pathname,

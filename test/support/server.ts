@@ -71,7 +71,7 @@ export function startGateway(env: Record<string, string> = {}, dataDir = tempDir
     }, 20000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /kms-gateway listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      const m = /kms-gateway listening on (https?:\/\/[\d.]+:\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolvePromise({

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { KmsError, type CredentialKind, type KeyRecord, type KeyUsage } from '@kms/core';
+import { KmsError, clientCertLookup, fingerprintLookup, type CredentialKind, type KeyRecord, type KeyUsage } from '@kms/core';
 import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, DeviceIdentity, parseX25519Public, userPublicKey } from '@kms/dialect-encedo';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config';
 import { createKernel, createLogger, type Kernel } from './kernel';
@@ -19,8 +20,12 @@ const USAGE = `usage: npm run cli -- <command>
   credential vault <tenant> [--label L]      issue a Vault token (token) for the Vault transit API
   credential encedo <tenant> (--passphrase-file F | --public-key B64) [--label L]
                                              register an Encedo HEM user (its X25519 key)
+  credential cert <tenant> --cert <client.pem> [--label L]
+                                             map a TLS client certificate (its SHA-256 fingerprint) to the tenant (JOSE; KMIP)
+  credential kmip <tenant> --cert <client.pem> [--label L]
+                                             the same, under the name KMIP users look for
   credential list <tenant>                   list a tenant's credentials (never secrets)
-  credential revoke <kind> <lookup>          revoke (kind: ehsm-app, jose-token, encedo-user, aws-access-key or vault-token; lookup: the appid, token hash, user or access key id)
+  credential revoke <kind> <lookup>          revoke (kind: ehsm-app, jose-token, encedo-user, aws-access-key, vault-token or tls-client-cert; lookup: the appid, token hash, user, access key id or certificate fingerprint)
   key create <tenant> <spec> [--usage a,b] [--label L] [--exportable]
   key list <tenant>                          list a tenant's keys
   key show <key-id>                          show one key's metadata
@@ -44,7 +49,7 @@ const USAGE = `usage: npm run cli -- <command>
 
 class UsageError extends Error {}
 
-const CREDENTIAL_KINDS: readonly CredentialKind[] = ['ehsm-app', 'jose-token', 'encedo-user', 'aws-access-key', 'vault-token'];
+const CREDENTIAL_KINDS: readonly CredentialKind[] = ['ehsm-app', 'jose-token', 'encedo-user', 'aws-access-key', 'vault-token', 'tls-client-cert'];
 const isCredentialKind = (k: string): k is CredentialKind => (CREDENTIAL_KINDS as readonly string[]).includes(k);
 
 const BOOLEAN_FLAGS = new Set(['--exportable', '--off']);
@@ -63,6 +68,27 @@ function parse(argv: string[]): { args: string[]; flags: Record<string, string |
     } else args.push(a);
   }
   return { args, flags };
+}
+
+const usage = (message: string): never => {
+  throw new UsageError(message);
+};
+
+/** The first certificate of a PEM file: the client certificate an operator maps to a tenant. */
+function clientCertificate(file: string): X509Certificate {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'latin1');
+  } catch (err) {
+    return usage(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const block = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
+  try {
+    if (block) return new X509Certificate(block[0]);
+  } catch {
+    // refused below
+  }
+  return usage(`${file} holds no PEM certificate`);
 }
 
 const need = (v: string | undefined, what: string): string => {
@@ -177,6 +203,14 @@ async function run(k: Kernel, argv: string[]): Promise<unknown> {
       const id = await k.tenants.addCredential(t.id, 'encedo-user', iss, { label: flag(flags, 'label') });
       return { tenant: t.name, id, publicKey: iss, eid };
     }
+    case 'credential cert':
+    case 'credential kmip': {
+      const t = await k.tenants.requireTenant(need(a1, 'tenant'));
+      const cert = clientCertificate(need(flag(flags, 'cert'), '--cert <client.pem>'));
+      const fingerprint = clientCertLookup(cert);
+      const id = await k.tenants.addCredential(t.id, 'tls-client-cert', fingerprint, { label: flag(flags, 'label') });
+      return { tenant: t.name, id, fingerprint, subject: cert.subject, issuer: cert.issuer, notAfter: cert.validTo };
+    }
     case 'credential list': {
       const t = await k.tenants.requireTenant(need(a1, 'tenant'));
       return k.tenants.listCredentials(t.id);
@@ -184,7 +218,9 @@ async function run(k: Kernel, argv: string[]): Promise<unknown> {
     case 'credential revoke': {
       const kind = need(a1, 'credential kind');
       if (!isCredentialKind(kind)) throw new UsageError(`unknown credential kind '${kind}'`);
-      return { revoked: await k.tenants.revoke(kind, need(a2, 'lookup')) };
+      let lookup = need(a2, 'lookup');
+      if (kind === 'tls-client-cert') lookup = fingerprintLookup(lookup) ?? usage(`'${lookup}' is not a SHA-256 fingerprint (64 hex digits, colons allowed)`);
+      return { revoked: await k.tenants.revoke(kind, lookup) };
     }
     case 'key create': {
       const t = await k.tenants.requireTenant(need(a1, 'tenant'));

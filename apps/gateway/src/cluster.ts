@@ -20,7 +20,7 @@ const STOP_GRACE_MS = 10 * 1000;
  * worker publishes to the others. The first worker starts alone, so that it creates the master
  * key and migrates the store before the others open them.
  */
-export async function runPrimary(config: GatewayConfig, log: Logger): Promise<void> {
+export async function runPrimary(config: GatewayConfig, log: Logger, tls = false): Promise<void> {
   const tokens = new MemoryOnceTokens();
   const sweep = setInterval(() => tokens.sweepNow(), SWEEP_MS);
   sweep.unref();
@@ -74,6 +74,8 @@ export async function runPrimary(config: GatewayConfig, log: Logger): Promise<vo
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  // Each worker terminates its own TLS: each reads the certificate files again.
+  if (tls) process.on('SIGHUP', () => Object.values(cluster.workers ?? {}).forEach((w) => w && !w.isDead() && w.process.kill('SIGHUP')));
 
   let port: number;
   try {
@@ -85,8 +87,9 @@ export async function runPrimary(config: GatewayConfig, log: Logger): Promise<vo
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
     process.exit(err instanceof WorkerFailed ? err.code : 1);
   }
-  log.info({ url: `http://${config.host}:${port}`, workers: config.workers }, 'kms-gateway listening');
-  process.stdout.write(`kms-gateway listening on http://${config.host}:${port} (${config.workers} workers)\n`);
+  const url = `${tls ? 'https' : 'http'}://${config.host}:${port}`;
+  log.info({ url, workers: config.workers }, 'kms-gateway listening');
+  process.stdout.write(`kms-gateway listening on ${url} (${config.workers} workers)\n`);
 }
 
 class WorkerFailed extends Error {

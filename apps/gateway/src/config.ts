@@ -50,6 +50,10 @@ export interface GatewayConfig {
   joseJwtIssuer: string | null;
   joseJwtAudience: string | null;
   joseJwtTenantClaim: string;
+  tlsCert: string | null;
+  tlsKey: string | null;
+  tlsClientCa: string | null;
+  tlsClientAuth: 'off' | 'optional' | 'require';
 }
 
 export class ConfigError extends Error {}
@@ -248,7 +252,7 @@ export const SETTINGS: Setting[] = [
     key: 'encedoRequireTls',
     env: 'KMS_ENCEDO_REQUIRE_TLS',
     yaml: 'encedo.requireTls',
-    doc: 'Encedo: answer 418 to keymgmt/crypto requests not made over TLS (`X-Forwarded-Proto: https` counts), as the device does (on/off)',
+    doc: "Encedo: answer 418 to keymgmt/crypto requests not made over TLS (the gateway's own, or a terminator's `X-Forwarded-Proto: https`), as the device does (on/off)",
     def: () => false,
     parse: bool,
   },
@@ -296,6 +300,17 @@ export const SETTINGS: Setting[] = [
     def: () => 'tenant',
     parse: str,
   },
+  { key: 'tlsCert', env: 'KMS_TLS_CERT', yaml: 'tls.cert', doc: 'PEM certificate (chain) file; with the key, the gateway serves HTTPS on the port', def: () => null, parse: str },
+  { key: 'tlsKey', env: 'KMS_TLS_KEY', yaml: 'tls.key', doc: 'PEM private key file of that certificate (unencrypted; never logged)', def: () => null, parse: str },
+  { key: 'tlsClientCa', env: 'KMS_TLS_CLIENT_CA', yaml: 'tls.clientCa', doc: 'PEM file of the CA(s) that sign client certificates', def: () => null, parse: str },
+  {
+    key: 'tlsClientAuth',
+    env: 'KMS_TLS_CLIENT_AUTH',
+    yaml: 'tls.clientAuth',
+    doc: 'Client certificates: `off`, `optional` (asked for; a verified, mapped one authenticates where the dialect allows it) or `require` (no handshake without one the CA signed); default `optional` when a client CA is set',
+    def: (c) => (c.tlsClientCa ? 'optional' : 'off'),
+    parse: oneOf(['off', 'optional', 'require']),
+  },
 ];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -327,7 +342,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       throw new ConfigError(`${where}: ${(err as Error).message}`);
     }
   }
+  checkTlsSettings(c as GatewayConfig);
   return c as GatewayConfig;
+}
+
+/** Settings that only make sense together; the files themselves are read by tls.ts at start-up. */
+function checkTlsSettings(c: GatewayConfig): void {
+  if (c.tlsCert !== null && c.tlsKey === null) throw new ConfigError('KMS_TLS_KEY (tls.key): must be set with KMS_TLS_CERT');
+  if (c.tlsKey !== null && c.tlsCert === null) throw new ConfigError('KMS_TLS_CERT (tls.cert): must be set with KMS_TLS_KEY');
+  if (c.tlsClientCa !== null && c.tlsCert === null) throw new ConfigError('KMS_TLS_CLIENT_CA (tls.clientCa): client certificates need TLS (KMS_TLS_CERT and KMS_TLS_KEY)');
+  if (c.tlsClientAuth !== 'off' && c.tlsClientCa === null) {
+    throw new ConfigError(`KMS_TLS_CLIENT_AUTH (tls.clientAuth): '${c.tlsClientAuth}' needs KMS_TLS_CLIENT_CA, the CA that signs client certificates`);
+  }
 }
 
 function getPath(obj: Record<string, unknown>, path: string): unknown {

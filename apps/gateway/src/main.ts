@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
+import type { Server as TlsServer } from 'node:tls';
 import { ConfigError, loadConfig } from './config';
 import { applyHeapPolicy } from './heap-policy';
 import { createLogger } from './logger';
+import { loadTls, reloadOnSighup } from './tls';
 import type * as ClusterModule from './cluster';
 import type * as KernelModule from './kernel';
 import type * as ServerModule from './server';
@@ -10,9 +12,11 @@ import type * as IpcModule from '@kms/core/shared/ipc';
 
 async function main(): Promise<void> {
   applyHeapPolicy();
-  let config;
+  let config, tls;
   try {
     config = loadConfig();
+    // A bad TLS file stops start-up here, in the primary too, before any worker or store opens.
+    tls = loadTls(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`kms-gateway: bad configuration: ${err.message}\n`);
@@ -23,7 +27,9 @@ async function main(): Promise<void> {
   const log = createLogger(config);
   // The primary serves no HTTP: it loads neither Nest nor the store (modules loaded below).
   /* eslint-disable @typescript-eslint/no-require-imports */
-  if (cluster.isPrimary && config.workers > 1) return (require('./cluster') as typeof ClusterModule).runPrimary(config, log);
+  if (cluster.isPrimary && config.workers > 1) return (require('./cluster') as typeof ClusterModule).runPrimary(config, log, tls !== null);
+  // This process serves HTTP: it terminates TLS, and reloads the certificate on SIGHUP.
+  const reload = tls ? reloadOnSighup(config, log) : null;
   const { parentPort } = require('@kms/core/shared/ipc') as typeof IpcModule;
   const { createKernel } = require('./kernel') as typeof KernelModule;
   const { startServer } = require('./server') as typeof ServerModule;
@@ -39,17 +45,25 @@ async function main(): Promise<void> {
     process.stderr.write(`kms-gateway: ${msg}\n`);
     process.exit(err instanceof ConfigError ? 2 : 1);
   }
-  const app = await startServer(kernel);
+  const app = await startServer(kernel, tls);
+  reload?.attach(app.getHttpServer() as unknown as TlsServer);
+  const scheme = tls ? 'https' : 'http';
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const keys = await kernel.keyStore.count();
   log.info(
-    { url: `http://${config.host}:${port}`, store: config.dbUrl.replace(/\/\/[^@]*@/, '//***@'), keys, ...(ipc ? { worker: cluster.worker?.id } : {}) },
+    {
+      url: `${scheme}://${config.host}:${port}`,
+      store: config.dbUrl.replace(/\/\/[^@]*@/, '//***@'),
+      keys,
+      ...(tls ? { tls: { fingerprint: tls.fingerprint, notAfter: tls.notAfter, clientAuth: tls.clientAuth } } : {}),
+      ...(ipc ? { worker: cluster.worker?.id } : {}),
+    },
     'kms-gateway listening',
   );
   // A parseable line for tests and scripts that start the gateway on port 0 (the primary prints
   // it for its workers once they all listen).
-  if (!ipc) process.stdout.write(`kms-gateway listening on http://${config.host}:${port}\n`);
+  if (!ipc) process.stdout.write(`kms-gateway listening on ${scheme}://${config.host}:${port}\n`);
   if ((await kernel.tenants.listTenants()).length === 0) {
     log.info('no tenants yet: create one and a credential with `npm run cli -- tenant create demo` then `npm run cli -- credential ehsm demo` (or `jose`)');
   }

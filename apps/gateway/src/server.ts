@@ -1,3 +1,4 @@
+import { ShutdownSignal } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -5,15 +6,17 @@ import { LimitedBodyFastifyAdapter } from './json-limits';
 import type { Kernel } from './kernel';
 import { serveListMethod } from './list-method';
 import { PinoNestLogger } from './nest-logger';
+import { httpsOptions, type TlsMaterial } from './tls';
 
-/** Builds the HTTP application over a kernel and starts listening. */
-export async function startServer(kernel: Kernel): Promise<NestFastifyApplication> {
+/** Builds the HTTP application over a kernel and starts listening (HTTPS when given TLS material). */
+export async function startServer(kernel: Kernel, tls: TlsMaterial | null = null): Promise<NestFastifyApplication> {
   // Bodies nested too deep or holding too many members are refused as they are parsed (json-limits.ts).
   const adapter = new LimitedBodyFastifyAdapter({
     bodyLimit: kernel.config.bodyLimit,
     // eHSM's Python SDK calls `/ehsm/?Action=...`; other clients `/ehsm?Action=...`.
     routerOptions: { ignoreTrailingSlash: true },
     logger: false,
+    ...(tls ? { https: httpsOptions(tls) } : {}),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forKernel(kernel), adapter, {
     logger: new PinoNestLogger(kernel.log),
@@ -21,7 +24,8 @@ export async function startServer(kernel: Kernel): Promise<NestFastifyApplicatio
   });
   // Vault clients list with the method LIST, which Node's HTTP parser refuses (list-method.ts).
   serveListMethod(app.getHttpServer());
-  app.enableShutdownHooks();
+  // With TLS, SIGHUP reloads the certificate (tls.ts) instead of shutting down.
+  app.enableShutdownHooks(tls ? Object.values(ShutdownSignal).filter((s) => s !== ShutdownSignal.SIGHUP) : undefined);
   await app.listen(kernel.config.port, kernel.config.host);
   return app;
 }

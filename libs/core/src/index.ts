@@ -18,6 +18,7 @@ export * from './store/entities/key-alias.entity';
 export * from './keys/sealed-key';
 export * from './operations/key-operations';
 export * from './tenants/tenant-service';
+export * from './tenants/client-cert';
 export * from './store/data-source';
 export * from './store/entities/key.entity';
 export * from './store/entities/tenant.entity';

@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { TenantService, hashToken, type OpContext } from '@kms/core';
-import { CallerGuard } from '@kms/dialect-kit';
+import { CallerGuard, verifiedClientCert } from '@kms/dialect-kit';
 import { JoseError } from './errors';
 import { JOSE_OPTIONS, type JoseDialectOptions } from './options';
 
@@ -13,8 +13,12 @@ const unauthorized = (d = 'Missing or invalid bearer token') => new JoseError('u
 /**
  * Bearer authentication mapped to a tenant: an opaque API token issued by the admin CLI (looked up
  * by its SHA-256, cached), or a JWT from a configured issuer checked with `jose` (signature,
- * expiry, issuer, audience), whose tenant claim names the tenant. `auth: none` maps every request
- * to the default tenant, for local development only.
+ * expiry, issuer, audience), whose tenant claim names the tenant. Without an Authorization header,
+ * a TLS client certificate the client CA verified and the admin CLI mapped to a tenant
+ * authenticates instead, as Cosmian's server accepts one. A presented token decides alone: a bad
+ * one is refused even over a mapped certificate, so a client never silently acts as another
+ * principal than the one it named. `auth: none` maps every request to the default tenant, for
+ * local development only.
  */
 @Injectable()
 export class JoseGuard extends CallerGuard {
@@ -33,10 +37,18 @@ export class JoseGuard extends CallerGuard {
   protected async authenticate(req: FastifyRequest): Promise<OpContext> {
     if (this.opts.auth === 'none') return { tenantId: await this.defaultTenant(), dialect: 'jose', principal: 'no-auth' };
     const header = req.headers.authorization;
-    if (!header || !/^Bearer\s+\S+$/i.test(header)) throw unauthorized();
+    if (header === undefined) return this.fromClientCert(req);
+    if (!/^Bearer\s+\S+$/i.test(header)) throw unauthorized();
     const token = header.replace(/^Bearer\s+/i, '');
     if (this.jwtKey && !token.startsWith('kgw_') && token.split('.').length === 3) return this.fromJwt(token);
     const cred = await this.tenants.resolve('jose-token', hashToken(token));
+    if (!cred) throw unauthorized();
+    return { tenantId: cred.tenantId, dialect: 'jose', principal: cred.credentialId };
+  }
+
+  private async fromClientCert(req: FastifyRequest): Promise<OpContext> {
+    const lookup = verifiedClientCert(req.raw);
+    const cred = lookup === null ? null : await this.tenants.resolve('tls-client-cert', lookup);
     if (!cred) throw unauthorized();
     return { tenantId: cred.tenantId, dialect: 'jose', principal: cred.credentialId };
   }

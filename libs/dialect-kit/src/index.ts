@@ -5,3 +5,4 @@ export * from './exception-router';
 export * from './validation-pipe';
 export { compileDtoCheck } from './dto-check';
 export * from './dialect-kit.module';
+export * from './client-cert';

@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../store/db-errors';
 import { CredentialEntity } from '../store/entities/credential.entity';
 import { TenantEntity } from '../store/entities/tenant.entity';
 
-export type CredentialKind = 'ehsm-app' | 'jose-token' | 'encedo-user' | 'aws-access-key' | 'vault-token';
+export type CredentialKind = 'ehsm-app' | 'jose-token' | 'encedo-user' | 'aws-access-key' | 'vault-token' | 'tls-client-cert';
 
 export interface Tenant {
   id: string;
