@@ -1,4 +1,5 @@
 import { KmsError, UUID_RE, type KeyRecord } from '@kms/core';
+import { checkDerivation } from '../derivation';
 import { badRequest, nothingHere, toVaultError } from '../errors';
 import type { Input } from '../input';
 import { keyInfo } from '../key-info';
@@ -30,7 +31,9 @@ function rotationPeriod(input: Input): number | undefined {
  */
 export async function createNamed(c: VaultCall, keyName: string, typeName: string, input: Input): Promise<VaultAnswer> {
   const type = keyTypeNamed(typeName);
-  if (input.boolean('derived') || input.boolean('convergent_encryption')) throw badRequest('derived keys are not supported yet by this gateway', 'UNSUPPORTED');
+  const derived = input.boolean('derived') ?? false;
+  const convergent = input.boolean('convergent_encryption') ?? false;
+  checkDerivation(type, derived, convergent);
   const keySize = input.integer('key_size');
   if (keySize !== undefined && keySize !== 0 && type.kind !== 'hmac') throw badRequest(`key_size is not valid for algorithm ${type.type}`);
   const size = keySize || HMAC_KEY_SIZE.default;
@@ -44,6 +47,8 @@ export async function createNamed(c: VaultCall, keyName: string, typeName: strin
     type: type.type,
     exportable: input.boolean('exportable') ?? false,
     allow_plaintext_backup: input.boolean('allow_plaintext_backup') ?? false,
+    derived,
+    convergent_encryption: convergent,
     ...(type.kind === 'hmac' ? { key_size: size } : {}),
   };
   let record = await c.keys.create(c.caller, {
