@@ -233,7 +233,7 @@ describe('paths', () => {
 
   it('answers paths of later parts with a clear 400', async () => {
     for (const [method, path] of [
-      ['GET', 'transit/export/encryption-key/k-aes256-gcm96'],
+      ['GET', 'transit/byok-export/k-aes256-gcm96/k-rsa-2048'],
       ['GET', 'transit/wrapping_key'],
       ['POST', 'transit/keys/x/import'],
       ['GET', 'transit/backup/k-aes256-gcm96'],

@@ -144,6 +144,8 @@ async function configKey(c: VaultCall): Promise<VaultAnswer> {
   let next = record;
   if (minDecrypt !== undefined && minDecrypt !== record.minDecryptVersion) next = await c.keys.lifecycle.setMinDecryptVersion(c.caller, record.id, minDecrypt);
   if (Object.keys(patch).length) next = await c.keys.updateAttributes(c.caller, record.id, { [ATTRIBUTE]: { ...storedSettings(record), ...patch } });
+  // Vault's exportable is the core's own flag too, so that the core lets the material out (one way, as Vault's).
+  if (patch.exportable && !next.exportable) next = await c.keys.lifecycle.allowExport(c.caller, record.id);
   if (period !== undefined) next = await c.keys.lifecycle.setRotation(c.caller, record.id, period === 0 ? null : period);
   return { data: keyInfo(keyName, next), warnings };
 }
