@@ -1,3 +1,4 @@
+import { createDecipheriv } from 'node:crypto';
 import { KeyVersionEntity, KmsError, atVersion } from '@kms/core';
 import type { Kernel, OpContext } from '../support/kernel-types';
 import { tempKernel } from '../support/temp-kernel';
@@ -200,5 +201,33 @@ describe('key lifecycle (core)', () => {
     expect((await kernel.keys.lifecycle.untag(ctx, k.id, ['team'])).tags).toEqual({ env: 'prod' });
     expect((await kernel.keys.lifecycle.describe(ctx, k.id, 'ledger')).description).toBe('ledger');
     await expect(kernel.keys.lifecycle.tag(ctx, k.id, { '': 'x' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('allowExport makes a key exportable for good, one audited change checked against the revision', async () => {
+    const k = await kernel.keys.create(ctx, { spec: 'aes-256' });
+    await expect(kernel.keys.exportKey(ctx, k.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const made = await kernel.keys.lifecycle.allowExport(ctx, k.id);
+    expect(made.exportable).toBe(true);
+    expect(made.revision).toBe(k.revision + 1);
+    // The cached record is not trusted: the export sees the change at once.
+    const { material, keyVersion } = await kernel.keys.exportKey(ctx, k.id);
+    expect(material.kind).toBe('secret');
+    expect(keyVersion).toBe(1);
+    const ct = await kernel.keys.encrypt(ctx, k.id, gcm(Buffer.from('still the same key')));
+    const bytes = (material as { bytes: Buffer }).bytes;
+    const d = createDecipheriv('aes-256-gcm', bytes, ct.iv).setAuthTag(ct.tag);
+    expect(Buffer.concat([d.update(ct.ciphertext), d.final()]).toString()).toBe('still the same key');
+    // Again: answered as it is, no new revision; a rotated version is exportable too.
+    expect((await kernel.keys.lifecycle.allowExport(ctx, k.id)).revision).toBe(made.revision);
+    await kernel.keys.lifecycle.rotate(ctx, k.id);
+    expect((await kernel.keys.exportKey(ctx, k.id)).keyVersion).toBe(2);
+    // Another tenant cannot, a public key has nothing to export.
+    await expect(kernel.keys.lifecycle.allowExport(other, k.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const pub = await kernel.keys.create(ctx, { spec: 'ec-p256' });
+    const { spki } = await kernel.keys.getPublicKey(ctx, pub.id);
+    const imported = await kernel.keys.import(ctx, { spec: 'ec-p256', material: { kind: 'public', spki } });
+    await expect(kernel.keys.lifecycle.allowExport(ctx, imported.id)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    const trail = await kernel.auditReader.query({ tenantId: ctx.tenantId, limit: 100 });
+    expect(trail.filter((r) => r.operation === 'allow-export' && r.keyId === k.id).map((r) => r.outcome)).toEqual(['ok', 'ok']);
   });
 });

@@ -53,8 +53,6 @@ describe('encrypt and decrypt', () => {
     await encrypt('upserted-128', Buffer.from('x'), { type: 'aes128-gcm96' });
     expect((await v.read('transit/keys/upserted-128')).data.type).toBe('aes128-gcm96');
     await expectRefusal(v.write('transit/encrypt/upsert-bad', { plaintext: b64('x'), type: 'ecdsa-p256' }), 400, 'key type ecdsa-p256 not supported for this operation');
-    await expectRefusal(v.write('transit/encrypt/upsert-derived', { plaintext: b64('x'), context: b64('ctx') }), 400, /derived keys are not supported yet/);
-    await expectRefusal(v.read('transit/keys/upsert-derived'), 404);
   });
 
   it('authenticates associated_data (AEAD keys only)', async () => {
@@ -79,7 +77,11 @@ describe('encrypt and decrypt', () => {
     await expectRefusal(v.write('transit/decrypt/refusals', { ciphertext: `vault:v7:${b64(randomBytes(40))}` }), 400, 'invalid ciphertext: version is too new');
     await expectRefusal(v.write('transit/decrypt/never-made', { ciphertext: `vault:v1:${b64(randomBytes(40))}` }), 400, 'encryption key not found');
     await expectRefusal(v.write('transit/encrypt/signer', { plaintext: b64('x') }), 400, 'key type ed25519 does not support encryption');
-    await expectRefusal(v.write('transit/encrypt/refusals', { plaintext: b64('x'), nonce: b64(randomBytes(12)) }), 400, /convergent encryption is not supported yet/);
+    await expectRefusal(
+      v.write('transit/encrypt/refusals', { plaintext: b64('x'), context: b64('a'), batch_input: [{ plaintext: b64('x'), context: b64('a') }, { plaintext: b64('y') }] }),
+      400,
+      'context should be set either in all the request blocks or in none',
+    );
   });
 });
 

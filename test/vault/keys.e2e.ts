@@ -115,12 +115,14 @@ describe('create and read', () => {
     expect(again.warnings).toEqual(['key twice already existed']);
   });
 
-  it('refuses unknown types, and types and options of later parts, with 400', async () => {
+  it('refuses unknown types, managed keys, and derivation where Vault refuses it, with 400', async () => {
     await expectRefusal(v.write('transit/keys/bad', { type: 'des3' }), 400, 'unknown key type des3');
-    await expectRefusal(v.write('transit/keys/cc', { type: 'chacha20-poly1305' }), 400, /chacha20-poly1305 keys are not supported yet/);
-    await expectRefusal(v.write('transit/keys/dv', { derived: true }), 400, /derived keys are not supported yet/);
-    await expectRefusal(v.write('transit/keys/cv', { derived: true, convergent_encryption: true }), 400, /derived keys are not supported yet/);
-    await expectRefusal(v.read('transit/keys/cc'), 404);
+    await expectRefusal(v.write('transit/keys/mk', { type: 'managed_key' }), 400, /managed keys are not supported yet/);
+    await expectRefusal(v.write('transit/keys/cv', { convergent_encryption: true }), 400, 'convergent encryption requires derivation to be enabled');
+    await expectRefusal(v.write('transit/keys/dr', { type: 'rsa-2048', derived: true }), 400, 'key derivation and convergent encryption not supported for keys of type rsa-2048');
+    await expectRefusal(v.write('transit/keys/dh', { type: 'hmac', derived: true }), 400, 'key derivation and convergent encryption not supported for keys of type hmac');
+    await expectRefusal(v.write('transit/keys/de', { type: 'ed25519', derived: true }), 400, 'derived ed25519 keys are not supported by this gateway');
+    for (const name of ['mk', 'cv', 'dr', 'dh', 'de']) await expectRefusal(v.read(`transit/keys/${name}`), 404);
   });
 
   it('reads a missing key as a bare 404, and refuses a UUID-form name that names no key', async () => {
@@ -231,7 +233,7 @@ describe('paths', () => {
 
   it('answers paths of later parts with a clear 400', async () => {
     for (const [method, path] of [
-      ['GET', 'transit/export/encryption-key/k-aes256-gcm96'],
+      ['GET', 'transit/byok-export/k-aes256-gcm96/k-rsa-2048'],
       ['GET', 'transit/wrapping_key'],
       ['POST', 'transit/keys/x/import'],
       ['GET', 'transit/backup/k-aes256-gcm96'],

@@ -173,7 +173,7 @@ describe('HMAC', () => {
     }
   });
 
-  it('HMACs in batches, with key versions, and refuses non-hmac keys for now', async () => {
+  it('HMACs in batches, with key versions, and refuses signing keys', async () => {
     await v.write('transit/keys/mac', { type: 'hmac' });
     const batch = (await v.write('transit/hmac/mac', { batch_input: [{ input: b64('1') }, { input: b64('2') }] })).data.batch_results;
     expect(batch).toHaveLength(2);
@@ -190,8 +190,12 @@ describe('HMAC', () => {
       })
     ).data.batch_results;
     expect(verified.map((r: { valid: boolean }) => r.valid)).toEqual([true, false]);
-    await v.write('transit/keys/mac-aes', {});
-    await expectRefusal(v.write('transit/hmac/mac-aes', { input: b64('x') }), 400, /HMAC with keys of type aes256-gcm96 is not supported yet/);
+    await v.write('transit/keys/mac-ed', { type: 'ed25519' });
+    await expectRefusal(
+      v.write('transit/hmac/mac-ed', { input: b64('x') }),
+      400,
+      'HMAC with keys of type ed25519 is not supported by this gateway (hmac, AES and ChaCha20 keys only)',
+    );
     await expectRefusal(v.write('transit/hmac/mac', {}), 400, 'missing input for HMAC');
     await expectRefusal(v.write('transit/hmac/mac/sha3-224', { input: b64('x') }), 400, /sha3-224 is not supported yet/);
     const sha3 = v.write('transit/hmac/mac/sha3-256', { input: b64('x') });
@@ -202,6 +206,42 @@ describe('HMAC', () => {
     } else {
       expect(parseVersioned((await sha3).data.hmac).bytes).toHaveLength(32);
     }
+  });
+});
+
+describe('HMAC with encryption keys', () => {
+  it('HMACs with the HMAC subkey of an AES key made here, across rotations (the bytes are checked in export.e2e.ts)', async () => {
+    await v.write('transit/keys/mac-aes', {});
+    const first = v.write('transit/hmac/mac-aes', { input: b64('by subkey') });
+    if (ON_PKCS11) {
+      await expectRefusal(first, 400, /HMAC subkeys are not available on the pkcs11 backend/);
+      noteRefusal('hmac with an aes256-gcm96 key', 'the pkcs11 backend computes no subkeys: the key would have to leave the token');
+    } else {
+      const made = (await first).data;
+      expect(parseVersioned(made.hmac).bytes).toHaveLength(32);
+      expect(await verify('mac-aes', { input: b64('by subkey'), hmac: made.hmac })).toBe(true);
+      expect(await verify('mac-aes', { input: b64('other'), hmac: made.hmac })).toBe(false);
+      await v.write('transit/keys/mac-aes/rotate', {});
+      const v2 = (await v.write('transit/hmac/mac-aes/sha2-512', { input: b64('by subkey') })).data;
+      expect(parseVersioned(v2.hmac)).toMatchObject({ version: 2 });
+      expect(parseVersioned(v2.hmac).bytes).toHaveLength(64);
+      expect(await verify('mac-aes', { input: b64('by subkey'), hmac: made.hmac })).toBe(true);
+    }
+  });
+
+  it('refuses, with 400, an AES key of another dialect made without the mac usage', async () => {
+    const res = await fetch(`${gw.url}/v1/crypto/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${joseToken}` },
+      body: JSON.stringify({ kty: 'oct', alg: 'A256GCM', k: randomBytes(32).toString('base64url') }),
+    });
+    const { kid } = (await res.json()) as { kid: string };
+    await expectRefusal(
+      v.write(`transit/hmac/${kid}`, { input: b64('x') }),
+      400,
+      `key ${kid} may not be used for HMAC: it was made without the mac usage (keys made through this dialect have it)`,
+    );
+    await expectRefusal(v.write(`transit/verify/${kid}`, { input: b64('x'), hmac: `vault:v1:${b64(randomBytes(32))}` }), 400, /may not be used for HMAC/);
   });
 });
 
@@ -239,4 +279,4 @@ describe('random and hash', () => {
   });
 });
 
-describeRefusals([...SHORT_KEY_REFUSED.map((h) => `hmac ${h} with a 256-bit key`), ...(pkcs11Refuses('HMAC-SHA3-256') ? ['hmac sha3-256'] : [])]);
+describeRefusals([...SHORT_KEY_REFUSED.map((h) => `hmac ${h} with a 256-bit key`), ...(pkcs11Refuses('HMAC-SHA3-256') ? ['hmac sha3-256'] : []), 'hmac with an aes256-gcm96 key']);

@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import type { KeyRecord } from '@kms/core';
+import { CONVERGENT_VERSION } from './derivation';
 import { keyTypeOf, typeName } from './key-types';
 import { settingsOf } from './settings';
 
@@ -33,6 +34,11 @@ export function keyInfo(name: string, record: KeyRecord): Record<string, unknown
     auto_rotate_period: record.rotation ? seconds(record.rotation.periodMs) : 0,
     imported_key: record.origin !== 'generated',
   };
+  if (s.derived) {
+    info.kdf = 'hkdf_sha256';
+    info.convergent_encryption = s.convergent_encryption;
+    if (s.convergent_encryption) info.convergent_encryption_version = CONVERGENT_VERSION;
+  }
   if (t?.kind === 'hmac') info.key_size = s.key_size ?? Number(/^secret-(\d+)$/.exec(record.spec)?.[1] ?? 0) / 8;
   if (t?.kind !== 'hmac') info.keys = Object.fromEntries(record.versions.map((v) => [String(v.version), t?.publicName ? publicEntry(t.publicName, v) : seconds(v.createdAt)]));
   return info;

@@ -1,7 +1,7 @@
-import type { KeyRecord, KeyUsage } from '@kms/core';
+import type { CipherAlg, KeyRecord, KeyUsage } from '@kms/core';
 import { badRequest, notYet } from './errors';
 
-/** How a key type is used: an AEAD (AES-GCM), RSA (OAEP encryption and signatures), a signing curve, or HMAC. */
+/** How a key type is used: an AEAD (AES-GCM, ChaCha20-Poly1305), RSA (OAEP encryption and signatures), a signing curve, or HMAC. */
 export type KeyKind = 'aead' | 'rsa' | 'ecdsa' | 'ed25519' | 'hmac';
 
 export interface VaultKeyType {
@@ -13,9 +13,16 @@ export interface VaultKeyType {
   readonly supports: { encryption: boolean; decryption: boolean; signing: boolean; derivation: boolean };
   /** The curve name Vault reports beside each version's public key. */
   readonly publicName?: string;
+  /** AEAD types: the core's cipher (both lay out nonce (12) ‖ ciphertext ‖ tag (16)). */
+  readonly cipher?: CipherAlg;
 }
 
 const fixed = (spec: string) => () => spec;
+/**
+ * AEAD keys also MAC: Vault gives every key an HMAC key, which here is the core's HMAC subkey of
+ * the AES or ChaCha20 key (the `mac` usage it needs is never a default, so it is asked for).
+ */
+const AEAD_USAGES: KeyUsage[] = ['encrypt', 'decrypt', 'mac'];
 const ENC: KeyUsage[] = ['encrypt', 'decrypt'];
 const SIG: KeyUsage[] = ['sign', 'verify'];
 const AEAD = { encryption: true, decryption: true, signing: false, derivation: true };
@@ -24,9 +31,11 @@ const RSA = { encryption: true, decryption: true, signing: true, derivation: fal
 
 /** Vault's key types (api-docs/secret/transit, Create Key) and the canonical key each is. */
 export const KEY_TYPES: Readonly<Record<string, VaultKeyType>> = {
-  'aes128-gcm96': { type: 'aes128-gcm96', kind: 'aead', spec: fixed('aes-128'), usages: ENC, supports: AEAD },
-  'aes256-gcm96': { type: 'aes256-gcm96', kind: 'aead', spec: fixed('aes-256'), usages: ENC, supports: AEAD },
-  ed25519: { type: 'ed25519', kind: 'ed25519', spec: fixed('okp-ed25519'), usages: SIG, supports: { ...SIGNS, derivation: true }, publicName: 'ed25519' },
+  'aes128-gcm96': { type: 'aes128-gcm96', kind: 'aead', spec: fixed('aes-128'), usages: AEAD_USAGES, supports: AEAD, cipher: 'AES-GCM' },
+  'aes256-gcm96': { type: 'aes256-gcm96', kind: 'aead', spec: fixed('aes-256'), usages: AEAD_USAGES, supports: AEAD, cipher: 'AES-GCM' },
+  'chacha20-poly1305': { type: 'chacha20-poly1305', kind: 'aead', spec: fixed('chacha20-poly1305'), usages: AEAD_USAGES, supports: AEAD, cipher: 'CHACHA20-POLY1305' },
+  // Vault derives Ed25519 signing keys per context; the core has no such derivation, so ed25519 keys are never derived here.
+  ed25519: { type: 'ed25519', kind: 'ed25519', spec: fixed('okp-ed25519'), usages: SIG, supports: SIGNS, publicName: 'ed25519' },
   'ecdsa-p256': { type: 'ecdsa-p256', kind: 'ecdsa', spec: fixed('ec-p256'), usages: SIG, supports: SIGNS, publicName: 'P-256' },
   'ecdsa-p384': { type: 'ecdsa-p384', kind: 'ecdsa', spec: fixed('ec-p384'), usages: SIG, supports: SIGNS, publicName: 'P-384' },
   'ecdsa-p521': { type: 'ecdsa-p521', kind: 'ecdsa', spec: fixed('ec-p521'), usages: SIG, supports: SIGNS, publicName: 'P-521' },
@@ -44,7 +53,6 @@ export const KEY_TYPES: Readonly<Record<string, VaultKeyType>> = {
 
 /** Types Vault has that a later part of this dialect serves. */
 const LATER: Readonly<Record<string, string>> = {
-  'chacha20-poly1305': 'chacha20-poly1305 keys are',
   managed_key: 'managed keys are',
 };
 
@@ -62,6 +70,7 @@ export function keyTypeNamed(type: string): VaultKeyType {
 const BY_SPEC: Readonly<Record<string, string>> = {
   'aes-128': 'aes128-gcm96',
   'aes-256': 'aes256-gcm96',
+  'chacha20-poly1305': 'chacha20-poly1305',
   'okp-ed25519': 'ed25519',
   'ec-p256': 'ecdsa-p256',
   'ec-p384': 'ecdsa-p384',

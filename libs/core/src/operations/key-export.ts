@@ -4,12 +4,12 @@ import type { KeyRecord } from '../key';
 
 /**
  * Export of a key version's material to the caller, for APIs that hand exportable keys out. Only
- * a key made or imported `exportable` may leave; that flag is fixed at creation, so a key that is
- * not exportable never will be.
+ * a key made or imported `exportable`, or made so later (lifecycle.allowExport, one way, as
+ * Vault's config), may leave; the flag is never unset.
  */
 export function checkExportable(record: KeyRecord): void {
   if (record.keyClass === 'public') throw invalidArgument('a public key has no secret material: its public key is read with getPublicKey', 'key');
-  if (!record.exportable) throw forbidden('the key is not exportable: it was created without the exportable flag, so its material never leaves its backend');
+  if (!record.exportable) throw forbidden('the key is not exportable: it was not made exportable, so its material does not leave its backend');
 }
 
 /**

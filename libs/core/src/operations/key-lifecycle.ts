@@ -100,6 +100,28 @@ export class KeyLifecycle {
     });
   }
 
+  // ---- export --------------------------------------------------------------------------------
+
+  /**
+   * Lets the key's material leave from now on (Vault's `exportable` config, which cannot be
+   * unset): one way, checked against the revision read, audited as `allow-export`. A key already
+   * exportable is answered as it is. Versions made afterwards are made exportable; whether older
+   * ones can leave is their backend's to say when exported (the software engine: yes; a PKCS#11
+   * object made non-extractable never becomes extractable, so its export stays refused).
+   */
+  allowExport(ctx: OpContext, keyId: string): Promise<KeyRecord> {
+    return this.host.run(ctx, 'allow-export', keyId, async (meta) => {
+      const record = await this.host.lookup(ctx, keyId, meta);
+      meta.backend = record.backend;
+      if (record.keyClass === 'public') throw invalidArgument('a public key has no secret material to export', 'key');
+      if (record.exportable) return record;
+      this.host.evict(record.id);
+      const next = await this.host.store.update(record.id, { exportable: true }, record.revision);
+      if (!next) throw notFound();
+      return next;
+    });
+  }
+
   // ---- aliases -------------------------------------------------------------------------------
 
   /** A new alias of the tenant for one of its keys; ALREADY_EXISTS if the name is taken. */

@@ -1,4 +1,5 @@
 import { KmsError, UUID_RE, type KeyRecord } from '@kms/core';
+import { checkDerivation } from '../derivation';
 import { badRequest, nothingHere, toVaultError } from '../errors';
 import type { Input } from '../input';
 import { keyInfo } from '../key-info';
@@ -30,7 +31,9 @@ function rotationPeriod(input: Input): number | undefined {
  */
 export async function createNamed(c: VaultCall, keyName: string, typeName: string, input: Input): Promise<VaultAnswer> {
   const type = keyTypeNamed(typeName);
-  if (input.boolean('derived') || input.boolean('convergent_encryption')) throw badRequest('derived keys are not supported yet by this gateway', 'UNSUPPORTED');
+  const derived = input.boolean('derived') ?? false;
+  const convergent = input.boolean('convergent_encryption') ?? false;
+  checkDerivation(type, derived, convergent);
   const keySize = input.integer('key_size');
   if (keySize !== undefined && keySize !== 0 && type.kind !== 'hmac') throw badRequest(`key_size is not valid for algorithm ${type.type}`);
   const size = keySize || HMAC_KEY_SIZE.default;
@@ -44,6 +47,8 @@ export async function createNamed(c: VaultCall, keyName: string, typeName: strin
     type: type.type,
     exportable: input.boolean('exportable') ?? false,
     allow_plaintext_backup: input.boolean('allow_plaintext_backup') ?? false,
+    derived,
+    convergent_encryption: convergent,
     ...(type.kind === 'hmac' ? { key_size: size } : {}),
   };
   let record = await c.keys.create(c.caller, {
@@ -139,6 +144,8 @@ async function configKey(c: VaultCall): Promise<VaultAnswer> {
   let next = record;
   if (minDecrypt !== undefined && minDecrypt !== record.minDecryptVersion) next = await c.keys.lifecycle.setMinDecryptVersion(c.caller, record.id, minDecrypt);
   if (Object.keys(patch).length) next = await c.keys.updateAttributes(c.caller, record.id, { [ATTRIBUTE]: { ...storedSettings(record), ...patch } });
+  // Vault's exportable is the core's own flag too, so that the core lets the material out (one way, as Vault's).
+  if (patch.exportable && !next.exportable) next = await c.keys.lifecycle.allowExport(c.caller, record.id);
   if (period !== undefined) next = await c.keys.lifecycle.setRotation(c.caller, record.id, period === 0 ? null : period);
   return { data: keyInfo(keyName, next), warnings };
 }

@@ -34,7 +34,6 @@ export async function requireKey(c: VaultCall, name: string, missing: string): P
 export function requireKind<K extends VaultKeyType['kind']>(key: NamedKey, kinds: readonly K[], what: string): VaultKeyType & { kind: K } {
   const t = key.type;
   if (!t || !(kinds as readonly string[]).includes(t.kind)) throw badRequest(`key type ${typeName(key.record, t)} does not support ${what}`, 'FORBIDDEN');
-  if (key.settings.derived) throw badRequest('derived keys are not supported yet by this gateway', 'UNSUPPORTED');
   return t as VaultKeyType & { kind: K };
 }
 

@@ -27,7 +27,6 @@ interface Scheme {
  */
 function schemeOf(c: VaultCall, key: NamedKey, verifying: boolean): Scheme {
   const t = requireKind(key, SIGNING, 'signing');
-  if (c.input.string('context')) throw badRequest('derived keys are not supported yet by this gateway (context given)', 'UNSUPPORTED');
   const marshaling = (c.input.string('marshaling_algorithm') || 'asn1') as Marshaling;
   if (marshaling !== 'asn1' && marshaling !== 'jws') throw badRequest(`unsupported marshaling type ${String(marshaling)}`);
   const hashName = c.params.alg || c.input.string('hash_algorithm') || c.input.string('algorithm') || 'sha2-256';

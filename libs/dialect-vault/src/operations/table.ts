@@ -1,6 +1,7 @@
 import { VaultError, noRoute, notYet } from '../errors';
 import type { VaultAction, VaultOperation } from './context';
 import { CRYPTO_ACTIONS } from './crypto';
+import { EXPORT_ACTIONS } from './export';
 import { HMAC_ACTIONS } from './hmac';
 import { KEY_ACTIONS, NAME } from './keys';
 import { SIGNATURE_ACTIONS } from './signatures';
@@ -34,11 +35,11 @@ const ROUTES: readonly Route[] = [
   { pattern: path(`hmac/:name${optional(':alg')}`), actions: { update: HMAC_ACTIONS.hmac } },
   { pattern: path(`random${optional(':a')}${optional(':b')}`), actions: { update: UTILITY_ACTIONS.random } },
   { pattern: path(`hash${optional(':alg')}`), actions: { update: UTILITY_ACTIONS.hash } },
+  { pattern: path(`export/:kind/:name${optional(':version')}`), actions: { read: EXPORT_ACTIONS.export } },
 ];
 
 /** Transit paths Vault serves that a later part of this dialect will: a clear 400 rather than a 404. */
 const LATER: ReadonlyArray<{ pattern: RegExp; what: string }> = [
-  { pattern: /^export\//, what: 'key export is' },
   { pattern: /^wrapping_key$/, what: 'the BYOK wrapping key is' },
   { pattern: /^keys\/[^/]+\/import(_version)?$/, what: 'key import (BYOK) is' },
   { pattern: /^(backup|restore)(\/|$)/, what: 'key backup and restore are' },
