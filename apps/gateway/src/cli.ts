@@ -57,7 +57,7 @@ class UsageError extends Error {}
  * words of each usage line before its first argument. A mistyped command is matched against them.
  */
 const COMMANDS: readonly string[] = USAGE.split('\n')
-  .map((line) => /^  ([a-z][a-z-]*(?: [a-z][a-z-]*)*)(?= |$)/.exec(line)?.[1])
+  .map((line) => /^ {2}([a-z][a-z-]*(?: [a-z][a-z-]*)*)(?= |$)/.exec(line)?.[1])
   .filter((c): c is string => c !== undefined);
 
 /** "unknown command", with the nearest known one when it is near enough to be what was meant. */
