@@ -6,12 +6,15 @@ describe('CLI output', () => {
   });
 
   it('a list is a grid with a column per field, in first-seen order', () => {
-    expect(render([{ id: 'k1', spec: 'aes-256' }, { id: 'k2', spec: 'ec-p256', label: 'x' }], 'table').split('\n')).toEqual([
-      'id  spec     label',
-      '--  -------  -----',
-      'k1  aes-256',
-      'k2  ec-p256  x',
-    ]);
+    expect(
+      render(
+        [
+          { id: 'k1', spec: 'aes-256' },
+          { id: 'k2', spec: 'ec-p256', label: 'x' },
+        ],
+        'table',
+      ).split('\n'),
+    ).toEqual(['id  spec     label', '--  -------  -----', 'k1  aes-256', 'k2  ec-p256  x']);
     expect(render([], 'table')).toBe('(none)');
   });
 
