@@ -1,17 +1,20 @@
+#!/usr/bin/env node
 import 'reflect-metadata';
 import { KmsError, clientCertLookup, fingerprintLookup, type CredentialKind, type KeyRecord, type KeyUsage } from '@kms/core';
 import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, DeviceIdentity, parseX25519Public, userPublicKey } from '@kms/dialect-encedo';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { type OutputFormat, OUTPUT_FORMATS, nearestCommand, render } from './cli-output';
 import { ConfigError, loadConfig } from './config';
 import { createKernel, createLogger, type Kernel } from './kernel';
 
 /**
- * Admin CLI over the same store and configuration as the server (`npm run cli -- <command>`).
- * Output is JSON on stdout, so scripts and tests can read it; errors go to stderr with exit 1
- * (2 for usage and configuration errors).
+ * Admin CLI over the same store and configuration as the server: `kms <command>` (the package's
+ * bin, `npx kms` in a clone) or `npm run cli -- <command>`. Output is a table on a terminal and
+ * JSON otherwise (`--output` chooses), so scripts and tests read JSON; errors go to stderr with
+ * exit 1 (2 for usage and configuration errors).
  */
-const USAGE = `usage: npm run cli -- <command>
+const USAGE = `usage: kms <command> [--output table|json]     (in a clone: npx kms ..., or npm run cli -- ...)
   tenant create <name>                       create a tenant
   tenant list                                list tenants
   credential ehsm <tenant> [--label L]       issue an eHSM appid/apikey
@@ -48,6 +51,20 @@ const USAGE = `usage: npm run cli -- <command>
   audit [--tenant T] [--key K] [--limit N]   print the audit trail, newest first`;
 
 class UsageError extends Error {}
+
+/**
+ * The commands, as the usage text names them ("tenant create", "key alias set", "audit"): the
+ * words of each usage line before its first argument. A mistyped command is matched against them.
+ */
+const COMMANDS: readonly string[] = USAGE.split('\n')
+  .map((line) => /^ {2}([a-z][a-z-]*(?: [a-z][a-z-]*)*)(?= |$)/.exec(line)?.[1])
+  .filter((c): c is string => c !== undefined);
+
+/** "unknown command", with the nearest known one when it is near enough to be what was meant. */
+function unknownCommand(args: string[]): UsageError {
+  const best = nearestCommand(args, COMMANDS);
+  return new UsageError(`unknown command '${args.join(' ')}'${best ? `; did you mean 'kms ${best}'?` : ''}`);
+}
 
 const CREDENTIAL_KINDS: readonly CredentialKind[] = ['ehsm-app', 'jose-token', 'encedo-user', 'aws-access-key', 'vault-token', 'tls-client-cert'];
 const isCredentialKind = (k: string): k is CredentialKind => (CREDENTIAL_KINDS as readonly string[]).includes(k);
@@ -294,7 +311,15 @@ async function run(k: Kernel, argv: string[]): Promise<unknown> {
       return k.auditReader.query({ tenantId, keyId: flag(flags, 'key'), limit });
     }
   }
-  throw new UsageError(group ? `unknown command '${args.join(' ')}'` : 'no command');
+  throw group ? unknownCommand(args) : new UsageError('no command');
+}
+
+/** `--output table|json`; a table for a person at a terminal, JSON for a pipe or a script. */
+function outputFormat(flags: Flags): OutputFormat {
+  const asked = flags.output;
+  if (asked === undefined) return process.stdout.isTTY ? 'table' : 'json';
+  if (typeof asked !== 'string' || !(OUTPUT_FORMATS as readonly string[]).includes(asked)) throw new UsageError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}`);
+  return asked as OutputFormat;
 }
 
 async function main(): Promise<number> {
@@ -305,11 +330,12 @@ async function main(): Promise<number> {
   }
   let kernel: Kernel | undefined;
   try {
+    const format = outputFormat(parse(argv).flags);
     const config = loadConfig();
     // The CLI speaks JSON on stdout; its own log lines stay at warn and go to stderr.
     kernel = await createKernel(config, createLogger({ ...config, logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel }, 2));
     const out = await run(kernel, argv);
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    process.stdout.write(`${render(out, format)}\n`);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
