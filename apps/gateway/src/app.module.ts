@@ -10,6 +10,7 @@ import type { GatewayConfig } from './config';
 import type { Kernel } from './kernel';
 import { OpsController } from './ops.controller';
 import { AdminController } from './admin.controller';
+import { OPENAPI_CONFIG, OpenApiController } from './openapi.controller';
 
 @Module({})
 export class AppModule {
@@ -30,7 +31,8 @@ export class AppModule {
         AwsDialectModule,
         VaultDialectModule,
       ],
-      controllers: [OpsController, AdminController],
+      controllers: [OpsController, AdminController, OpenApiController],
+      providers: [{ provide: OPENAPI_CONFIG, useValue: { ehsmLegacyPath: kernel.config.ehsmLegacyPath } }],
     };
   }
 }

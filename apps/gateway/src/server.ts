@@ -18,6 +18,12 @@ export async function startServer(kernel: Kernel, tls: TlsMaterial | null = null
     logger: false,
     ...(tls ? { https: httpsOptions(tls) } : {}),
   });
+  // Every route as Fastify registers it, logged at debug once listening: what the OpenAPI coverage
+  // test (test/openapi.e2e.ts) holds the documents to.
+  const routes: string[] = [];
+  adapter.getInstance().addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push(`${method} ${r.url}`);
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forKernel(kernel), adapter, {
     logger: new PinoNestLogger(kernel.log),
     abortOnError: false,
@@ -27,5 +33,6 @@ export async function startServer(kernel: Kernel, tls: TlsMaterial | null = null
   // With TLS, SIGHUP reloads the certificate (tls.ts) instead of shutting down.
   app.enableShutdownHooks(tls ? Object.values(ShutdownSignal).filter((s) => s !== ShutdownSignal.SIGHUP) : undefined);
   await app.listen(kernel.config.port, kernel.config.host);
+  kernel.log.debug({ routes }, 'routes served');
   return app;
 }

@@ -1,2 +1,3 @@
 export { JoseDialectModule } from './jose.module';
 export type { JoseDialectOptions } from './options';
+export { joseOpenApi } from './openapi';

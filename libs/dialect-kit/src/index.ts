@@ -6,3 +6,4 @@ export * from './validation-pipe';
 export { compileDtoCheck } from './dto-check';
 export * from './dialect-kit.module';
 export * from './client-cert';
+export * from './openapi';
