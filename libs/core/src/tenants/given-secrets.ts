@@ -10,7 +10,7 @@ export const GIVEN_SECRET_FORMATS = {
   /** eHSM appids are UUIDs (Enroll and `credential ehsm` make them so). */
   'ehsm-appid': { re: UUID_RE, expects: 'a lower-case UUID' },
   /** 32 characters of eHSM's apikey alphabet (no 0/O, 1/I/l look-alikes). */
-  'ehsm-apikey': { re: /^[0-9A-HJ-NP-Za-km-z]{32}$/, expects: '32 characters of 0-9 A-Z a-z without I, O and l' },
+  'ehsm-apikey': { re: /^[0-9A-HJ-NP-Za-km-np-z]{32}$/, expects: '32 characters of 0-9 A-Z a-z without I, O, l and o' },
   /** `kgw_` and 32 random bytes in base64url, as `credential jose` issues them. */
   'jose-token': { re: /^kgw_[A-Za-z0-9_-]{43}$/, expects: '`kgw_` and 43 base64url characters (32 bytes)' },
   /** Vault's service-token form, `hvs.` and 32 random bytes in base64url, as `credential vault` issues them. */
