@@ -4,9 +4,11 @@ import { KmsError, clientCertLookup, fingerprintLookup, type CredentialKind, typ
 import { DERIVE_LABELS as ENCEDO_DERIVE_LABELS, DeviceIdentity, parseX25519Public, userPublicKey } from '@kms/dialect-encedo';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { type OutputFormat, OUTPUT_FORMATS, nearestCommand, render } from './cli-output';
 import { ConfigError, loadConfig } from './config';
 import { createKernel, createLogger, type Kernel } from './kernel';
+import { applySeedFile } from './seed/apply-seed';
 
 /**
  * Admin CLI over the same store and configuration as the server: `kms <command>` (the package's
@@ -48,7 +50,8 @@ const USAGE = `usage: kms <command> [--output table|json]     (in a clone: npx k
   key untag <key-id> k ...                   remove tags
   key describe <key-id> <text>               set the description
   lifecycle run [--at <ISO time>]            carry out due rotations and deletions now (as of --at)
-  audit [--tenant T] [--key K] [--limit N]   print the audit trail, newest first`;
+  audit [--tenant T] [--key K] [--limit N]   print the audit trail, newest first
+  seed apply <file.yaml>                     apply a seed file (docs/seed.md), as KMS_SEED does at start-up`;
 
 class UsageError extends Error {}
 
@@ -295,6 +298,8 @@ async function run(k: Kernel, argv: string[]): Promise<unknown> {
       if (Number.isNaN(now)) throw new UsageError('--at must be an ISO 8601 time, e.g. 2027-01-31T00:00:00Z');
       return { at: new Date(now).toISOString(), ...(await k.keys.lifecycle.runDue(now)) };
     }
+    case 'seed apply':
+      return applySeedFile(k, resolve(need(a1, 'seed file')));
     case 'key show': {
       const rec = await k.keyStore.find(need(a1, 'key id'));
       if (!rec) throw new KmsError('NOT_FOUND', 'no such key');

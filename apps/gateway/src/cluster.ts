@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { MemoryOnceTokens } from '@kms/core/shared/memory-once';
 import { answerOnce, childPort, type IpcPort } from '@kms/core/shared/ipc';
 import type { GatewayConfig } from './config';
+import { SEED_APPLIER_ENV } from './seed/applier';
 
 /** How often the primary forgets expired single-use tokens. */
 const SWEEP_MS = 60 * 1000;
@@ -27,9 +28,10 @@ export async function runPrimary(config: GatewayConfig, log: Logger, tls = false
   const ports = new Map<Worker, IpcPort>();
   let stopping = false;
 
-  const fork = () =>
+  // `first`: the worker that starts alone; it also applies the seed file (KMS_SEED), once.
+  const fork = (first = false) =>
     new Promise<number>((resolve, reject) => {
-      const worker = cluster.fork();
+      const worker = cluster.fork(first ? { [SEED_APPLIER_ENV]: '1' } : {});
       const port = childPort(worker);
       let listening = false;
       // A message to a worker that just died must not take the primary down with it.
@@ -79,7 +81,7 @@ export async function runPrimary(config: GatewayConfig, log: Logger, tls = false
 
   let port: number;
   try {
-    port = await fork();
+    port = await fork(true);
     await Promise.all(Array.from({ length: config.workers - 1 }, () => fork()));
   } catch (err) {
     // The worker printed why it could not start; the others (if any) go with it.

@@ -54,6 +54,7 @@ export interface GatewayConfig {
   tlsKey: string | null;
   tlsClientCa: string | null;
   tlsClientAuth: 'off' | 'optional' | 'require';
+  seedFile: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -310,6 +311,14 @@ export const SETTINGS: Setting[] = [
     doc: 'Client certificates: `off`, `optional` (asked for; a verified, mapped one authenticates where the dialect allows it) or `require` (no handshake without one the CA signed); default `optional` when a client CA is set',
     def: (c) => (c.tlsClientCa ? 'optional' : 'off'),
     parse: oneOf(['off', 'optional', 'require']),
+  },
+  {
+    key: 'seedFile',
+    env: 'KMS_SEED',
+    yaml: 'seed',
+    doc: 'Seed file (YAML, docs/seed.md) of tenants, credentials with given secrets and keys, applied at start-up; a second start changes nothing, a conflicting entry stops start-up (exit 2)',
+    def: () => null,
+    parse: (v) => resolve(str(v)),
   },
 ];
 

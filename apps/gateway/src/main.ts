@@ -8,6 +8,8 @@ import { loadTls, reloadOnSighup } from './tls';
 import type * as ClusterModule from './cluster';
 import type * as KernelModule from './kernel';
 import type * as ServerModule from './server';
+import type * as SeedModule from './seed/apply-seed';
+import { SEED_APPLIER_ENV } from './seed/applier';
 import type * as IpcModule from '@kms/core/shared/ipc';
 
 async function main(): Promise<void> {
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
   const { parentPort } = require('@kms/core/shared/ipc') as typeof IpcModule;
   const { createKernel } = require('./kernel') as typeof KernelModule;
   const { startServer } = require('./server') as typeof ServerModule;
+  const { applySeedFile } = require('./seed/apply-seed') as typeof SeedModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
   // A worker of a multi-process gateway shares single-use state through its primary.
   const ipc = cluster.isWorker ? parentPort() : null;
@@ -44,6 +47,19 @@ async function main(): Promise<void> {
     log.fatal(msg);
     process.stderr.write(`kms-gateway: ${msg}\n`);
     process.exit(err instanceof ConfigError ? 2 : 1);
+  }
+  // Of several workers, only the first (which the primary starts alone, before the others) applies the seed.
+  if (config.seedFile && (!ipc || process.env[SEED_APPLIER_ENV] === '1')) {
+    try {
+      log.info(await applySeedFile(kernel, config.seedFile), 'seed file applied');
+    } catch (err) {
+      // A SeedError names paths, never values; anything else is reported by its message, as start-up errors are.
+      const msg = err instanceof ConfigError ? `bad configuration: ${err.message}` : `cannot apply the seed file: ${(err as Error).message}`;
+      log.fatal(msg);
+      process.stderr.write(`kms-gateway: ${msg}\n`);
+      await kernel.close().catch(() => {});
+      process.exit(err instanceof ConfigError ? 2 : 1);
+    }
   }
   const app = await startServer(kernel, tls);
   reload?.attach(app.getHttpServer() as unknown as TlsServer);

@@ -44,3 +44,4 @@ export * from './capabilities';
 export type { ConcatKdfParams } from './crypto/concat-kdf';
 export * from './crypto/key-pair-checks';
 export * from './crypto/agreement';
+export * from './tenants/given-secrets';

@@ -49,6 +49,17 @@ export class BackendRouter {
     throw unsupported(`key spec ${spec.spec} is not supported by backend '${chosen.name}'`);
   }
 
+  /**
+   * A new key on the backend the caller named (a seed file pins its keys): refused as unsupported
+   * when that backend cannot hold the spec, never moved elsewhere. Public keys still stay soft.
+   */
+  forNewKeyOn(name: string, spec: SpecInfo, keyClass: KeyClass): CryptoBackend {
+    const chosen = this.byName(name);
+    if (keyClass === 'public' && chosen.name !== 'soft') throw unsupported('a public key holds nothing secret: it stays in the software engine (backend soft)');
+    if (!chosen.canHold(spec, keyClass)) throw unsupported(`key spec ${spec.spec} is not supported by backend '${chosen.name}'`);
+    return chosen;
+  }
+
   /** Existing keys always go to the backend that holds them. */
   forKey(record: KeyRecord): CryptoBackend {
     return this.byName(record.backend);

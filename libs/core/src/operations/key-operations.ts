@@ -49,6 +49,8 @@ export interface CreateKeyRequest {
   id?: string;
   description?: string | null;
   tags?: Record<string, string>;
+  /** The backend to hold the key, instead of the routing rules' choice (a seed file pins its keys). */
+  backend?: string;
 }
 
 export interface ImportKeyRequest extends Omit<CreateKeyRequest, 'origin'> {
@@ -143,7 +145,7 @@ export class KeyOperations {
       const usages = req.usages ?? [...info.defaultUsages];
       checkUsages(info, usages, keyClass);
       checkMetadata(req);
-      const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
+      const backend = req.backend ? this.router.forNewKeyOn(req.backend, info, keyClass) : this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
       meta.backend = backend.name;
       const id = (meta.keyId = req.id ?? randomUUID());
       await this.refuseTakenId(req.id);
@@ -162,7 +164,7 @@ export class KeyOperations {
       const usages = req.usages ?? [...info.defaultUsages].filter((u) => keyClass !== 'public' || ['verify', 'encrypt', 'wrap', 'derive'].includes(u));
       checkUsages(info, usages.length ? usages : ['verify'], keyClass);
       checkMetadata(req);
-      const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
+      const backend = req.backend ? this.router.forNewKeyOn(req.backend, info, keyClass) : this.router.forNewKey(ctx.tenantId, ctx.dialect, info, keyClass);
       meta.backend = backend.name;
       const id = (meta.keyId = req.id ?? randomUUID());
       await this.refuseTakenId(req.id);

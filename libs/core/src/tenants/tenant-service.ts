@@ -1,10 +1,11 @@
-import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { DataSource, Repository } from 'typeorm';
 import type { Sealer } from '../crypto/sealer';
 import { KmsError, invalidArgument, notFound } from '../errors';
 import { isUniqueViolation } from '../store/db-errors';
 import { CredentialEntity } from '../store/entities/credential.entity';
 import { TenantEntity } from '../store/entities/tenant.entity';
+import { type GivenSecretFormat, givenSecretProblem } from './given-secrets';
 
 export type CredentialKind = 'ehsm-app' | 'jose-token' | 'encedo-user' | 'aws-access-key' | 'vault-token' | 'tls-client-cert';
 
@@ -112,11 +113,15 @@ export class TenantService {
   async issueEhsmApp(tenantId: string, label?: string, appid: string = randomUUID()): Promise<{ appid: string; apikey: string }> {
     // randomInt draws without modulo bias (the alphabet has 58 letters, not a power of two).
     const apikey = Array.from({ length: APIKEY_LENGTH }, () => APIKEY_ALPHABET[randomInt(APIKEY_ALPHABET.length)]).join('');
-    await this.insertCredential(tenantId, 'ehsm-app', appid, {
-      secretSealed: this.sealer.seal('credential', Buffer.from(apikey, 'utf8'), `ehsm-app:${appid}`).toString('base64'),
-      label: label ?? null,
-    });
+    await this.insertSealed(tenantId, 'ehsm-app', appid, apikey, label);
     return { appid, apikey };
+  }
+
+  /** An eHSM appid/apikey pair chosen by the caller (a seed file), of the issued shapes, stored as issued ones are. */
+  async registerEhsmApp(tenantId: string, appid: string, apikey: string, label?: string): Promise<string> {
+    checkGiven('ehsm-appid', appid, 'appid');
+    checkGiven('ehsm-apikey', apikey, 'apikey');
+    return this.insertSealed(tenantId, 'ehsm-app', appid, apikey, label);
   }
 
   /**
@@ -127,11 +132,15 @@ export class TenantService {
   async issueAwsAccessKey(tenantId: string, label?: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
     const accessKeyId = `AKIA${Array.from({ length: 16 }, () => BASE32[randomInt(32)]).join('')}`;
     const secretAccessKey = randomBytes(30).toString('base64');
-    await this.insertCredential(tenantId, 'aws-access-key', accessKeyId, {
-      secretSealed: this.sealer.seal('credential', Buffer.from(secretAccessKey, 'utf8'), `aws-access-key:${accessKeyId}`).toString('base64'),
-      label: label ?? null,
-    });
+    await this.insertSealed(tenantId, 'aws-access-key', accessKeyId, secretAccessKey, label);
     return { accessKeyId, secretAccessKey };
+  }
+
+  /** An AWS access key pair chosen by the caller (a seed file), of AWS's shapes, sealed as issued ones are. */
+  async registerAwsAccessKey(tenantId: string, accessKeyId: string, secretAccessKey: string, label?: string): Promise<string> {
+    checkGiven('aws-access-key-id', accessKeyId, 'accessKeyId');
+    checkGiven('aws-secret-access-key', secretAccessKey, 'secretAccessKey');
+    return this.insertSealed(tenantId, 'aws-access-key', accessKeyId, secretAccessKey, label);
   }
 
   /** A new opaque bearer token (JOSE dialect). Only its SHA-256 is stored. */
@@ -139,6 +148,12 @@ export class TenantService {
     const token = `kgw_${randomBytes(32).toString('base64url')}`;
     const id = await this.insertCredential(tenantId, 'jose-token', hashToken(token), { secretHash: hashToken(token), label: label ?? null, scopes });
     return { id, token };
+  }
+
+  /** A bearer token chosen by the caller (a seed file), of the issued shape; only its SHA-256 is stored. */
+  async registerBearerToken(tenantId: string, token: string, label?: string): Promise<string> {
+    checkGiven('jose-token', token, 'token');
+    return this.insertCredential(tenantId, 'jose-token', hashToken(token), { secretHash: hashToken(token), label: label ?? null });
   }
 
   /**
@@ -149,6 +164,12 @@ export class TenantService {
     const token = `hvs.${randomBytes(32).toString('base64url')}`;
     const id = await this.insertCredential(tenantId, 'vault-token', hashToken(token), { secretHash: hashToken(token), label: label ?? null });
     return { id, token };
+  }
+
+  /** A Vault token chosen by the caller (a seed file), of the issued shape; only its SHA-256 is stored. */
+  async registerVaultToken(tenantId: string, token: string, label?: string): Promise<string> {
+    checkGiven('vault-token', token, 'token');
+    return this.insertCredential(tenantId, 'vault-token', hashToken(token), { secretHash: hashToken(token), label: label ?? null });
   }
 
   /** Stores a credential whose secret the caller already holds (e.g. an Encedo user's password hash). */
@@ -164,6 +185,25 @@ export class TenantService {
       label: fields.label ?? null,
       scopes: fields.scopes,
     });
+  }
+
+  /**
+   * What the store holds under a lookup, for a caller that declares the credential again (a seed
+   * file): its tenant, whether it is revoked, and whether `secret` is its sealed secret (compared
+   * in constant time; the secret itself never leaves). Credentials without a sealed secret (token
+   * hashes, public keys, certificate fingerprints) are the lookup itself, so they always match.
+   */
+  async findDeclared(kind: CredentialKind, lookup: string, secret?: string): Promise<{ tenantId: string; revoked: boolean; sameSecret: boolean } | null> {
+    const row = await this.creds.findOneBy({ kind, lookup });
+    if (!row) return null;
+    let sameSecret = true;
+    if (row.secretSealed !== null && secret !== undefined) {
+      const held = this.sealer.open('credential', Buffer.from(row.secretSealed, 'base64'), `${kind}:${lookup}`);
+      const given = Buffer.from(secret, 'utf8');
+      sameSecret = held.length === given.length && timingSafeEqual(held, given);
+      held.fill(0);
+    }
+    return { tenantId: row.tenantId, revoked: row.revokedAt !== null, sameSecret };
   }
 
   /** Finds a live credential by what the request presented; null when unknown or revoked. */
@@ -216,6 +256,13 @@ export class TenantService {
     }));
   }
 
+  private insertSealed(tenantId: string, kind: CredentialKind, lookup: string, secret: string, label: string | undefined): Promise<string> {
+    return this.insertCredential(tenantId, kind, lookup, {
+      secretSealed: this.sealer.seal('credential', Buffer.from(secret, 'utf8'), `${kind}:${lookup}`).toString('base64'),
+      label: label ?? null,
+    });
+  }
+
   private async insertCredential(
     tenantId: string,
     kind: CredentialKind,
@@ -243,4 +290,10 @@ export class TenantService {
     }
     return id;
   }
+}
+
+/** Refuses a given secret not of the issued shape, naming the field, never the value. */
+function checkGiven(format: GivenSecretFormat, value: string, field: string): void {
+  const problem = givenSecretProblem(format, value);
+  if (problem) throw invalidArgument(`${field} ${problem}`, field);
 }
