@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
 import type { Schema } from '@kms/dialect-kit';
+import { awsOpenApi } from '@kms/dialect-aws';
 import { ehsmOpenApi } from '@kms/dialect-ehsm';
 import { joseOpenApi } from '@kms/dialect-jose';
 import type { GatewayConfig } from './config';
@@ -13,6 +14,7 @@ export type OpenApiConfig = Pick<GatewayConfig, 'ehsmLegacyPath'>;
 /** Each document served: its name (`/openapi/<name>.json`), title, and how it is built. */
 const DOCUMENTS: ReadonlyArray<{ name: string; title: string; build: (config: OpenApiConfig) => Schema }> = [
   { name: 'ehsm', title: 'eHSM-KMS', build: (c) => ehsmOpenApi(VERSION.version, c.ehsmLegacyPath) },
+  { name: 'aws', title: 'AWS KMS', build: () => awsOpenApi(VERSION.version) },
   { name: 'jose', title: 'JOSE /v1/crypto', build: () => joseOpenApi(VERSION.version) },
   { name: 'ops', title: 'Operations surface', build: () => opsOpenApi(VERSION.version) },
 ];

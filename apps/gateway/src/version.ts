@@ -17,5 +17,5 @@ export const VERSION = {
   name: 'kms-gateway',
   version: packageVersion(),
   node: process.version,
-  dialects: ['ehsm', 'jose', 'encedo'],
+  dialects: ['ehsm', 'jose', 'encedo', 'aws', 'vault'],
 };

@@ -7,10 +7,10 @@ import type { AwsAction, AwsCall } from './context';
 import { dryRun, isDryRun } from './dry-run';
 import { keyOrAlias, lookup } from './keys';
 
-const ENCRYPTION_ALGORITHMS = ['SYMMETRIC_DEFAULT', ...Object.keys(ASYM_ENCRYPTION)];
+export const ENCRYPTION_ALGORITHMS = ['SYMMETRIC_DEFAULT', ...Object.keys(ASYM_ENCRYPTION)];
 /** AWS's limits: 4096 bytes of plaintext, 6144 of ciphertext, 1024 bytes of data key or random. */
-const MAX = { plaintext: 4096, ciphertext: 6144, bytes: 1024 };
-const DATA_KEY_SPECS: Record<string, number> = { AES_256: 32, AES_128: 16 };
+export const MAX = { plaintext: 4096, ciphertext: 6144, bytes: 1024 };
+export const DATA_KEY_SPECS: Record<string, number> = { AES_256: 32, AES_128: 16 };
 
 const isSymmetric = (r: KeyRecord) => specInfo(r.spec).symmetric;
 
@@ -120,7 +120,7 @@ async function dataKey(c: AwsCall, withPlaintext: boolean) {
  * GenerateDataKeyPair's KeyPairSpec -> the core's spec: CreateKey's RSA and ECC specs, which are
  * named alike (SM2 pairs are not made: node:crypto has no SM2 key generation).
  */
-const KEY_PAIR_SPECS: Record<string, string> = Object.fromEntries(Object.entries(KEY_SPECS).filter(([aws]) => /^(RSA|ECC)_/.test(aws)));
+export const KEY_PAIR_SPECS: Record<string, string> = Object.fromEntries(Object.entries(KEY_SPECS).filter(([aws]) => /^(RSA|ECC)_/.test(aws)));
 
 async function dataKeyPair(c: AwsCall, withPlaintext: boolean) {
   const ref = keyOrAlias(c);

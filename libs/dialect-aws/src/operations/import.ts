@@ -8,9 +8,9 @@ import { keyOnly, lookup } from './keys';
 
 /** How long an import token and its wrapping key are valid (AWS: 24 hours). */
 const TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
-const WRAPPING_SPECS: Record<string, string> = { RSA_2048: 'rsa-2048', RSA_3072: 'rsa-3072', RSA_4096: 'rsa-4096' };
+export const WRAPPING_SPECS: Record<string, string> = { RSA_2048: 'rsa-2048', RSA_3072: 'rsa-3072', RSA_4096: 'rsa-4096' };
 /** How the material arrives: RSA-OAEP of the material itself, or RSA-OAEP of an AES key that wraps it (AES-KWP, RFC 5649). */
-const WRAPPING_ALGORITHMS: Record<string, { oaep: AsymParams; aesKeyWrap: boolean }> = {
+export const WRAPPING_ALGORITHMS: Record<string, { oaep: AsymParams; aesKeyWrap: boolean }> = {
   RSAES_OAEP_SHA_1: { oaep: { scheme: 'RSA-OAEP', hash: 'SHA-1' }, aesKeyWrap: false },
   RSAES_OAEP_SHA_256: { oaep: { scheme: 'RSA-OAEP', hash: 'SHA-256' }, aesKeyWrap: false },
   RSA_AES_KEY_WRAP_SHA_1: { oaep: { scheme: 'RSA-OAEP', hash: 'SHA-1' }, aesKeyWrap: true },
@@ -118,11 +118,13 @@ export const IMPORT_ACTIONS: Record<string, AwsAction> = {
   },
   ImportKeyMaterial: async (c) => {
     const target = await externalKey(c);
-    const t = readToken(c, c.input.blob('ImportToken', { required: true, min: 1, max: 6144 }));
+    // Every member is read (and its shape checked) before the token is, as AWS validates members first.
+    const token = c.input.blob('ImportToken', { required: true, min: 1, max: 6144 });
     const wrapped = c.input.blob('EncryptedKeyMaterial', { required: true, min: 1, max: 6144 });
     const model = c.input.string('ExpirationModel', { oneOf: ['KEY_MATERIAL_EXPIRES', 'KEY_MATERIAL_DOES_NOT_EXPIRE'] }) ?? 'KEY_MATERIAL_DOES_NOT_EXPIRE';
     const validTo = c.input.has('ValidTo') ? validToOf(c) : null;
     if ((model === 'KEY_MATERIAL_EXPIRES') !== (validTo !== null)) throw validation('ValidTo is required when, and only when, ExpirationModel is KEY_MATERIAL_EXPIRES');
+    const t = readToken(c, token);
     const wrappingKeyId = byokOf(target)?.wrappingKeyId;
     if (t.k !== target.id || t.t !== c.caller.tenantId || !wrappingKeyId || t.w !== wrappingKeyId)
       throw new AwsError('InvalidImportTokenException', 'The import token is not valid for this key.');
