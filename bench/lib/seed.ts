@@ -34,6 +34,8 @@ export interface SeededTenant {
   ehsm: { appid: string; apikey: string };
   /** An AWS access key (SigV4), as the admin CLI's `credential aws` issues it. */
   aws: { accessKeyId: string; secretAccessKey: string };
+  /** A Vault token (X-Vault-Token), as the admin CLI's `credential vault` issues it. */
+  vault: string;
   /** The Encedo user's X25519 private key (PKCS#8 DER, base64); the gateway keeps the public half. */
   encedoUser: string;
 }
@@ -79,10 +81,11 @@ async function main(): Promise<void> {
       const jose = await kernel.tenants.issueBearerToken(t.id, 'bench');
       const ehsm = await kernel.tenants.issueEhsmApp(t.id, 'bench');
       const aws = await kernel.tenants.issueAwsAccessKey(t.id, 'bench');
+      const vault = (await kernel.tenants.issueVaultToken(t.id, 'bench')).token;
       const pair = generateKeyPairSync('x25519');
       const iss = pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI_PREFIX).toString('base64');
       await kernel.tenants.addCredential(t.id, 'encedo-user', iss, { label: 'bench' });
-      tenants[name] = { id: t.id, joseToken: jose.token, ehsm, aws, encedoUser: pair.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') };
+      tenants[name] = { id: t.id, joseToken: jose.token, ehsm, aws, vault, encedoUser: pair.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64') };
     }
     const owner = tenants[spec.tenants[0]].id;
     const soft = kernel.router.byName('soft');

@@ -27,6 +27,11 @@ export interface MinimalConfig {
     accessKeys: { accessKeyId: string; secretAccessKey: string; tenant: string }[];
     keys: { keyId: string; tenant: string; material: string }[];
   };
+  /** Vault transit: tokens as issued by `credential vault` (kept as their SHA-256) and the AES keys encrypt names (the seed's bytes, version 1, by UUID). */
+  vault?: {
+    tokens: { token: string; tenant: string }[];
+    keys: { name: string; tenant: string; material: string }[];
+  };
   /** The SoftHSM2 token the gateway uses (SOFTHSM2_CONF comes through the environment). */
   pkcs11?: { module: string; label: string; pin: string; sessions: number };
 }

@@ -5,6 +5,7 @@ import { ehsmRoutes } from './ehsm';
 import { encedoRoutes } from './encedo';
 import { joseRoutes } from './jose';
 import { Pkcs11Signer } from './pkcs11';
+import { vaultRoutes } from './vault';
 
 /**
  * The second limit of each scenario: what a competent engineer would write by hand for the same
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   if (cfg.jose) await joseRoutes(app, cfg.jose, p11);
   if (cfg.encedo) encedoRoutes(app, cfg.encedo);
   if (cfg.aws) awsRoutes(app, cfg.aws);
+  if (cfg.vault) vaultRoutes(app, cfg.vault);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`minimal listening on ${url}\n`);
   const stop = () =>

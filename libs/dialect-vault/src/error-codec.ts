@@ -23,7 +23,9 @@ export class VaultErrorCodec implements DialectErrorCodec {
     const err = this.toError(exception, req);
     return {
       status: err.status,
-      body: { errors: err.errors },
+      // Bytes, not a string: Fastify would append `; charset=utf-8` to a string's JSON type, and
+      // hvac reads `errors` only under a Content-Type of exactly `application/json`, as Vault sends.
+      body: Buffer.from(JSON.stringify({ errors: err.errors })),
       headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
       internal: err.status >= 500 && !(exception instanceof VaultError),
     };

@@ -26,6 +26,12 @@ function macKeyOf(key: NamedKey): MacKeyChoice {
 
 const algorithmOf = (c: VaultCall) => canonicalHash(c.params.alg || c.input.string('algorithm') || 'sha2-256').alg;
 
+/**
+ * Verify's hash, as Vault's verify reads it for an HMAC: the URL's, else `hash_algorithm` (the
+ * field verify documents, and the one hvac sends), else the deprecated `algorithm`.
+ */
+const verifyAlgorithmOf = (c: VaultCall) => canonicalHash(c.params.alg || c.input.string('hash_algorithm') || c.input.string('algorithm') || 'sha2-256').alg;
+
 async function hmac(c: VaultCall): Promise<VaultAnswer> {
   if (!c.input.has('batch_input') && !c.input.has('input')) throw badRequest('missing input for HMAC');
   const key = await requireKey(c, c.params.name!, 'encryption key not found');
@@ -44,7 +50,7 @@ async function hmac(c: VaultCall): Promise<VaultAnswer> {
 export async function hmacVerify(c: VaultCall): Promise<VaultAnswer> {
   const key = await requireKey(c, c.params.name!, 'encryption key not found');
   const macKey = macKeyOf(key);
-  const hash = algorithmOf(c);
+  const hash = verifyAlgorithmOf(c);
   return runItems(c, 'verify-hmac', async (item) => {
     const { version, body } = parseVersioned(item.string('hmac') ?? '', 'hmac');
     const mac = bodyBytes(body, 'hmac');
