@@ -34,6 +34,7 @@ export function keyInfo(name: string, record: KeyRecord): Record<string, unknown
     auto_rotate_period: record.rotation ? seconds(record.rotation.periodMs) : 0,
     imported_key: record.origin !== 'generated',
   };
+  if (record.origin !== 'generated') info.imported_key_allow_rotation = s.allow_rotation === true;
   if (s.derived) {
     info.kdf = 'hkdf_sha256';
     info.convergent_encryption = s.convergent_encryption;

@@ -17,6 +17,8 @@ export interface VaultSettings {
   convergent_encryption: boolean;
   /** HMAC keys: the size asked for, in bytes. */
   key_size?: number;
+  /** Imported keys: may the gateway make new versions (rotate, auto_rotate_period)? */
+  allow_rotation?: boolean;
 }
 
 export const DEFAULT_SETTINGS: VaultSettings = {

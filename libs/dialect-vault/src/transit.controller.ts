@@ -1,12 +1,12 @@
 import { All, Controller, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { KeyOperations } from '@kms/core';
+import { KeyOperations, Sealer } from '@kms/core';
 import { Ctx } from '@kms/dialect-kit';
 import type { VaultCaller } from './caller';
 import { VaultError, noRoute } from './errors';
 import { VaultGuard } from './guard';
 import { Input } from './input';
-import type { VaultOperation } from './operations/context';
+import type { VaultOperation, VaultSecrets } from './operations/context';
 import { routeFor } from './operations/table';
 import { TRANSIT_MOUNT, envelope } from './wire';
 
@@ -47,7 +47,14 @@ function decoded(rest: string): string {
 @Controller(`v1/${TRANSIT_MOUNT}`)
 @UseGuards(VaultGuard)
 export class TransitController {
-  constructor(private readonly keys: KeyOperations) {}
+  private readonly secrets: VaultSecrets;
+
+  constructor(
+    private readonly keys: KeyOperations,
+    sealer: Sealer,
+  ) {
+    this.secrets = { wrappingKeyId: sealer.derive('vault/wrapping-key-id') };
+  }
 
   @All('*')
   async call(@Req() req: FastifyRequest, @Ctx() caller: VaultCaller, @Res({ passthrough: true }) reply: FastifyReply): Promise<Record<string, unknown> | undefined> {
@@ -55,7 +62,7 @@ export class TransitController {
     const { action, params } = routeFor(decoded(rest), operationOf(req));
     const query = { ...((req.query ?? {}) as Record<string, unknown>) };
     delete query.list;
-    const answer = await action({ caller, input: Input.of(req.body, query), params, keys: this.keys });
+    const answer = await action({ caller, input: Input.of(req.body, query), params, keys: this.keys, secrets: this.secrets });
     void reply.header('cache-control', 'no-store');
     if (!answer.data && !answer.warnings?.length) {
       void reply.status(204);

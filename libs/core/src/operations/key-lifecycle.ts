@@ -1,9 +1,10 @@
+import type { CryptoBackend, KeyMaterial, StoredKey } from '../backend';
 import { KmsError, invalidArgument, notFound, unsupported, wrongKeyState } from '../errors';
 import { type KeyRecord, type OpContext, materialId } from '../key';
 import { type KeyAlias, checkAliasName } from '../keys/alias-store';
 import type { KeyVersionInfo } from '../keys/key-store';
 import type { KeyVersionOrigin } from '../store/entities/key-version.entity';
-import { specInfo } from '../specs';
+import { type SpecInfo, specInfo } from '../specs';
 import type { OperationHost, OpMeta } from './key-operations';
 
 const DAY_MS = 86_400_000;
@@ -18,6 +19,18 @@ const TAG_LIMITS = { count: 50, key: 128, value: 256, description: 8192 } as con
 
 /** The audit identity of work the gateway does on its own schedule. */
 const schedulerCtx = (tenantId: string): OpContext => ({ tenantId, dialect: 'lifecycle', principal: 'scheduler' });
+
+/**
+ * What the key's owner has agreed to: `importedMaterial` lets a key whose material came from
+ * outside take gateway-made versions (Vault's `allow_rotation` of an imported key).
+ */
+export interface RotationConsent {
+  importedMaterial?: boolean;
+}
+
+/** How a claimed version gets its material: made by the backend, or given (an imported version). */
+type VersionMaker = (backend: CryptoBackend, id: string, info: SpecInfo, opts: { exportable: boolean }) => Promise<StoredKey>;
+const generated: VersionMaker = (backend, id, info, opts) => backend.generate(id, info, opts);
 
 export interface DueResult {
   rotated: string[];
@@ -41,23 +54,42 @@ export class KeyLifecycle {
   // ---- versions ------------------------------------------------------------------------------
 
   /** A new current version (a new pair for asymmetric keys); older versions stay for decryption and verification. */
-  rotate(ctx: OpContext, keyId: string, now = Date.now()): Promise<KeyRecord> {
+  rotate(ctx: OpContext, keyId: string, now = Date.now(), consent: RotationConsent = {}): Promise<KeyRecord> {
     return this.host.run(ctx, 'rotate', keyId, async (meta) => {
       const record = await this.host.lookup(ctx, keyId, meta);
-      checkRotatable(record);
+      checkRotatable(record, consent);
       const version = await this.claim(record, 'rotate');
       if (version === null) throw wrongKeyState('the key is being rotated by another request; retry');
-      return this.makeVersion(record, version, meta, now);
+      return this.makeVersion(record, version, meta, now, generated);
+    });
+  }
+
+  /**
+   * A new current version whose material the caller brings (Vault's import_version), for a key
+   * imported whole: a key the gateway made never takes material of which copies may exist
+   * elsewhere. The version is claimed first, as a rotation claims it; the backend checks that the
+   * material fits the key's spec.
+   */
+  importVersion(ctx: OpContext, keyId: string, material: KeyMaterial, now = Date.now()): Promise<KeyRecord> {
+    return this.host.run(ctx, 'import-version', keyId, async (meta) => {
+      const record = await this.host.lookup(ctx, keyId, meta);
+      if (record.state !== 'enabled' && record.state !== 'disabled') throw wrongKeyState(`the key is ${record.state.replace('_', ' ')}`);
+      if (record.origin !== 'imported') throw unsupported('only a key imported whole takes imported versions');
+      if (material.kind === 'public' || (material.kind === 'secret') !== (record.keyClass === 'secret'))
+        throw invalidArgument(`the material does not fit a ${record.spec} key`, 'material');
+      const version = await this.claim(record, 'import');
+      if (version === null) throw wrongKeyState('the key is being rotated by another request; retry');
+      return this.makeVersion(record, version, meta, now, (backend, id, info, opts) => backend.import(id, info, material, opts));
     });
   }
 
   /** Turns automatic rotation on (every `periodMs`, first due one period from now) or off (null). */
-  setRotation(ctx: OpContext, keyId: string, periodMs: number | null, now = Date.now()): Promise<KeyRecord> {
+  setRotation(ctx: OpContext, keyId: string, periodMs: number | null, now = Date.now(), consent: RotationConsent = {}): Promise<KeyRecord> {
     return this.host.run(ctx, 'set-rotation', keyId, async (meta) => {
       const record = await this.host.lookup(ctx, keyId, meta);
       if (periodMs !== null) {
         if (!Number.isSafeInteger(periodMs) || periodMs < MIN_ROTATION_PERIOD_MS) throw invalidArgument('the rotation period is at least one hour', 'period');
-        checkRotatable(record);
+        checkRotatable(record, consent);
       }
       return this.host.change(record.id, { rotation: periodMs === null ? null : { periodMs, nextAt: now + periodMs } });
     });
@@ -289,7 +321,7 @@ export class KeyLifecycle {
     if (!record || record.state !== 'enabled' || !record.rotation || record.rotation.nextAt > now) return false;
     const version = await this.claim(record, 'scheduler');
     if (version === null) return false;
-    await this.host.run(schedulerCtx(record.tenantId), 'scheduled-rotate', id, (meta) => this.makeVersion(record, version, meta, now));
+    await this.host.run(schedulerCtx(record.tenantId), 'scheduled-rotate', id, (meta) => this.makeVersion(record, version, meta, now, generated));
     return true;
   }
 
@@ -308,15 +340,15 @@ export class KeyLifecycle {
     return null;
   }
 
-  /** Makes the claimed version's material and records it as current; undoes both on failure. */
-  private async makeVersion(record: KeyRecord, version: number, meta: OpMeta, now: number): Promise<KeyRecord> {
+  /** Makes (or imports) the claimed version's material and records it as current; undoes both on failure. */
+  private async makeVersion(record: KeyRecord, version: number, meta: OpMeta, now: number, make: VersionMaker): Promise<KeyRecord> {
     const backend = this.host.router.forKey(record);
     meta.backend = backend.name;
     const info = specInfo(record.spec);
     const id = materialId(record.id, version);
     let stored;
     try {
-      stored = await backend.generate(id, info, { exportable: record.exportable });
+      stored = await make(backend, id, info, { exportable: record.exportable });
     } catch (err) {
       await this.host.store.dropClaim(record.id, version);
       throw err;
@@ -344,13 +376,16 @@ export class KeyLifecycle {
 
 /**
  * What may rotate: keys whose material the gateway made. Imported material has no successor we
- * could make; a public key has no material of ours; SM4's modes (CBC, CTR) carry neither a version
- * nor a tag, so after a rotation nothing could tell which version opens an old ciphertext.
+ * could make, unless its owner agreed to one (`consent.importedMaterial`; a key still waiting for
+ * its material has nothing to follow); a public key has no material of ours; SM4's modes (CBC,
+ * CTR) carry neither a version nor a tag, so after a rotation nothing could tell which version
+ * opens an old ciphertext.
  */
-function checkRotatable(record: KeyRecord): void {
+function checkRotatable(record: KeyRecord, consent: RotationConsent): void {
   if (record.state !== 'enabled' && record.state !== 'disabled') throw wrongKeyState(`the key is ${record.state.replace('_', ' ')}`);
   if (record.keyClass === 'public') throw unsupported('a public key has no material of ours to rotate');
-  if (record.origin !== 'generated') throw unsupported('keys with imported material cannot be rotated: import the new material as a new key');
+  if (record.origin !== 'generated' && !(record.origin === 'imported' && consent.importedMaterial))
+    throw unsupported('keys with imported material cannot be rotated: import the new material as a new key');
   if (specInfo(record.spec).family === 'sm4') throw unsupported('SM4 ciphertexts carry no version and no tag: an SM4 key cannot be rotated without losing its old ciphertexts');
 }
 

@@ -1,4 +1,4 @@
-import { KmsError, UUID_RE, type KeyRecord } from '@kms/core';
+import { KmsError, UUID_RE, isInternalKey, type KeyRecord, type RotationConsent } from '@kms/core';
 import { checkDerivation } from '../derivation';
 import { badRequest, nothingHere, toVaultError } from '../errors';
 import type { Input } from '../input';
@@ -18,7 +18,7 @@ export const VAULT_NAME = new RegExp(`^${NAME}$`);
 
 const name = (c: VaultCall) => c.params.name!;
 
-function rotationPeriod(input: Input): number | undefined {
+export function rotationPeriod(input: Input): number | undefined {
   const ms = input.duration('auto_rotate_period');
   if (ms !== undefined && ms !== 0 && ms < HOUR_MS) throw badRequest('auto rotate period must be 0 to disable or at least an hour');
   return ms;
@@ -51,29 +51,51 @@ export async function createNamed(c: VaultCall, keyName: string, typeName: strin
     convergent_encryption: convergent,
     ...(type.kind === 'hmac' ? { key_size: size } : {}),
   };
-  let record = await c.keys.create(c.caller, {
+  const record = await c.keys.create(c.caller, {
     spec: type.spec(size),
     usages: [...type.usages],
     label: keyName.slice(0, 255),
     exportable: settings.exportable,
     attributes: { [ATTRIBUTE]: settings },
   });
+  const named = await nameKey(c, keyName, record, period);
+  return named.won ? { data: keyInfo(keyName, named.record) } : { data: keyInfo(keyName, named.record), warnings: [`key ${keyName} already existed`] };
+}
+
+/**
+ * Gives a new key its Vault name (the alias) and its rotation schedule. Two requests racing for
+ * one name meet on the alias: the loser's key is destroyed again, and the winner's is answered.
+ */
+export async function nameKey(
+  c: VaultCall,
+  keyName: string,
+  record: KeyRecord,
+  period: number | undefined,
+  consent: RotationConsent = {},
+): Promise<{ won: boolean; record: KeyRecord }> {
   try {
     await c.keys.lifecycle.createAlias(c.caller, keyName, record.id);
   } catch (err) {
     await c.keys.destroy(c.caller, record.id);
     const winner = err instanceof KmsError && err.code === 'ALREADY_EXISTS' ? await findKey(c, keyName) : null;
-    if (winner) return { data: keyInfo(keyName, winner.record), warnings: [`key ${keyName} already existed`] };
+    if (winner) return { won: false, record: winner.record };
     throw err;
   }
-  if (period) record = await c.keys.lifecycle.setRotation(c.caller, record.id, period);
-  return { data: keyInfo(keyName, record) };
+  return { won: true, record: period ? await c.keys.lifecycle.setRotation(c.caller, record.id, period, undefined, consent) : record };
+}
+
+/** What an imported key's owner agreed to: gateway-made versions only with `allow_rotation` (Vault's rule). */
+export function rotationConsent(keyName: string, record: KeyRecord, settings: VaultSettings): RotationConsent {
+  if (record.origin === 'generated') return {};
+  if (!settings.allow_rotation) throw badRequest(`imported key ${keyName} does not allow rotation within Vault`);
+  return { importedMaterial: true };
 }
 
 /** The key, read through an audited core operation; Vault's bare 404 when there is none. */
 async function readRecord(c: VaultCall, keyName: string): Promise<KeyRecord> {
   try {
-    return (await c.keys.lifecycle.versions(c.caller, keyName)).record;
+    const { record } = await c.keys.lifecycle.versions(c.caller, keyName);
+    if (!isInternalKey(record)) return record;
   } catch (err) {
     const refusal = toVaultError(err);
     if (refusal.code !== 'NOT_FOUND') throw refusal;
@@ -81,6 +103,8 @@ async function readRecord(c: VaultCall, keyName: string): Promise<KeyRecord> {
     out.audited = true;
     throw out;
   }
+  // An internal key of the gateway reads as nothing, as it would to Vault (this refusal's row is the codec's).
+  throw nothingHere();
 }
 
 async function listKeys(c: VaultCall): Promise<VaultAnswer> {
@@ -141,12 +165,13 @@ async function configKey(c: VaultCall): Promise<VaultAnswer> {
     if (v) patch[flag] = true;
   }
   const period = rotationPeriod(c.input);
+  const consent = period ? rotationConsent(keyName, record, settings) : {};
   let next = record;
   if (minDecrypt !== undefined && minDecrypt !== record.minDecryptVersion) next = await c.keys.lifecycle.setMinDecryptVersion(c.caller, record.id, minDecrypt);
   if (Object.keys(patch).length) next = await c.keys.updateAttributes(c.caller, record.id, { [ATTRIBUTE]: { ...storedSettings(record), ...patch } });
   // Vault's exportable is the core's own flag too, so that the core lets the material out (one way, as Vault's).
   if (patch.exportable && !next.exportable) next = await c.keys.lifecycle.allowExport(c.caller, record.id);
-  if (period !== undefined) next = await c.keys.lifecycle.setRotation(c.caller, record.id, period === 0 ? null : period);
+  if (period !== undefined) next = await c.keys.lifecycle.setRotation(c.caller, record.id, period === 0 ? null : period, undefined, consent);
   return { data: keyInfo(keyName, next), warnings };
 }
 
@@ -159,7 +184,8 @@ function storedSettings(record: KeyRecord): Partial<VaultSettings> {
 async function rotateKey(c: VaultCall): Promise<VaultAnswer> {
   const key = await findKey(c, name(c));
   if (!key) throw badRequest('key not found', 'NOT_FOUND');
-  return { data: keyInfo(name(c), await c.keys.lifecycle.rotate(c.caller, key.record.id)) };
+  const consent = rotationConsent(name(c), key.record, key.settings);
+  return { data: keyInfo(name(c), await c.keys.lifecycle.rotate(c.caller, key.record.id, undefined, consent)) };
 }
 
 /** Trim Key, with Vault's rules; the core destroys the material of the versions below. */

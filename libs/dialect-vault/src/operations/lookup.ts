@@ -1,4 +1,4 @@
-import { KmsError, atVersion, type KeyRef, type KeyRecord } from '@kms/core';
+import { KmsError, atVersion, isInternalKey, type KeyRef, type KeyRecord } from '@kms/core';
 import { VaultError, badRequest } from '../errors';
 import { type VaultKeyType, keyTypeOf, typeName } from '../key-types';
 import { type VaultSettings, settingsOf } from '../settings';
@@ -11,10 +11,14 @@ export interface NamedKey {
   settings: VaultSettings;
 }
 
-/** The key a name (an alias of the tenant, or a key's UUID) names; null when there is none. */
+/**
+ * The key a name (an alias of the tenant, or a key's UUID) names; null when there is none. The
+ * gateway's internal keys (BYOK wrapping keys, default secret keys) are none of transit's.
+ */
 export async function findKey(c: VaultCall, name: string): Promise<NamedKey | null> {
   try {
     const record = await c.keys.get(c.caller, name);
+    if (isInternalKey(record)) return null;
     const settings = settingsOf(record);
     return { record, settings, type: keyTypeOf(record, settings.type) };
   } catch (err) {

@@ -3,6 +3,7 @@ import type { VaultAction, VaultOperation } from './context';
 import { CRYPTO_ACTIONS } from './crypto';
 import { EXPORT_ACTIONS } from './export';
 import { HMAC_ACTIONS } from './hmac';
+import { IMPORT_ACTIONS } from './import';
 import { KEY_ACTIONS, NAME } from './keys';
 import { SIGNATURE_ACTIONS } from './signatures';
 import { UTILITY_ACTIONS } from './utility';
@@ -26,6 +27,9 @@ const ROUTES: readonly Route[] = [
   { pattern: path('keys/:name/config'), actions: { update: KEY_ACTIONS.config } },
   { pattern: path('keys/:name/rotate'), actions: { update: KEY_ACTIONS.rotate } },
   { pattern: path('keys/:name/trim'), actions: { update: KEY_ACTIONS.trim } },
+  { pattern: path('keys/:name/import'), actions: { update: IMPORT_ACTIONS.import } },
+  { pattern: path('keys/:name/import_version'), actions: { update: IMPORT_ACTIONS.importVersion } },
+  { pattern: /^wrapping_key$/, actions: { read: IMPORT_ACTIONS.wrappingKey } },
   { pattern: path('encrypt/:name'), actions: { update: CRYPTO_ACTIONS.encrypt } },
   { pattern: path('decrypt/:name'), actions: { update: CRYPTO_ACTIONS.decrypt } },
   { pattern: path('rewrap/:name'), actions: { update: CRYPTO_ACTIONS.rewrap } },
@@ -40,8 +44,6 @@ const ROUTES: readonly Route[] = [
 
 /** Transit paths Vault serves that a later part of this dialect will: a clear 400 rather than a 404. */
 const LATER: ReadonlyArray<{ pattern: RegExp; what: string }> = [
-  { pattern: /^wrapping_key$/, what: 'the BYOK wrapping key is' },
-  { pattern: /^keys\/[^/]+\/import(_version)?$/, what: 'key import (BYOK) is' },
   { pattern: /^(backup|restore)(\/|$)/, what: 'key backup and restore are' },
   { pattern: /^byok-export\//, what: 'BYOK export is' },
   { pattern: /^keys\/[^/]+\/(csr|set-certificate)$/, what: 'certificates of keys are' },

@@ -7,8 +7,8 @@ import { b64Transformer, msTransformer } from '../columns';
  * make the same version twice; the loser meets the primary key and stops.
  */
 export type KeyVersionState = 'pending' | 'enabled' | 'destroyed';
-/** What made a version: the key's creation, a rotation asked for, or the rotation schedule. */
-export type KeyVersionOrigin = 'create' | 'rotate' | 'scheduler';
+/** What made a version: the key's creation, a rotation asked for, the rotation schedule, or material imported as a new version. */
+export type KeyVersionOrigin = 'create' | 'rotate' | 'scheduler' | 'import';
 
 @Entity('key_versions')
 export class KeyVersionEntity {
