@@ -1,4 +1,4 @@
-import { type KeyMaterial, specInfo } from '@kms/core';
+import { type KeyMaterial, UUID_RE, specInfo } from '@kms/core';
 import { checkDerivation } from '../derivation';
 import { badRequest, notYet } from '../errors';
 import { HMAC_KEY_SIZE, KEY_TYPES, type VaultKeyType } from '../key-types';
@@ -70,6 +70,7 @@ async function importKey(c: VaultCall): Promise<VaultAnswer> {
   const derived = c.input.boolean('derived') ?? false;
   checkDerivation(type, derived, false);
   if (await findKey(c, keyName)) throw badRequest('the import path cannot be used with an existing key; use import-version to rotate an existing imported key');
+  if (UUID_RE.test(keyName.toLowerCase())) throw badRequest('a key name may not have the form of a key id (UUID) unless it names an existing key');
   const bytes = await unwrappedMaterial(c);
   try {
     const material = materialOf(type, bytes);
