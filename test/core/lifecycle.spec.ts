@@ -191,6 +191,39 @@ describe('key lifecycle (core)', () => {
     await expect(kernel.keys.ecdhEsSend(ctx, atVersion(k.id, 1), kdf)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('an imported key takes imported versions (made by import), and gateway-made ones only with its owner\'s consent', async () => {
+    const v1 = Buffer.alloc(32, 1);
+    const v2 = Buffer.alloc(32, 2);
+    const imp = await kernel.keys.import(ctx, { spec: 'aes-256', material: { kind: 'secret', bytes: v1 } });
+    const ct1 = await kernel.keys.encrypt(ctx, imp.id, gcm(Buffer.from('one')));
+    const next = await kernel.keys.lifecycle.importVersion(ctx, imp.id, { kind: 'secret', bytes: v2 });
+    expect(next.currentVersion).toBe(2);
+    const ct2 = await kernel.keys.encrypt(ctx, imp.id, gcm(Buffer.from('two')));
+    expect(ct2.keyVersion).toBe(2);
+    // The new version is the material given: it opens the ciphertext locally.
+    const d = createDecipheriv('aes-256-gcm', v2, ct2.iv);
+    d.setAuthTag(ct2.tag);
+    expect(Buffer.concat([d.update(ct2.ciphertext), d.final()]).toString()).toBe('two');
+    expect((await kernel.keys.decrypt(ctx, imp.id, { alg: 'AES-GCM', ...ct1 })).toString()).toBe('one');
+    const history = (await kernel.keys.lifecycle.versions(ctx, imp.id)).versions;
+    expect(history.map((h) => [h.version, h.madeBy])).toEqual([
+      [1, 'create'],
+      [2, 'import'],
+    ]);
+    // Material that does not fit the key, a key the gateway made, another tenant's key: refused.
+    await expect(kernel.keys.lifecycle.importVersion(ctx, imp.id, { kind: 'secret', bytes: Buffer.alloc(16) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(kernel.keys.lifecycle.importVersion(ctx, imp.id, { kind: 'pkcs8', der: Buffer.alloc(8) })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect((await kernel.keys.get(ctx, imp.id)).currentVersion).toBe(2);
+    const made = await kernel.keys.create(ctx, { spec: 'aes-256' });
+    await expect(kernel.keys.lifecycle.importVersion(ctx, made.id, { kind: 'secret', bytes: v2 })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await expect(kernel.keys.lifecycle.importVersion(other, imp.id, { kind: 'secret', bytes: v2 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // Rotation: refused without consent, a gateway-made version with it (now and on a schedule).
+    await expect(kernel.keys.lifecycle.rotate(ctx, imp.id)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await expect(kernel.keys.lifecycle.setRotation(ctx, imp.id, DAY)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    expect((await kernel.keys.lifecycle.rotate(ctx, imp.id, undefined, { importedMaterial: true })).currentVersion).toBe(3);
+    expect((await kernel.keys.lifecycle.setRotation(ctx, imp.id, DAY, undefined, { importedMaterial: true })).rotation?.periodMs).toBe(DAY);
+  });
+
   it('imported keys and SM4 keys are not rotated; tags and a description are stored', async () => {
     const imp = await kernel.keys.import(ctx, { spec: 'aes-128', material: { kind: 'secret', bytes: Buffer.alloc(16, 7) } });
     await expect(kernel.keys.lifecycle.rotate(ctx, imp.id)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
