@@ -191,7 +191,7 @@ describe('key lifecycle (core)', () => {
     await expect(kernel.keys.ecdhEsSend(ctx, atVersion(k.id, 1), kdf)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
-  it('an imported key takes imported versions (made by import), and gateway-made ones only with its owner\'s consent', async () => {
+  it("an imported key takes imported versions (made by import), and gateway-made ones only with its owner's consent", async () => {
     const v1 = Buffer.alloc(32, 1);
     const v2 = Buffer.alloc(32, 2);
     const imp = await kernel.keys.import(ctx, { spec: 'aes-256', material: { kind: 'secret', bytes: v1 } });
