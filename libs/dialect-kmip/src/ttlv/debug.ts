@@ -6,13 +6,14 @@ import { tagName } from './tags';
  * A JSON-serialisable picture of an item for tests and logs, shaped like the KMIP JSON encoding's
  * {tag, type, value}: tags and Enumeration values by name where the tables have them, 64-bit and
  * big integers as decimal strings, Byte Strings as hex, Date-Times as ISO 8601 where a Date can
- * hold them. It is for reading, not a second wire format: nothing parses it back.
+ * hold them (else their own count). It is for reading, not a second wire format: nothing parses it back.
  */
 export type Debug = { tag: string; type: ItemType; value: Debug[] | string | number | boolean };
 
-const iso = (ms: bigint): string => {
+/** ISO 8601 of a millisecond count, or undefined past what a Date holds. */
+const iso = (ms: bigint): string | undefined => {
   const d = new Date(Number(ms));
-  return Number.isNaN(d.getTime()) ? ms.toString() : d.toISOString();
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 };
 
 const VALUE: { [T in ItemType]: (item: ItemOf<T>) => Debug['value'] } = {
@@ -24,9 +25,9 @@ const VALUE: { [T in ItemType]: (item: ItemOf<T>) => Debug['value'] } = {
   Boolean: (item) => item.value,
   TextString: (item) => item.value,
   ByteString: (item) => item.value.toString('hex'),
-  DateTime: (item) => iso(item.value * 1000n),
+  DateTime: (item) => iso(item.value * 1000n) ?? item.value.toString(),
   Interval: (item) => item.value,
-  DateTimeExtended: (item) => iso(item.value / 1000n),
+  DateTimeExtended: (item) => iso(item.value / 1000n) ?? item.value.toString(),
 };
 
 export function debug(item: Item): Debug {
