@@ -73,6 +73,7 @@ const READ_VALUE: { [T in Primitive]: Read } = {
       return fail('bad-utf8', `${length} bytes that are not UTF-8`);
     }
   },
+  // A copy: a view would keep the whole connection buffer alive and let later writes to it show through.
   ByteString: (buf, at, length) => Buffer.from(buf.subarray(at, at + length)),
   DateTime: (buf, at) => buf.readBigInt64BE(at),
   Interval: (buf, at) => buf.readUInt32BE(at),
