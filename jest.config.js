@@ -22,7 +22,7 @@ module.exports = {
   moduleNameMapper: {
     '^@kms/core$': '<rootDir>/libs/core/src',
     '^@kms/core/(.*)$': '<rootDir>/libs/core/src/$1',
-    '^@kms/(backend-soft|backend-pkcs11|dialect-ehsm|dialect-jose|dialect-encedo|dialect-kit|dialect-aws|dialect-vault)$': '<rootDir>/libs/$1/src',
+    '^@kms/(backend-soft|backend-pkcs11|dialect-ehsm|dialect-jose|dialect-encedo|dialect-kit|dialect-aws|dialect-vault|dialect-kmip)$': '<rootDir>/libs/$1/src',
   },
   testTimeout: 60000,
 };

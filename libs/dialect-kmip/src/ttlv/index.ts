@@ -1,0 +1,10 @@
+export type { Item, ItemType, ItemOf } from './item';
+export { TYPE_CODE, HEADER_BYTES, dateTimeOf, dateOf } from './item';
+export { encode } from './encode';
+export { decode, messageLength } from './decode';
+export { TtlvError, REFUSALS, type TtlvErrorKind, type ResultReason } from './errors';
+export { DEFAULT_LIMITS, limitsOf, type DecodeLimits } from './limits';
+export { TAG, tagOf, tagName } from './tags';
+export * from './enums';
+export * from './build';
+export { debug, type Debug } from './debug';
