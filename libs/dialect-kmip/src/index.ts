@@ -1,1 +1,3 @@
 export * from './ttlv';
+export * from './operations/operation';
+export { OPERATIONS } from './operations/table';
