@@ -293,3 +293,37 @@ export function enumerationName(tag: number, value: number): string | undefined 
   if (table === undefined) return undefined;
   return Object.entries(table).find(([, v]) => v === value)?.[0];
 }
+
+// ---- Cryptographic operations (Encrypt ... MAC Verify); kept apart so that merges stay easy ----
+
+/** KMIP 1.4 section 9.1.3.2.7, with the SHA-3 values 1.4 added. */
+export const DIGITAL_SIGNATURE_ALGORITHM: Enumeration = list(
+  'MD2 with RSA Encryption',
+  'MD5 with RSA Encryption',
+  'SHA-1 with RSA Encryption',
+  'SHA-224 with RSA Encryption',
+  'SHA-256 with RSA Encryption',
+  'SHA-384 with RSA Encryption',
+  'SHA-512 with RSA Encryption',
+  'RSASSA-PSS',
+  'DSA with SHA-1',
+  'DSA with SHA224',
+  'DSA with SHA256',
+  'ECDSA with SHA-1',
+  'ECDSA with SHA224',
+  'ECDSA with SHA256',
+  'ECDSA with SHA384',
+  'ECDSA with SHA512',
+  'SHA3-256 with RSA Encryption',
+  'SHA3-384 with RSA Encryption',
+  'SHA3-512 with RSA Encryption',
+);
+
+export const VALIDITY_INDICATOR: Enumeration = list('Valid', 'Invalid', 'Unknown');
+
+export const MASK_GENERATOR: Enumeration = list('MGF1');
+
+/** The specification name of a value in one enumeration table, if it has it. */
+export function nameIn(table: Enumeration, value: number): string | undefined {
+  return Object.entries(table).find(([, v]) => v === value)?.[0];
+}
