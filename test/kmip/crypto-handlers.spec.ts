@@ -221,6 +221,18 @@ describe('KMIP crypto operations (handlers over the core)', () => {
       expect(bytes(whole, 'Data')).toHaveLength(1);
     });
 
+    it('GCM needs KMIP 1.4 (Authenticated Encryption Tag); 2.0 has it too', async () => {
+      const gcm = (minor: number, major = 1) =>
+        CRYPTO_OPERATIONS.Encrypt({ ...call(), version: { major, minor } }, structure('Request Payload', [uid(id), params(mode('GCM')), data(Buffer.from('x'))]));
+      for (const minor of [0, 1, 2, 3]) expect(await refusal(gcm(minor))).toBe('Feature Not Supported');
+      expect(bytes(await gcm(0, 2), 'Authenticated Encryption Tag')).toHaveLength(16);
+      const decrypt = CRYPTO_OPERATIONS.Decrypt(
+        { ...call(), version: { major: 1, minor: 2 } },
+        structure('Request Payload', [uid(id), params(mode('GCM')), data(Buffer.from('x')), byteString('IV/Counter/Nonce', randomBytes(12))]),
+      );
+      expect(await refusal(decrypt)).toBe('Feature Not Supported');
+    });
+
     it('takes the ID Placeholder when the payload names no key, and never another tenant’s key', async () => {
       const r = await run('Encrypt', [params(mode('GCM')), data(Buffer.from('placeholder'))], id);
       expect(r.uniqueIdentifier).toBe(id);

@@ -1,6 +1,7 @@
 import { byteString } from '../../ttlv';
 import { KmipFailure, type OperationHandler } from '../operation';
 import { optional, required } from '../payload';
+import { checkAuthenticatedMode } from './authenticated';
 import { cipherFor } from './cipher';
 import { givenIv } from './iv';
 import { keyOf } from './key';
@@ -31,6 +32,7 @@ export const decrypt: OperationHandler = async (call, payload) => {
     return respond(key.id, [byteString('Data', await call.ops.asymDecrypt(call.ctx, key.id, choice.params, data))]);
   }
   const { name, mode } = choice;
+  checkAuthenticatedMode(name, mode, call.version);
   const iv = givenIv(payload, choice);
   if (iv === undefined && mode.ivBytes.length > 0) throw new KmipFailure('Invalid Field', `${name} decryption needs the IV/Counter/Nonce`);
   if (!mode.authenticated && (aad !== undefined || tag !== undefined)) throw new KmipFailure('Invalid Field', `${name} takes no Authenticated Encryption Additional Data or Tag`);

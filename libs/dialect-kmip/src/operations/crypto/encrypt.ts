@@ -1,6 +1,7 @@
 import { byteString } from '../../ttlv';
 import { KmipFailure, type OperationHandler } from '../operation';
 import { optional, required } from '../payload';
+import { checkAuthenticatedMode } from './authenticated';
 import { cipherFor } from './cipher';
 import { encryptionIv } from './iv';
 import { keyOf } from './key';
@@ -26,6 +27,7 @@ export const encrypt: OperationHandler = async (call, payload) => {
     }
     return respond(key.id, [byteString('Data', await call.ops.asymEncrypt(call.ctx, key.id, choice.params, data))]);
   }
+  checkAuthenticatedMode(choice.name, choice.mode, call.version);
   if (aad !== undefined && !choice.mode.authenticated) throw new KmipFailure('Invalid Field', `${choice.name} takes no Authenticated Encryption Additional Data`);
   const { iv, made } = encryptionIv(payload, choice, params);
   const result = await call.ops.encrypt(call.ctx, key.id, { alg: choice.mode.alg, plaintext: data, iv, aad });
