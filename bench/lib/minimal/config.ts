@@ -32,6 +32,14 @@ export interface MinimalConfig {
     tokens: { token: string; tenant: string }[];
     keys: { name: string; tenant: string; material: string }[];
   };
+  /** KMIP over TLS: PEM file paths, the client certificates' SHA-256 fingerprints (lowercase hex) by tenant, and the AES keys Encrypt names (the seed's bytes, by UUID). */
+  kmip?: {
+    cert: string;
+    key: string;
+    ca: string;
+    clients: { fingerprint: string; tenant: string }[];
+    keys: { id: string; tenant: string; material: string }[];
+  };
   /** The SoftHSM2 token the gateway uses (SOFTHSM2_CONF comes through the environment). */
   pkcs11?: { module: string; label: string; pin: string; sessions: number };
 }

@@ -4,6 +4,7 @@ import type { MinimalConfig } from './config';
 import { ehsmRoutes } from './ehsm';
 import { encedoRoutes } from './encedo';
 import { joseRoutes } from './jose';
+import { kmipListener } from './kmip';
 import { Pkcs11Signer } from './pkcs11';
 import { vaultRoutes } from './vault';
 
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   if (cfg.encedo) encedoRoutes(app, cfg.encedo);
   if (cfg.aws) awsRoutes(app, cfg.aws);
   if (cfg.vault) vaultRoutes(app, cfg.vault);
+  // Printed before the HTTP line, which the orchestrator waits for: it is in the output by then.
+  if (cfg.kmip) process.stdout.write(`minimal kmip listening on port ${await kmipListener(cfg.kmip)}\n`);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`minimal listening on ${url}\n`);
   const stop = () =>
