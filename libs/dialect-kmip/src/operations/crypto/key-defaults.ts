@@ -9,7 +9,7 @@ import type { HashAlg, SpecInfo } from '@kms/core';
  * - RSA encryption: OAEP with SHA-1 for the hash and MGF1 (PKCS#1's own defaults);
  * - RSA signatures: PKCS#1 v1.5 with SHA-256; PSS salt: the digest's length;
  * - ECDSA: the hash of the curve's strength (P-256: SHA-256, P-384: SHA-384, P-521: SHA-512);
- * - HMAC: SHA-256.
+ * - HMAC: the hash of the HMAC algorithm the key was made or registered with over KMIP, else SHA-256.
  */
 export const DEFAULT_AES_MODE = 'CBC';
 export const DEFAULT_RSA_ENCRYPTION = { padding: 'OAEP', hash: 'SHA-1' as HashAlg };

@@ -1,6 +1,7 @@
 import { specInfo, type SpecInfo } from '@kms/core';
 import type { Item } from '../../ttlv';
 import { KmipFailure, type KmipCall } from '../operation';
+import { kmipBag } from '../objects/bag';
 import { uniqueIdentifier } from '../payload';
 import type { CryptoParameters } from './parameters';
 import { KEY_ALGORITHMS } from './tables';
@@ -9,6 +10,8 @@ import { KEY_ALGORITHMS } from './tables';
 export interface CryptoKey {
   id: string;
   info: SpecInfo;
+  /** The Cryptographic Algorithm the key was made or registered with over KMIP (HMAC-SHA384 ...), if it was. */
+  algorithm?: string;
 }
 
 /**
@@ -22,5 +25,6 @@ export async function keyOf(call: KmipCall, payload: Item | null, params: Crypto
   if (params.algorithm !== undefined && !(KEY_ALGORITHMS[info.family] ?? []).includes(params.algorithm)) {
     throw new KmipFailure('Invalid Field', `Cryptographic Algorithm ${params.algorithm} does not fit this ${info.spec} key`);
   }
-  return { id: record.id, info };
+  const algorithm = kmipBag(record).algorithm;
+  return { id: record.id, info, ...(algorithm !== undefined ? { algorithm } : {}) };
 }

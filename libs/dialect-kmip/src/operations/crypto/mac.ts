@@ -1,9 +1,9 @@
-import type { HashAlg, SpecInfo } from '@kms/core';
+import type { HashAlg } from '@kms/core';
 import { byteString, enumeration, VALIDITY_INDICATOR } from '../../ttlv';
 import { KmipFailure, type OperationHandler } from '../operation';
 import { required } from '../payload';
 import { hashOf } from './hash';
-import { keyOf } from './key';
+import { keyOf, type CryptoKey } from './key';
 import { DEFAULT_MAC_HASH } from './key-defaults';
 import { readParameters, type CryptoParameters } from './parameters';
 import { respond } from './respond';
@@ -11,13 +11,15 @@ import { refuseStreaming } from './streaming';
 import { HMAC_HASH } from './tables';
 
 /**
- * HMAC's hash: from the Cryptographic Algorithm (HMAC-SHA256 ...), which is how PyKMIP asks, or
- * from Hashing Algorithm. An AES key would mean CMAC or GMAC to KMIP, which the core has not.
+ * HMAC's hash: from the request's Cryptographic Algorithm (HMAC-SHA256 ...), which is how PyKMIP
+ * asks, or its Hashing Algorithm; else from the algorithm the key was made with over KMIP; else
+ * SHA-256. An AES key would mean CMAC or GMAC to KMIP, which the core has not.
  */
-function macHash(info: SpecInfo, p: CryptoParameters): HashAlg {
+function macHash(key: CryptoKey, p: CryptoParameters): HashAlg {
+  const { info } = key;
   if (info.family !== 'secret') throw new KmipFailure('Illegal Operation', `a ${info.spec} key does not MAC here (HMAC keys do)`);
   const named = p.algorithm === undefined ? undefined : HMAC_HASH[p.algorithm];
-  const hash = hashOf(p.hash, named ?? DEFAULT_MAC_HASH);
+  const hash = hashOf(p.hash, named ?? HMAC_HASH[key.algorithm ?? ''] ?? DEFAULT_MAC_HASH);
   if (named !== undefined && hash !== named) throw new KmipFailure('Invalid Field', `Hashing Algorithm ${p.hash} contradicts Cryptographic Algorithm ${p.algorithm}`);
   return hash;
 }
@@ -28,7 +30,7 @@ export const mac: OperationHandler = async (call, payload) => {
   const params = readParameters(payload) ?? {};
   const key = await keyOf(call, payload, params);
   const data = required(payload, 'Data', 'ByteString').value;
-  const result = await call.ops.mac(call.ctx, key.id, macHash(key.info, params), data);
+  const result = await call.ops.mac(call.ctx, key.id, macHash(key, params), data);
   return respond(key.id, [byteString('MAC Data', result)]);
 };
 
@@ -39,6 +41,6 @@ export const macVerify: OperationHandler = async (call, payload) => {
   const key = await keyOf(call, payload, params);
   const data = required(payload, 'Data', 'ByteString').value;
   const given = required(payload, 'MAC Data', 'ByteString').value;
-  const valid = await call.ops.macVerify(call.ctx, key.id, macHash(key.info, params), data, given);
+  const valid = await call.ops.macVerify(call.ctx, key.id, macHash(key, params), data, given);
   return respond(key.id, [enumeration('Validity Indicator', VALIDITY_INDICATOR[valid ? 'Valid' : 'Invalid'])]);
 };
