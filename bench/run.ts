@@ -10,6 +10,7 @@ import type { DataSource } from 'typeorm';
 import { Hem, ehsm, jose, ready } from './lib/clients';
 import { fastifyVersion } from './lib/echo-server';
 import type { JoseKeyConfig, MinimalConfig } from './lib/minimal/config';
+import { kmipEncryptRow } from './lib/kmip-row';
 import { DIST, cpuSeconds, pssMb, rssMb, runInteractive, runJson, sleep, startEcho, startGateway, startMinimal, type Server } from './lib/procs';
 import type { RawOp } from './lib/raw-crypto';
 import type { SeedResult } from './lib/seed';
@@ -790,7 +791,7 @@ async function main(): Promise<void> {
     const sv: Servers = { gw, reader, echo, echoLatest, minimal };
 
     // A scenario compared with another brings it along.
-    const selected = (id: string) => !ONLY || ONLY.includes(id) || scenarios.some((sc) => sc.versus?.id === id && ONLY.includes(sc.id));
+    const selected = (id: string): boolean => !ONLY || ONLY.includes(id) || scenarios.some((sc) => sc.versus?.id === id && ONLY.includes(sc.id));
     // A first, discarded round on every server: the first scenario measured right after start-up
     // came out well below the same scenario run later (JIT, caches, CPU frequency).
     log('warming up the servers');
@@ -891,6 +892,27 @@ async function main(): Promise<void> {
       await stop(gw);
     } else if (selected('workers-auto') && againstAuto.length) {
       log(`workers-auto: skipped, KMS_WORKERS=${WORKERS} is already ${autoCount} workers`);
+    }
+    // ---- KMIP Encrypt over one TLS connection: a gateway with TLS and the KMIP listener ---------
+    if (selected('kmip-encrypt')) {
+      const row = await kmipEncryptRow({
+        work,
+        dataDir,
+        tenant: 'bench',
+        tenantId: t.id,
+        keys: hot.slice(0, 50),
+        material: seed.hotKeyMaterial.slice(0, 50),
+        reader,
+        nodeArgs: profArgs,
+        workers: WORKERS,
+        warmS: WARM_S,
+        measureS: MEASURE_S,
+        started,
+        stop,
+        log,
+      });
+      if (row.failures?.length) failed = true;
+      rows.push(row);
     }
     await ds.destroy();
     ds = null;
