@@ -233,6 +233,12 @@ describe('KMIP crypto operations (handlers over the core)', () => {
       expect(await refusal(decrypt)).toBe('Feature Not Supported');
     });
 
+    it('a key that is not Active (disabled in the core: Pre-Active, Deactivated) is the core’s wrong-state refusal', async () => {
+      const off = await importAes();
+      await k.keys.setEnabled(ctx, off, false);
+      expect(await refusal(run('Encrypt', [uid(off), params(mode('GCM')), data(Buffer.from('x'))]))).toBe('core WRONG_KEY_STATE');
+    });
+
     it('takes the ID Placeholder when the payload names no key, and never another tenant’s key', async () => {
       const r = await run('Encrypt', [params(mode('GCM')), data(Buffer.from('placeholder'))], id);
       expect(r.uniqueIdentifier).toBe(id);
