@@ -5,7 +5,7 @@ import type { ProtocolVersion } from '../operations/operation';
 export type ResponseItem = {
   operation: number | null;
   batchItemId: Buffer | null;
-} & ({ ok: true; payload: Item | null } | { ok: false; reason: string; message: string });
+} & ({ ok: true; payload: Item | null } | { ok: false; reason: string; message: string; payload?: Item | null });
 
 export function responseMessage(version: ProtocolVersion, items: ResponseItem[], now = new Date()): Item {
   return structure('Response Message', [
@@ -29,6 +29,7 @@ function batchItem(r: ResponseItem): Item {
     enumeration('Result Status', RESULT_STATUS['Operation Failed']),
     enumeration('Result Reason', RESULT_REASON[r.reason] ?? RESULT_REASON['General Failure']),
     textString('Result Message', r.message),
+    ...(r.payload ? [r.payload] : []),
   ]);
 }
 

@@ -1,4 +1,5 @@
 import { KmsError, type KmsErrorCode } from '@kms/core';
+import type { Item } from '../ttlv';
 import { KmipFailure, type ProtocolVersion } from '../operations/operation';
 import { is2 } from './versions';
 
@@ -31,10 +32,13 @@ export interface Refusal {
   message: string;
   /** A server fault: logged by the caller, answered with a generic message. */
   internal: boolean;
+  payload: Item | null;
 }
 
 export function refusalOf(err: unknown, version: ProtocolVersion): Refusal {
-  if (err instanceof KmipFailure) return { reason: is2(version) ? err.reason : (V1_STAND_IN[err.reason] ?? err.reason), message: err.message, internal: false };
-  if (err instanceof KmsError && err.code !== 'INTERNAL') return { reason: REASON[err.code][is2(version) ? 'v2' : 'v1'], message: err.message, internal: false };
-  return { reason: 'General Failure', message: 'internal error', internal: true };
+  if (err instanceof KmipFailure) {
+    return { reason: is2(version) ? err.reason : (V1_STAND_IN[err.reason] ?? err.reason), message: err.message, internal: false, payload: err.payload };
+  }
+  if (err instanceof KmsError && err.code !== 'INTERNAL') return { reason: REASON[err.code][is2(version) ? 'v2' : 'v1'], message: err.message, internal: false, payload: null };
+  return { reason: 'General Failure', message: 'internal error', internal: true, payload: null };
 }

@@ -84,7 +84,7 @@ async function serveBatch(request: RequestMessage, version: ProtocolVersion, cal
     } catch (err) {
       const refusal = refusalOf(err, version);
       if (refusal.internal) opts.onInternalError(err, name ?? String(item.operation));
-      out.push({ ...head, ok: false, reason: refusal.reason, message: refusal.message });
+      out.push({ ...head, ok: false, reason: refusal.reason, message: refusal.message, payload: refusal.payload });
       // Stop (the default) and Undo (served as Stop): the items after a failure are not run, and
       // the response holds the ones that were.
       if (request.onError === 'stop') break;

@@ -1,10 +1,10 @@
 import type { KeyRecord } from '@kms/core';
-import { structure, tagName, textString, type Item } from '../../ttlv';
+import { decode, structure, tagName, textString, type Item } from '../../ttlv';
 import { KmipFailure, type KmipCall, type OperationHandler } from '../operation';
 import { children, optional, required } from '../payload';
 import { attributeItem, isCustom, nameText, v1Attribute, type Attr } from './attributes';
 import { kmipBag, saveBag } from './bag';
-import { namesOf } from './record-attributes';
+import { nameValue, namesOf } from './record-attributes';
 import { encodeValue } from './template';
 import { targetOf } from './target';
 
@@ -54,10 +54,12 @@ export const modifyAttribute: OperationHandler = async (call, payload) => {
   const index = attr.index ?? 0;
   if (attr.name === 'Name') {
     const names = await namesOf(call, record);
-    if (index >= names.length) throw new KmipFailure('Item Not Found', `the key has no Name of index ${index}`);
+    // 2.0 names the instance by its value (Current Attribute), 1.x by its index.
+    const current = children(payload, 'Current Attribute').length ? nameText(attributeIn(payload, 'Current Attribute')) : names[index];
+    if (current === undefined || !names.includes(current)) throw new KmipFailure('Item Not Found', `the key has no such Name`);
     const name = nameText(attr);
     await call.ops.lifecycle.createAlias(call.ctx, name, record.id);
-    await call.ops.lifecycle.deleteAlias(call.ctx, names[index]);
+    await call.ops.lifecycle.deleteAlias(call.ctx, current);
     return answer(call, record, { ...attr, index: (await namesOf(call, record)).indexOf(name) });
   }
   if (!isCustom(attr.name)) throw readOnly(attr.name);
@@ -80,17 +82,19 @@ export const deleteAttribute: OperationHandler = async (call, payload) => {
     const current = children(payload, 'Current Attribute').length ? nameText(attributeIn(payload, 'Current Attribute')) : names[index];
     if (current === undefined || !names.includes(current)) throw new KmipFailure('Item Not Found', `the key has no such Name`);
     await call.ops.lifecycle.deleteAlias(call.ctx, current);
-    return answer(call, record, null);
+    // 1.x answers with the attribute deleted.
+    return answer(call, record, { name: 'Name', index: names.indexOf(current), value: nameValue(current) });
   }
   if (!isCustom(name)) throw readOnly(name);
   const values = kmipBag(record).custom?.[name] ?? [];
   if (index >= values.length) throw new KmipFailure('Item Not Found', `the key has no ${name} of index ${index}`);
   const rest = values.filter((_, i) => i !== index);
+  const deleted: Attr = { name, index, value: decode(Buffer.from(values[index], 'base64')) };
   await saveBag(call.ops, call.ctx, record, (b) => {
     const custom = { ...b.custom };
     if (rest.length) custom[name] = rest;
     else delete custom[name];
     return { ...b, custom };
   });
-  return answer(call, record, null);
+  return answer(call, record, deleted);
 };

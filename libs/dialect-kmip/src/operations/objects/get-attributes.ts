@@ -2,7 +2,7 @@ import { TAG, enumeration, structure, tagName, textString, type Item } from '../
 import type { OperationHandler } from '../operation';
 import { children, optional } from '../payload';
 import { attributeItems } from './attributes';
-import { recordAttributes } from './record-attributes';
+import { ON_REQUEST, recordAttributes } from './record-attributes';
 import { targetOf } from './target';
 
 /** The attribute names a Get Attributes asks for: 1.x Attribute Name texts, 2.0 Attribute References (a tag, or a vendor's name). */
@@ -17,7 +17,7 @@ export const getAttributes: OperationHandler = async (call, payload) => {
   const record = await targetOf(call, payload);
   const asked = askedNames(payload);
   const all = await recordAttributes(call, record);
-  const chosen = asked.length ? all.filter((a) => asked.includes(a.name)) : all;
+  const chosen = asked.length ? all.filter((a) => asked.includes(a.name)) : all.filter((a) => !ON_REQUEST.has(a.name));
   return {
     payload: structure('Response Payload', [textString('Unique Identifier', record.id), ...attributeItems(chosen, call.version)]),
     uniqueIdentifier: record.id,

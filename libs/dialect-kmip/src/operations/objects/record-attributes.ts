@@ -33,7 +33,13 @@ export async function namesOf(call: KmipCall, record: KeyRecord): Promise<string
 
 export const nameValue = (name: string): Item => structure(V, [textString('Name Value', name), enumeration('Name Type', NAME_TYPE['Uninterpreted Text String'])]);
 
-/** Every attribute of a key, as Get Attributes without names answers (docs/kmip.md "Attributes"). */
+/**
+ * Attributes answered only when asked for by name: PyKMIP 0.10, the reference client, cannot
+ * decode a Link or an Extractable in an answer, so an all-attributes answer leaves them out.
+ */
+export const ON_REQUEST = new Set(['Link', 'Extractable']);
+
+/** Every attribute of a key (docs/kmip.md "Attributes"); Get Attributes without names drops ON_REQUEST. */
 export async function recordAttributes(call: KmipCall, record: KeyRecord): Promise<Attr[]> {
   const bag = kmipBag(record);
   const type = objectTypeOf(record);
@@ -56,7 +62,7 @@ export async function recordAttributes(call: KmipCall, record: KeyRecord): Promi
     ...(bag.deactivationDate !== undefined ? [one('Deactivation Date', at(bag.deactivationDate))] : []),
     ...(bag.compromiseDate !== undefined ? [one('Compromise Date', at(bag.compromiseDate))] : []),
     one('Last Change Date', at(record.updatedAt)),
-    ...(call.version.major >= 2 || call.version.minor >= 4 ? [one('Extractable', boolean(V, record.exportable))] : []),
+    one('Extractable', boolean(V, record.exportable)),
     ...(bag.links ?? []).map((l, index) => ({
       name: 'Link',
       index,

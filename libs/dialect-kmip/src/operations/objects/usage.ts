@@ -1,4 +1,4 @@
-import { structure, textString } from '../../ttlv';
+import { integer, structure, textString } from '../../ttlv';
 import { KmipFailure, type OperationHandler } from '../operation';
 import { optional, required } from '../payload';
 import { kmipBag } from './bag';
@@ -15,11 +15,13 @@ export const check: OperationHandler = async (call, payload) => {
   const record = await targetOf(call, payload);
   const mask = optional(payload, 'Cryptographic Usage Mask', 'Integer')?.value;
   const has = kmipBag(record).mask ?? maskOf(record.usages, record.exportable);
+  // A failed Check answers the Unique Identifier and the field that failed (KMIP 1.4 section 4.10).
+  const failed = () => structure('Response Payload', [textString('Unique Identifier', record.id), integer('Cryptographic Usage Mask', mask ?? 0)]);
   if (mask !== undefined && (has & mask) !== mask) {
-    throw new KmipFailure('Illegal Operation', `the key's Cryptographic Usage Mask (0x${has.toString(16)}) does not allow 0x${(mask & ~has).toString(16)}`);
+    throw new KmipFailure('Illegal Operation', `the key's Cryptographic Usage Mask (0x${has.toString(16)}) does not allow 0x${(mask & ~has).toString(16)}`, failed());
   }
   const state = stateOf(record);
-  if (mask !== undefined && state !== 'Active') throw new KmipFailure('Illegal Operation', `the key is ${state}`);
+  if (mask !== undefined && state !== 'Active') throw new KmipFailure('Illegal Operation', `the key is ${state}`, failed());
   return { payload: structure('Response Payload', [textString('Unique Identifier', record.id)]), uniqueIdentifier: record.id };
 };
 
