@@ -13,9 +13,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { join } from 'node:path';
-import { TestPki, type Ca, type Issued } from '../tls/pki';
+import type { Issued } from '../tls/pki';
 import { describeRefusals, noteRefusal, refusedOperation } from '../support/backend';
-import { cli, startGateway, type Gateway } from '../support/server';
+import { startKmipWorld, type KmipWorld } from './support';
 
 /**
  * The KMIP crypto operations end to end: the built gateway's KMIP listener over real TLS with a
@@ -25,12 +25,8 @@ import { cli, startGateway, type Gateway } from '../support/server';
  */
 type Step = { ok: unknown } | { error: string; reason?: string; message: string };
 
-const pki = new TestPki();
-let serverCa: Ca;
-let server: Issued;
+let world: KmipWorld;
 let client: Issued;
-let gw: Gateway;
-let kmipPort: string;
 
 const aes = randomBytes(32);
 const hmac = randomBytes(64);
@@ -57,23 +53,17 @@ const input = {
 };
 
 beforeAll(async () => {
-  serverCa = pki.ca('server-ca');
-  server = pki.issue(serverCa, 'server', 'server');
-  const clientCa = pki.ca('client-ca');
-  client = pki.issue(clientCa, 'crypto-client', 'client');
-  gw = await startGateway({ KMS_TLS_CERT: server.cert, KMS_TLS_KEY: server.key, KMS_TLS_CLIENT_CA: clientCa.cert, KMS_KMIP_PORT: '0' });
-  kmipPort = /kms-gateway KMIP listening on [\d.]+:(\d+)/.exec(gw.output())![1];
-  expect((await cli(gw.dataDir, ['tenant', 'create', 'kmip-crypto'])).code).toBe(0);
-  expect((await cli(gw.dataDir, ['credential', 'kmip', 'kmip-crypto', '--cert', client.cert])).code).toBe(0);
-});
+  world = await startKmipWorld();
+  client = await world.client('crypto-client', 'kmip-crypto');
+}, 60_000);
 
 afterAll(async () => {
-  await gw?.stop();
-  gw?.cleanup();
+  await world?.gw.stop();
+  world?.gw.cleanup();
 });
 
 function pykmip(version: string): Record<string, Step> {
-  const run = spawnSync('/usr/bin/python3', [join(__dirname, 'pykmip_crypto.py'), '127.0.0.1', kmipPort, client.cert, client.key, serverCa.cert, version], {
+  const run = spawnSync('/usr/bin/python3', [join(__dirname, 'pykmip_crypto.py'), '127.0.0.1', String(world.port), client.cert, client.key, world.serverCa.cert, version], {
     input: JSON.stringify(Object.fromEntries(Object.entries(input).map(([k, v]) => [k, v.toString('hex')]))),
     encoding: 'utf8',
     timeout: 120000,
