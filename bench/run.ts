@@ -791,7 +791,7 @@ async function main(): Promise<void> {
     const sv: Servers = { gw, reader, echo, echoLatest, minimal };
 
     // A scenario compared with another brings it along.
-    const selected = (id: string): boolean => !ONLY || ONLY.includes(id) || scenarios.some((sc) => sc.versus?.id === id && ONLY.includes(sc.id));
+    const selected = (id: string) => !ONLY || ONLY.includes(id) || scenarios.some((sc) => sc.versus?.id === id && ONLY.includes(sc.id));
     // A first, discarded round on every server: the first scenario measured right after start-up
     // came out well below the same scenario run later (JIT, caches, CPU frequency).
     log('warming up the servers');
