@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { connect } from 'node:tls';
 import {
   BATCH_ERROR_CONTINUATION_OPTION,
   CRYPTOGRAPHIC_ALGORITHM,
@@ -17,7 +15,20 @@ import {
   type Item,
 } from '@kms/dialect-kmip';
 import type { Issued } from '../tls/pki';
-import { MessageReader, child, childrenOf, kmipConnect, readResponse, requestMessage, roundTrip, startKmipWorld, valueOf, type BatchItem, type KmipWorld } from './support';
+import {
+  MessageReader,
+  child,
+  childrenOf,
+  kmipConnect,
+  readResponse,
+  refusedAtTls,
+  requestMessage,
+  roundTrip,
+  startKmipWorld,
+  valueOf,
+  type BatchItem,
+  type KmipWorld,
+} from './support';
 
 /**
  * The KMIP listener byte by byte, with node:tls and the codec as the client: batches and the ID
@@ -219,26 +230,10 @@ describe('malformed input', () => {
 });
 
 describe('client certificates', () => {
-  /** True once the server refused the connection: the handshake failed, or it closed before answering. */
-  async function refusedAtTls(who: { cert: string; key: string } | undefined): Promise<boolean> {
-    const socket = connect({
-      host: '127.0.0.1',
-      port: world.port,
-      ca: readFileSync(world.serverCa.cert),
-      servername: 'localhost',
-      ...(who ? { cert: readFileSync(who.cert), key: readFileSync(who.key) } : {}),
-    });
-    const reader = new MessageReader(socket);
-    socket.on('secureConnect', () => socket.write(encode(requestMessage(V12, [query]))));
-    const answer = await reader.next(5000).catch(() => 'timeout');
-    socket.destroy();
-    return answer === null;
-  }
-
   it('no client certificate, or one from another CA, gets no KMIP session', async () => {
-    expect(await refusedAtTls(undefined)).toBe(true);
-    expect(await refusedAtTls(world.pki.issue(world.otherCa, 'outsider', 'client'))).toBe(true);
-    expect(await refusedAtTls(alice)).toBe(false);
+    expect(await refusedAtTls(world, undefined)).toBe(true);
+    expect(await refusedAtTls(world, world.pki.issue(world.otherCa, 'outsider', 'client'))).toBe(true);
+    expect(await refusedAtTls(world, alice)).toBe(false);
   });
 
   it('a certificate the CA signed but no credential maps gets every request refused Permission Denied', async () => {
