@@ -66,7 +66,15 @@ const OBJECTS: Readonly<Record<string, (object: Item, t: Template) => Parsed>> =
   },
   'Private Key': (object, t) => {
     const block = keyBlock(object);
-    const { spec, material } = readPrivate(block.format, bytesOf(block));
+    const der = bytesOf(block);
+    let read;
+    try {
+      read = readPrivate(block.format, der);
+    } finally {
+      // The decoded copy of the client's key: the core gets its own PKCS#8 form.
+      der.fill(0);
+    }
+    const { spec, material } = read;
     return { spec, material, bag: { algorithm: t.algorithm ?? block.algorithm ?? (spec.startsWith('rsa') ? 'RSA' : 'EC') } };
   },
   'Public Key': (object, t) => {
