@@ -1,10 +1,23 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CRYPTOGRAPHIC_ALGORITHM, OBJECT_TYPE, RESULT_REASON, RESULT_STATUS, encode, enumeration, integer, structure, textString, type Item } from '@kms/dialect-kmip';
+import { CRYPTOGRAPHIC_ALGORITHM, OBJECT_TYPE, RESULT_REASON, RESULT_STATUS, STATE, encode, enumeration, integer, structure, textString, type Item } from '@kms/dialect-kmip';
 import { cli, runGatewayExpectingExit, tempDir } from '../support/server';
 import { httpsCall } from '../tls/https-client';
 import type { Issued } from '../tls/pki';
-import { MessageReader, child, kmipConnect, readResponse, refusedAtTls, requestMessage, roundTrip, startKmipWorld, valueOf, type BatchItem, type KmipWorld } from './support';
+import {
+  MessageReader,
+  child,
+  childrenOf,
+  kmipConnect,
+  readResponse,
+  refusedAtTls,
+  requestMessage,
+  roundTrip,
+  startKmipWorld,
+  valueOf,
+  type BatchItem,
+  type KmipWorld,
+} from './support';
 
 /**
  * The KMIP listener as part of the gateway: start-up checks of its settings, the certificate reload
@@ -141,6 +154,41 @@ describe('one gateway', () => {
     expect(revoked.items[0].status).toBe(RESULT_STATUS['Success']);
     const refused = await jose('/v1/crypto/encrypt', { kid, alg: 'dir', enc: 'A256GCM', data });
     expect(refused.status).not.toBe(200);
+  });
+
+  it('a key made through JOSE is an Active KMIP Symmetric Key under the same UUID, found by Locate, not exportable', async () => {
+    const made = await httpsCall(
+      world.gw.url,
+      { ca: world.serverCa.cert, cert: alice.cert, key: alice.key },
+      { method: 'POST', path: '/v1/crypto/keys', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kty: 'oct', alg: 'A256GCM' }) },
+    );
+    expect(made.status).toBe(200);
+    const kid = made.json.kid as string;
+    const r = readResponse(
+      await roundTrip(
+        world,
+        alice,
+        requestMessage(
+          V12,
+          [
+            { operation: 'Get Attributes', payload: [uid(kid)] },
+            { operation: 'Locate', payload: [attr('Object Type', enumeration('Attribute Value', OBJECT_TYPE['Symmetric Key']))] },
+            { operation: 'Get', payload: [uid(kid)] },
+          ],
+          [enumeration('Batch Error Continuation Option', 1)],
+        ),
+      ),
+    );
+    const attributes = Object.fromEntries(childrenOf(r.items[0].payload!, 'Attribute').map((a) => [valueOf(child(a, 'Attribute Name')), valueOf(child(a, 'Attribute Value'))]));
+    expect(attributes).toMatchObject({
+      'Unique Identifier': kid,
+      'Object Type': OBJECT_TYPE['Symmetric Key'],
+      'Cryptographic Algorithm': CRYPTOGRAPHIC_ALGORITHM['AES'],
+      'Cryptographic Length': 256,
+      State: STATE['Active'],
+    });
+    expect(childrenOf(r.items[1].payload!, 'Unique Identifier').map(valueOf)).toContain(kid);
+    expect(r.items[2]).toMatchObject({ status: RESULT_STATUS['Operation Failed'], reason: RESULT_REASON['Permission Denied'] });
   });
 });
 
