@@ -39,12 +39,12 @@ async function eventually(check: () => Promise<boolean>, what: string, ms = 1000
 }
 
 describe('start-up and settings', () => {
-  it('KMS_KMIP_PORT without TLS, or without a client CA, stops start-up naming the setting', async () => {
+  it('KMS_KMIP_PORT without TLS or a client CA stops start-up; KMIP needs a certificate whatever KMS_TLS_CLIENT_AUTH says; KMS_KMIP_MAX_CONNECTIONS holds', async () => {
     const dataDir = tempDir();
     const noTls = await runGatewayExpectingExit({ KMS_DATA_DIR: dataDir, KMS_KMIP_PORT: '0' });
     expect(noTls.code).toBe(2);
     expect(noTls.output).toContain('KMS_KMIP_PORT (kmip.port): KMIP runs over TLS only: set KMS_TLS_CERT and KMS_TLS_KEY');
-    const world = await startKmipWorld({ KMS_TLS_CLIENT_AUTH: 'off' });
+    const world = await startKmipWorld({ KMS_TLS_CLIENT_AUTH: 'off', KMS_KMIP_MAX_CONNECTIONS: '2' });
     try {
       const server = world.pki.issue(world.serverCa, 'kmip-server-2', 'server');
       const noCa = await runGatewayExpectingExit({ KMS_DATA_DIR: dataDir, KMS_KMIP_PORT: '0', KMS_TLS_CERT: server.cert, KMS_TLS_KEY: server.key });
@@ -57,6 +57,13 @@ describe('start-up and settings', () => {
       expect(await refusedAtTls(world, undefined)).toBe(true);
       const alice = await world.client('alice', 'auth-off');
       expect(readResponse(await roundTrip(world, alice, requestMessage(V12, [query]))).items[0].status).toBe(RESULT_STATUS['Success']);
+
+      // KMS_KMIP_MAX_CONNECTIONS=2: a third connection is closed while two are open, and served once one closes.
+      const open = [await kmipConnect(world, alice), await kmipConnect(world, alice)];
+      expect(await refusedAtTls(world, alice)).toBe(true);
+      open[0].destroy();
+      await eventually(async () => !(await refusedAtTls(world, alice)), 'a connection slot');
+      open[1].destroy();
     } finally {
       await world.gw.stop();
       world.gw.cleanup();

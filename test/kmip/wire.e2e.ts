@@ -1,6 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
 import {
   BATCH_ERROR_CONTINUATION_OPTION,
   CRYPTOGRAPHIC_ALGORITHM,
+  KEY_FORMAT_TYPE,
+  byteString,
+  dateTime,
   OBJECT_TYPE,
   OPERATION,
   RESULT_REASON,
@@ -294,6 +298,46 @@ describe('operations PyKMIP cannot send', () => {
     const link = await call(alice, V12, [{ operation: 'Get Attributes', payload: [uid(priv), textString('Attribute Name', 'Link')] }]);
     const value = child(child(link.items[0].payload!, 'Attribute')!, 'Attribute Value')!;
     expect(valueOf(child(value, 'Linked Object Identifier'))).toBe(pub);
+  });
+
+  it('Get answers the Key Format Types asked for: Transparent Symmetric Key, PKCS#1, ECPrivateKey; and refuses one the object has not', async () => {
+    const aes = await call(alice, V12, [
+      createAes('formats'),
+      { operation: 'Activate' },
+      { operation: 'Get', payload: [enumeration('Key Format Type', KEY_FORMAT_TYPE['Transparent Symmetric Key'])] },
+      { operation: 'Get' },
+    ]);
+    const material = (item: Item) => child(child(child(child(item, 'Symmetric Key')!, 'Key Block')!, 'Key Value')!, 'Key Material')!;
+    const transparent = material(aes.items[2].payload!);
+    expect(transparent.type).toBe('Structure');
+    expect(valueOf(child(transparent, 'Key'))).toEqual(valueOf(material(aes.items[3].payload!)));
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const registered = await call(
+      alice,
+      V12,
+      [
+        {
+          operation: 'Register',
+          payload: [
+            enumeration('Object Type', OBJECT_TYPE['Private Key']),
+            structure('Template-Attribute', [attr('Cryptographic Usage Mask', integer('Attribute Value', 0x41)), attr('Activation Date', dateTime('Attribute Value', 1n))]),
+            structure('Private Key', [
+              structure('Key Block', [
+                enumeration('Key Format Type', KEY_FORMAT_TYPE['PKCS#1']),
+                structure('Key Value', [byteString('Key Material', rsa.privateKey.export({ format: 'der', type: 'pkcs1' }))]),
+              ]),
+            ]),
+          ],
+        },
+        { operation: 'Get', payload: [enumeration('Key Format Type', KEY_FORMAT_TYPE['PKCS#8'])] },
+        { operation: 'Get', payload: [enumeration('Key Format Type', KEY_FORMAT_TYPE['ECPrivateKey'])] },
+      ],
+      [enumeration('Batch Error Continuation Option', BATCH_ERROR_CONTINUATION_OPTION['Continue'])],
+    );
+    expect(registered.items.map((i) => i.status)).toEqual([OK, OK, FAILED]);
+    const der = valueOf(child(child(child(child(registered.items[1].payload!, 'Private Key')!, 'Key Block')!, 'Key Value')!, 'Key Material')) as Buffer;
+    expect(der).toEqual(rsa.privateKey.export({ format: 'der', type: 'pkcs8' }));
+    expect(registered.items[2].reason).toBe(RESULT_REASON['Key Format Type Not Supported']);
   });
 
   it('Get Usage Allocation grants what is asked for a key of the caller', async () => {
