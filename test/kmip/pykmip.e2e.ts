@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { join } from 'node:path';
 import { startKmipWorld, type KmipWorld } from './support';
 
@@ -135,6 +135,18 @@ describe.each(VERSIONS)('PyKMIP speaking KMIP %s', (v) => {
       'Cryptographic Algorithm': ['RSA'],
       Name: [`pykmip-${v.replace('.', '-')}-rsa-pub`],
     });
+    // Every attribute of a public key, Digest included (SHA-256 of its X.509 form), as PyKMIP reads them.
+    const all = ok(v, 'rsa_public_all_attributes').attributes;
+    expect(all.Digest).toEqual([
+      [
+        'SHA_256',
+        createHash('sha256')
+          .update(Buffer.from(ok(v, 'get_rsa_public'), 'hex'))
+          .digest('hex'),
+        'X_509',
+      ],
+    ]);
+    expect(all.State).toEqual(['PRE_ACTIVE']);
     const ec = createPublicKey({ key: Buffer.from(ok(v, 'get_ec_public'), 'hex'), format: 'der', type: 'spki' });
     expect(ec.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     refused(v, 'get_ec_private', 'PERMISSION_DENIED');

@@ -80,6 +80,8 @@ def attributes_of(result):
         value = a.attribute_value
         if hasattr(value, "name_value"):
             value = value.name_value.value
+        elif hasattr(value, "digest_value"):
+            value = [value.hashing_algorithm.value.name, hexed(value.digest_value.value), value.key_format_type.value.name]
         elif hasattr(value, "value"):
             value = value.value
         found.setdefault(a.attribute_name.value, []).append(plain(value))
@@ -139,6 +141,7 @@ with client:
     step("pair_bad", lambda: client.create_key_pair(enums.CryptographicAlgorithm.RSA, 1024))
     step("get_rsa_public", lambda: client.get(need("pair_rsa")[0]).value)
     step("rsa_public_attributes", lambda: attributes_of(client.get_attributes(need("pair_rsa")[0], ["Object Type", "Cryptographic Algorithm", "Name"])))
+    step("rsa_public_all_attributes", lambda: attributes_of(client.get_attributes(need("pair_rsa")[0])))
     step("activate_rsa_private", lambda: client.activate(need("pair_rsa")[1]))
     step("get_rsa_private", lambda: client.get(need("pair_rsa")[1]).value)
     step("activate_ec_private", lambda: client.activate(need("pair_ec")[1]))

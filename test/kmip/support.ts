@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { connect, type TLSSocket } from 'node:tls';
 import { HEADER_BYTES, OPERATION, byteString, decode, encode, enumeration, integer, messageLength, structure, tagOf, type Item } from '@kms/dialect-kmip';
 import { cli, startGateway, type Gateway } from '../support/server';
@@ -19,10 +19,16 @@ export interface KmipWorld {
   client(name: string, tenant?: string): Promise<Issued>;
 }
 
-export async function startKmipWorld(env: Record<string, string> = {}): Promise<KmipWorld> {
+/** `live`: paths the server certificate and key are copied to, and read from, so that a test can replace them before a SIGHUP. */
+export async function startKmipWorld(env: Record<string, string> = {}, live?: { cert: string; key: string }): Promise<KmipWorld> {
   const pki = new TestPki();
   const serverCa = pki.ca('kmip-server-ca');
-  const server = pki.issue(serverCa, 'kmip-server', 'server');
+  let server = pki.issue(serverCa, 'kmip-server', 'server');
+  if (live) {
+    copyFileSync(server.cert, live.cert);
+    copyFileSync(server.key, live.key);
+    server = { ...server, ...live };
+  }
   const clientCa = pki.ca('kmip-client-ca');
   const otherCa = pki.ca('kmip-other-ca');
   const gw = await startGateway({ KMS_TLS_CERT: server.cert, KMS_TLS_KEY: server.key, KMS_TLS_CLIENT_CA: clientCa.cert, KMS_KMIP_PORT: '0', ...env });
@@ -146,6 +152,26 @@ export function requestMessage(version: [number, number], items: BatchItem[], he
       ]),
     ),
   ]);
+}
+
+/**
+ * True when the server refused the connection of `who` (no certificate when undefined): the
+ * handshake failed, or (TLS 1.3, where the client finishes first) the server closed it before
+ * answering a request. False when the request was answered.
+ */
+export async function refusedAtTls(world: KmipWorld, who: { cert: string; key: string } | undefined): Promise<boolean> {
+  const socket = connect({
+    host: '127.0.0.1',
+    port: world.port,
+    ca: readFileSync(world.serverCa.cert),
+    servername: 'localhost',
+    ...(who ? { cert: readFileSync(who.cert), key: readFileSync(who.key) } : {}),
+  });
+  const reader = new MessageReader(socket);
+  socket.on('secureConnect', () => socket.write(encode(requestMessage([1, 2], [{ operation: 'Query', payload: [enumeration('Query Function', 1)] }]))));
+  const answer = await reader.next(5000);
+  socket.destroy();
+  return answer === null;
 }
 
 /** One request, one response, on a fresh connection as `who`. */

@@ -1,8 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { connect } from 'node:tls';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import {
   BATCH_ERROR_CONTINUATION_OPTION,
   CRYPTOGRAPHIC_ALGORITHM,
+  KEY_FORMAT_TYPE,
+  RECOMMENDED_CURVE,
+  bigInteger,
+  byteString,
+  dateTime,
   OBJECT_TYPE,
   OPERATION,
   RESULT_REASON,
@@ -17,7 +21,20 @@ import {
   type Item,
 } from '@kms/dialect-kmip';
 import type { Issued } from '../tls/pki';
-import { MessageReader, child, childrenOf, kmipConnect, readResponse, requestMessage, roundTrip, startKmipWorld, valueOf, type BatchItem, type KmipWorld } from './support';
+import {
+  MessageReader,
+  child,
+  childrenOf,
+  kmipConnect,
+  readResponse,
+  refusedAtTls,
+  requestMessage,
+  roundTrip,
+  startKmipWorld,
+  valueOf,
+  type BatchItem,
+  type KmipWorld,
+} from './support';
 
 /**
  * The KMIP listener byte by byte, with node:tls and the codec as the client: batches and the ID
@@ -219,26 +236,10 @@ describe('malformed input', () => {
 });
 
 describe('client certificates', () => {
-  /** True once the server refused the connection: the handshake failed, or it closed before answering. */
-  async function refusedAtTls(who: { cert: string; key: string } | undefined): Promise<boolean> {
-    const socket = connect({
-      host: '127.0.0.1',
-      port: world.port,
-      ca: readFileSync(world.serverCa.cert),
-      servername: 'localhost',
-      ...(who ? { cert: readFileSync(who.cert), key: readFileSync(who.key) } : {}),
-    });
-    const reader = new MessageReader(socket);
-    socket.on('secureConnect', () => socket.write(encode(requestMessage(V12, [query]))));
-    const answer = await reader.next(5000).catch(() => 'timeout');
-    socket.destroy();
-    return answer === null;
-  }
-
   it('no client certificate, or one from another CA, gets no KMIP session', async () => {
-    expect(await refusedAtTls(undefined)).toBe(true);
-    expect(await refusedAtTls(world.pki.issue(world.otherCa, 'outsider', 'client'))).toBe(true);
-    expect(await refusedAtTls(alice)).toBe(false);
+    expect(await refusedAtTls(world, undefined)).toBe(true);
+    expect(await refusedAtTls(world, world.pki.issue(world.otherCa, 'outsider', 'client'))).toBe(true);
+    expect(await refusedAtTls(world, alice)).toBe(false);
   });
 
   it('a certificate the CA signed but no credential maps gets every request refused Permission Denied', async () => {
@@ -299,6 +300,137 @@ describe('operations PyKMIP cannot send', () => {
     const link = await call(alice, V12, [{ operation: 'Get Attributes', payload: [uid(priv), textString('Attribute Name', 'Link')] }]);
     const value = child(child(link.items[0].payload!, 'Attribute')!, 'Attribute Value')!;
     expect(valueOf(child(value, 'Linked Object Identifier'))).toBe(pub);
+  });
+
+  it('Get answers the Key Format Types asked for: Transparent Symmetric Key, PKCS#1, ECPrivateKey; and refuses one the object has not', async () => {
+    const aes = await call(alice, V12, [
+      createAes('formats'),
+      { operation: 'Activate' },
+      { operation: 'Get', payload: [enumeration('Key Format Type', KEY_FORMAT_TYPE['Transparent Symmetric Key'])] },
+      { operation: 'Get' },
+    ]);
+    const material = (item: Item) => child(child(child(child(item, 'Symmetric Key')!, 'Key Block')!, 'Key Value')!, 'Key Material')!;
+    const transparent = material(aes.items[2].payload!);
+    expect(transparent.type).toBe('Structure');
+    expect(valueOf(child(transparent, 'Key'))).toEqual(valueOf(material(aes.items[3].payload!)));
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const registered = await call(
+      alice,
+      V12,
+      [
+        {
+          operation: 'Register',
+          payload: [
+            enumeration('Object Type', OBJECT_TYPE['Private Key']),
+            structure('Template-Attribute', [attr('Cryptographic Usage Mask', integer('Attribute Value', 0x41)), attr('Activation Date', dateTime('Attribute Value', 1n))]),
+            structure('Private Key', [
+              structure('Key Block', [
+                enumeration('Key Format Type', KEY_FORMAT_TYPE['PKCS#1']),
+                structure('Key Value', [byteString('Key Material', rsa.privateKey.export({ format: 'der', type: 'pkcs1' }))]),
+              ]),
+            ]),
+          ],
+        },
+        { operation: 'Get', payload: [enumeration('Key Format Type', KEY_FORMAT_TYPE['PKCS#8'])] },
+        { operation: 'Get', payload: [enumeration('Key Format Type', KEY_FORMAT_TYPE['ECPrivateKey'])] },
+      ],
+      [enumeration('Batch Error Continuation Option', BATCH_ERROR_CONTINUATION_OPTION['Continue'])],
+    );
+    expect(registered.items.map((i) => i.status)).toEqual([OK, OK, FAILED]);
+    const der = valueOf(child(child(child(child(registered.items[1].payload!, 'Private Key')!, 'Key Block')!, 'Key Value')!, 'Key Material')) as Buffer;
+    expect(der).toEqual(rsa.privateKey.export({ format: 'der', type: 'pkcs8' }));
+    expect(registered.items[2].reason).toBe(RESULT_REASON['Key Format Type Not Supported']);
+  });
+
+  it('Transparent RSA and EC formats: Register takes them and Get answers them, with the same numbers as the DER forms', async () => {
+    const keyMaterial = (item: Item, object: string) => child(child(child(child(item, object)!, 'Key Block')!, 'Key Value')!, 'Key Material')!;
+    const big = (b64u: string | undefined) => BigInt(`0x${Buffer.from(b64u ?? '', 'base64url').toString('hex')}`);
+    const continueOnError = [enumeration('Batch Error Continuation Option', BATCH_ERROR_CONTINUATION_OPTION['Continue'])];
+    // An RSA public key registered by its modulus and exponent, read back as X.509 and as numbers.
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+    const jwk = rsa.export({ format: 'jwk' });
+    const rsaReg = await call(alice, V12, [
+      {
+        operation: 'Register',
+        payload: [
+          enumeration('Object Type', OBJECT_TYPE['Public Key']),
+          structure('Template-Attribute', [attr('Cryptographic Usage Mask', integer('Attribute Value', 0x2))]),
+          structure('Public Key', [
+            structure('Key Block', [
+              enumeration('Key Format Type', KEY_FORMAT_TYPE['Transparent RSA Public Key']),
+              structure('Key Value', [structure('Key Material', [bigInteger('Modulus', big(jwk.n)), bigInteger('Public Exponent', big(jwk.e))])]),
+            ]),
+          ]),
+        ],
+      },
+      { operation: 'Get', payload: [enumeration('Key Format Type', KEY_FORMAT_TYPE['X.509'])] },
+      { operation: 'Get', payload: [enumeration('Key Format Type', KEY_FORMAT_TYPE['Transparent RSA Public Key'])] },
+    ]);
+    expect(rsaReg.items.map((i) => i.status)).toEqual([OK, OK, OK]);
+    expect(valueOf(keyMaterial(rsaReg.items[1].payload!, 'Public Key'))).toEqual(rsa.export({ format: 'der', type: 'spki' }));
+    expect(valueOf(child(keyMaterial(rsaReg.items[2].payload!, 'Public Key'), 'Modulus'))).toBe(big(jwk.n));
+
+    // An exportable EC pair: its private key as D, its public key as Q, both matching the DER forms.
+    const pair = await call(alice, V12, [
+      {
+        operation: 'Create Key Pair',
+        payload: [
+          structure('Common Template-Attribute', [
+            attr('Cryptographic Algorithm', enumeration('Attribute Value', CRYPTOGRAPHIC_ALGORITHM['ECDSA'])),
+            attr('Cryptographic Length', integer('Attribute Value', 384)),
+          ]),
+          structure('Private Key Template-Attribute', [attr('Cryptographic Usage Mask', integer('Attribute Value', 0x41))]),
+        ],
+      },
+      { operation: 'Activate' },
+      { operation: 'Get', payload: [enumeration('Key Format Type', KEY_FORMAT_TYPE['PKCS#8'])] },
+      { operation: 'Get', payload: [enumeration('Key Format Type', KEY_FORMAT_TYPE['Transparent ECDSA Private Key'])] },
+    ]);
+    expect(pair.items.map((i) => i.status)).toEqual([OK, OK, OK, OK]);
+    const pub = valueOf(child(pair.items[0].payload!, 'Public Key Unique Identifier')) as string;
+    const ecJwk = createPrivateKey({ key: valueOf(keyMaterial(pair.items[2].payload!, 'Private Key')) as Buffer, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' });
+    const transparentD = keyMaterial(pair.items[3].payload!, 'Private Key');
+    expect(valueOf(child(transparentD, 'D'))).toBe(big(ecJwk.d));
+    expect(valueOf(child(transparentD, 'Recommended Curve'))).toBe(RECOMMENDED_CURVE['P-384']);
+    const q = await call(alice, V12, [{ operation: 'Get', payload: [uid(pub), enumeration('Key Format Type', KEY_FORMAT_TYPE['Transparent ECDSA Public Key'])] }]);
+    const point = valueOf(child(keyMaterial(q.items[0].payload!, 'Public Key'), 'Q String')) as Buffer;
+    expect(point).toEqual(Buffer.concat([Buffer.from([4]), Buffer.from(ecJwk.x!, 'base64url'), Buffer.from(ecJwk.y!, 'base64url')]));
+
+    // The D registered again as a private key: the same key (its PKCS#8 names the same scalar).
+    const again = await call(
+      alice,
+      V12,
+      [
+        {
+          operation: 'Register',
+          payload: [
+            enumeration('Object Type', OBJECT_TYPE['Private Key']),
+            structure('Template-Attribute', [attr('Cryptographic Usage Mask', integer('Attribute Value', 0x41)), attr('Activation Date', dateTime('Attribute Value', 1n))]),
+            structure('Private Key', [
+              structure('Key Block', [enumeration('Key Format Type', KEY_FORMAT_TYPE['Transparent ECDSA Private Key']), structure('Key Value', [transparentD])]),
+            ]),
+          ],
+        },
+        { operation: 'Get', payload: [enumeration('Key Format Type', KEY_FORMAT_TYPE['PKCS#8'])] },
+        {
+          operation: 'Register',
+          payload: [
+            enumeration('Object Type', OBJECT_TYPE['Private Key']),
+            structure('Private Key', [
+              structure('Key Block', [
+                enumeration('Key Format Type', KEY_FORMAT_TYPE['Transparent ECDSA Private Key']),
+                structure('Key Value', [structure('Key Material', [enumeration('Recommended Curve', RECOMMENDED_CURVE['K-163']), bigInteger('D', 5n)])]),
+              ]),
+            ]),
+          ],
+        },
+      ],
+      continueOnError,
+    );
+    expect(again.items.map((i) => i.status)).toEqual([OK, OK, FAILED]);
+    const reread = createPrivateKey({ key: valueOf(keyMaterial(again.items[1].payload!, 'Private Key')) as Buffer, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' });
+    expect(reread).toEqual(ecJwk);
+    expect(again.items[2]).toMatchObject({ reason: RESULT_REASON['Invalid Field'], message: expect.stringMatching(/Recommended Curve/) });
   });
 
   it('Get Usage Allocation grants what is asked for a key of the caller', async () => {

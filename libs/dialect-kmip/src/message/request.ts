@@ -16,8 +16,6 @@ export interface RequestMessage {
   version: ProtocolVersion;
   maxResponseSize: number | null;
   onError: OnError;
-  /** Undo was asked for and Stop applied. */
-  undoAsked: boolean;
   items: RequestItem[];
 }
 
@@ -45,7 +43,6 @@ export function readRequest(message: Item): RequestMessage {
     version,
     maxResponseSize,
     onError: continueOnError ? 'continue' : 'stop',
-    undoAsked: continuation === BATCH_ERROR_CONTINUATION_OPTION['Undo'],
     items,
   };
 }

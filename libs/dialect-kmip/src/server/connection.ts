@@ -60,7 +60,8 @@ export function serveConnection(socket: TLSSocket, handle: MessageHandler, limit
       // A message has started: the rest of it has messageTimeoutMs to arrive.
       messageTimer ??= setTimeout(close, limits.messageTimeoutMs);
       if (buffered < HEADER_BYTES) return;
-      const head = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, buffered);
+      // Only the first 8 bytes are needed: no copy of a large message per arriving chunk.
+      const head = chunks[0].length >= HEADER_BYTES ? chunks[0] : Buffer.concat(chunks, buffered).subarray(0, HEADER_BYTES);
       let length: number;
       try {
         length = messageLength(head, { maxMessageBytes: limits.maxMessageBytes });

@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { specInfo, type KeyRecord } from '@kms/core';
 import { CRYPTOGRAPHIC_ALGORITHM, KEY_FORMAT_TYPE, OBJECT_TYPE, byteString, enumeration, integer, structure, textString, type Item } from '../../ttlv';
 import { KmipFailure, type KmipCall, type OperationHandler } from '../operation';
@@ -5,6 +6,7 @@ import { optional } from '../payload';
 import { algorithmOf, objectTypeOf, type ObjectType } from './algorithm';
 import { kmipBag } from './bag';
 import { writePrivate, writePublic } from './key-formats';
+import { TRANSPARENT_PRIVATE, TRANSPARENT_PUBLIC } from './transparent';
 import { targetOf } from './target';
 
 /** The format each object type is returned in when the client names none. */
@@ -35,6 +37,8 @@ const MATERIAL: Readonly<Record<ObjectType, (call: KmipCall, record: KeyRecord, 
     const { material } = await call.ops.exportKey(call.ctx, record.id);
     if (material.kind !== 'pkcs8') throw new KmipFailure('Key Format Type Not Supported', 'this private key has no PKCS#8 form');
     try {
+      const transparent = TRANSPARENT_PRIVATE[format];
+      if (transparent) return transparent.write(createPrivateKey({ key: material.der, format: 'der', type: 'pkcs8' }));
       return byteString('Key Material', Buffer.from(writePrivate(format, material.der)));
     } finally {
       material.der.fill(0);
@@ -42,6 +46,8 @@ const MATERIAL: Readonly<Record<ObjectType, (call: KmipCall, record: KeyRecord, 
   },
   'Public Key': async (call, record, format) => {
     const { spki } = await call.ops.getPublicKey(call.ctx, record.id);
+    const transparent = TRANSPARENT_PUBLIC[format];
+    if (transparent) return transparent.write(createPublicKey({ key: spki, format: 'der', type: 'spki' }));
     return byteString('Key Material', writePublic(format, spki));
   },
 };

@@ -32,6 +32,14 @@ export function specOfKey(key: KeyObject): string {
   throw new KmipFailure('Invalid Field', `a ${key.asymmetricKeyType ?? 'unknown'} key${d?.namedCurve ? ` on ${d.namedCurve}` : ''} is not served (RSA, EC P-256/384/521)`);
 }
 
+/** The core's form of a parsed key: PKCS#8 for a private key, SPKI for a public one. */
+export function fromKeyObject(key: KeyObject): { spec: string; material: KeyMaterial } {
+  const spec = specOfKey(key);
+  return key.type === 'private'
+    ? { spec, material: { kind: 'pkcs8', der: key.export({ format: 'der', type: 'pkcs8' }) } }
+    : { spec, material: { kind: 'public', spki: key.export({ format: 'der', type: 'spki' }) } };
+}
+
 export function readPrivate(format: string, der: Buffer): { spec: string; material: KeyMaterial } {
   const parse = PRIVATE_IN[format];
   if (!parse) throw notSupported(format);

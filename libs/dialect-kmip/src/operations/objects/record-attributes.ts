@@ -1,6 +1,10 @@
+import { createHash } from 'node:crypto';
 import { specInfo, type KeyRecord } from '@kms/core';
 import {
+  HASHING_ALGORITHM,
+  KEY_FORMAT_TYPE,
   LINK_TYPE,
+  byteString,
   NAME_TYPE,
   OBJECT_TYPE,
   CRYPTOGRAPHIC_ALGORITHM,
@@ -62,6 +66,19 @@ export async function recordAttributes(call: KmipCall, record: KeyRecord): Promi
     ...(bag.deactivationDate !== undefined ? [one('Deactivation Date', at(bag.deactivationDate))] : []),
     ...(bag.compromiseDate !== undefined ? [one('Compromise Date', at(bag.compromiseDate))] : []),
     one('Last Change Date', at(record.updatedAt)),
+    // Digest where it costs nothing secret: a public key's, over its X.509 (SubjectPublicKeyInfo) form.
+    ...(type === 'Public Key' && record.publicKey
+      ? [
+          one(
+            'Digest',
+            structure(V, [
+              enumeration('Hashing Algorithm', HASHING_ALGORITHM['SHA-256']),
+              byteString('Digest Value', createHash('sha256').update(record.publicKey).digest()),
+              enumeration('Key Format Type', KEY_FORMAT_TYPE['X.509']),
+            ]),
+          ),
+        ]
+      : []),
     one('Extractable', boolean(V, record.exportable)),
     ...(bag.links ?? []).map((l, index) => ({
       name: 'Link',

@@ -5,7 +5,8 @@ import { children, optional, required } from '../payload';
 import { algorithmName, objectTypeName, specFor } from './algorithm';
 import { attributesIn } from './attributes';
 import type { KmipBag } from './bag';
-import { readPrivate, readPublic } from './key-formats';
+import { fromKeyObject, readPrivate, readPublic } from './key-formats';
+import { TRANSPARENT_PRIVATE, TRANSPARENT_PUBLIC, isTransparent } from './transparent';
 import { finishMaking, initialBag, usagesFrom } from './making';
 import { readTemplate, type Template } from './template';
 
@@ -32,6 +33,13 @@ function keyBlock(object: Item): KeyBlock {
     ...(algorithm ? { algorithm: algorithmName(algorithm.value) } : {}),
     ...(length ? { length: length.value } : {}),
   };
+}
+
+function readTransparent(table: typeof TRANSPARENT_PRIVATE, block: KeyBlock) {
+  const format = table[block.format];
+  if (!format) throw new KmipFailure('Key Format Type Not Supported', `Key Format Type ${block.format} is not served for this object`);
+  if (block.material.type !== 'Structure') throw new KmipFailure('Invalid Field', `Key Material of format ${block.format} is a Structure`);
+  return format.read(block.material);
 }
 
 function bytesOf(block: KeyBlock): Buffer {
@@ -66,12 +74,24 @@ const OBJECTS: Readonly<Record<string, (object: Item, t: Template) => Parsed>> =
   },
   'Private Key': (object, t) => {
     const block = keyBlock(object);
-    const { spec, material } = readPrivate(block.format, bytesOf(block));
+    if (isTransparent(block.format)) {
+      const { spec, material } = fromKeyObject(readTransparent(TRANSPARENT_PRIVATE, block));
+      return { spec, material, bag: { algorithm: t.algorithm ?? block.algorithm ?? (spec.startsWith('rsa') ? 'RSA' : 'EC') } };
+    }
+    const der = bytesOf(block);
+    let read;
+    try {
+      read = readPrivate(block.format, der);
+    } finally {
+      // The decoded copy of the client's key: the core gets its own PKCS#8 form.
+      der.fill(0);
+    }
+    const { spec, material } = read;
     return { spec, material, bag: { algorithm: t.algorithm ?? block.algorithm ?? (spec.startsWith('rsa') ? 'RSA' : 'EC') } };
   },
   'Public Key': (object, t) => {
     const block = keyBlock(object);
-    const { spec, material } = readPublic(block.format, bytesOf(block));
+    const { spec, material } = isTransparent(block.format) ? fromKeyObject(readTransparent(TRANSPARENT_PUBLIC, block)) : readPublic(block.format, bytesOf(block));
     return { spec, material, bag: { algorithm: t.algorithm ?? block.algorithm ?? (spec.startsWith('rsa') ? 'RSA' : 'EC') } };
   },
 };
