@@ -2,8 +2,11 @@ import { createDecipheriv, createHmac } from 'node:crypto';
 import {
   BLOCK_CIPHER_MODE,
   CRYPTOGRAPHIC_ALGORITHM,
+  DIGITAL_SIGNATURE_ALGORITHM,
+  HASHING_ALGORITHM,
   OBJECT_TYPE,
   OPERATION,
+  PADDING_METHOD,
   RESULT_REASON,
   RESULT_STATUS,
   VALIDITY_INDICATOR,
@@ -158,6 +161,49 @@ describe('crypto over the KMIP listener', () => {
     const verify = (m: Buffer) => ({ operation: 'MAC Verify', payload: [textString('Unique Identifier', id), byteString('Data', message), byteString('MAC Data', m)] });
     const v = await call(alice, V20, [verify(mac), verify(Buffer.alloc(64))]);
     expect(v.items.map((i) => valueOf(child(i.payload!, 'Validity Indicator')))).toEqual([VALIDITY_INDICATOR['Valid'], VALIDITY_INDICATOR['Invalid']]);
+  });
+
+  it('an RSA pair made by Create Key Pair: OAEP with the public key object, opened with the private one; PKCS#1 v1.5 signatures the other way', async () => {
+    const mask = (m: number): Item => attr('Cryptographic Usage Mask', integer('Attribute Value', m));
+    const pair = await call(alice, V14, [
+      {
+        operation: 'Create Key Pair',
+        payload: [
+          structure('Common Template-Attribute', [
+            attr('Cryptographic Algorithm', enumeration('Attribute Value', CRYPTOGRAPHIC_ALGORITHM['RSA'])),
+            attr('Cryptographic Length', integer('Attribute Value', 2048)),
+          ]),
+          structure('Private Key Template-Attribute', [mask(0x8 | 0x1)]),
+          structure('Public Key Template-Attribute', [mask(0x4 | 0x2)]),
+        ],
+      },
+    ]);
+    expect(pair.items[0].status).toBe(OK);
+    const priv = valueOf(child(pair.items[0].payload!, 'Private Key Unique Identifier')) as string;
+    const pub = valueOf(child(pair.items[0].payload!, 'Public Key Unique Identifier')) as string;
+    const id = (u: string) => textString('Unique Identifier', u);
+    const activated = await call(alice, V14, [
+      { operation: 'Activate', payload: [id(priv)] },
+      { operation: 'Activate', payload: [id(pub)] },
+    ]);
+    expect(activated.items.map((i) => i.status)).toEqual([OK, OK]);
+    const oaep = structure('Cryptographic Parameters', [enumeration('Padding Method', PADDING_METHOD['OAEP']), enumeration('Hashing Algorithm', HASHING_ALGORITHM['SHA-256'])]);
+    const plaintext = Buffer.from('to the public key');
+    const enc = await call(alice, V14, [{ operation: 'Encrypt', payload: [id(pub), oaep, byteString('Data', plaintext)] }]);
+    expect(enc.items[0].status).toBe(OK);
+    const dec = await call(alice, V14, [{ operation: 'Decrypt', payload: [id(priv), oaep, byteString('Data', bytes(enc.items[0].payload, 'Data'))] }]);
+    expect(bytes(dec.items[0].payload, 'Data')).toEqual(plaintext);
+    const pkcs1 = structure('Cryptographic Parameters', [enumeration('Digital Signature Algorithm', DIGITAL_SIGNATURE_ALGORITHM['SHA-256 with RSA Encryption'])]);
+    const signed = await call(alice, V14, [{ operation: 'Sign', payload: [id(priv), pkcs1, byteString('Data', plaintext)] }]);
+    const signature = bytes(signed.items[0].payload, 'Signature Data');
+    const checked = await call(alice, V14, [
+      { operation: 'Signature Verify', payload: [id(pub), pkcs1, byteString('Data', plaintext), byteString('Signature Data', signature)] },
+      { operation: 'Signature Verify', payload: [id(pub), pkcs1, byteString('Data', Buffer.from('other')), byteString('Signature Data', signature)] },
+      // The private key's mask has no Encrypt bit: the core's usage refusal.
+      { operation: 'Encrypt', payload: [id(priv), oaep, byteString('Data', plaintext)] },
+    ]);
+    expect(checked.items.slice(0, 2).map((i) => valueOf(child(i.payload!, 'Validity Indicator')))).toEqual([VALIDITY_INDICATOR['Valid'], VALIDITY_INDICATOR['Invalid']]);
+    expect([checked.items[2].status, checked.items[2].reason]).toEqual([FAILED, RESULT_REASON['Permission Denied']]);
   });
 
   it('RNG Retrieve answers the bytes asked for; Query lists the crypto operations', async () => {
