@@ -357,7 +357,16 @@ export const VALIDITY_INDICATOR: Enumeration = list('Valid', 'Invalid', 'Unknown
 
 export const MASK_GENERATOR: Enumeration = list('MGF1');
 
-/** The specification name of a value in one enumeration table, if it has it. */
+const NAMES = new WeakMap<Enumeration, ReadonlyMap<number, string>>();
+
+/** The specification name of a value in one enumeration table, if it has it (by a reverse map made once per table: this runs per request). */
 export function nameIn(table: Enumeration, value: number): string | undefined {
-  return Object.entries(table).find(([, v]) => v === value)?.[0];
+  let names = NAMES.get(table);
+  if (names === undefined) {
+    const made = new Map<number, string>();
+    // The first name of a value wins, as a search in order would find it.
+    for (const [name, v] of Object.entries(table)) if (!made.has(v)) made.set(v, name);
+    NAMES.set(table, (names = made));
+  }
+  return names.get(value);
 }
