@@ -124,7 +124,9 @@ const CONSTRAINTS: Record<string, (c: unknown[]) => Schema> = {
 
 /**
  * The JSON Schema of a DTO, read from class-validator's metadata (the rules the body pipe runs):
- * `@IsDefined` makes a property required; `@IsOptional` lets it be null as well.
+ * `@IsDefined` makes a property required, and so does any rule without `@IsOptional` or
+ * `@ValidateIf` (the pipe validates missing properties, and every rule refuses undefined);
+ * `@IsOptional` lets it be null as well.
  */
 export function dtoSchema(dto: abstract new () => unknown): Schema {
   const storage = getMetadataStorage();
@@ -135,9 +137,10 @@ export function dtoSchema(dto: abstract new () => unknown): Schema {
     let schema: Schema = {};
     const rules: string[] = [];
     let optional = false;
+    let defined = false;
     for (const m of list) {
       if (m.type === ValidationTypes.CONDITIONAL_VALIDATION) optional = true;
-      else if (m.type === ValidationTypes.IS_DEFINED) required.push(property);
+      else if (m.type === ValidationTypes.IS_DEFINED) defined = true;
       else if (m.type === ValidationTypes.CUSTOM_VALIDATION) {
         for (const c of storage.getTargetValidatorConstraints(m.constraintCls)) {
           const name = c.name ?? '';
@@ -146,6 +149,7 @@ export function dtoSchema(dto: abstract new () => unknown): Schema {
         }
       }
     }
+    if (defined || !optional) required.push(property);
     if (optional && typeof schema.type === 'string') schema = { ...schema, type: [schema.type, 'null'] };
     properties[property] = { ...schema, ...(rules.length ? { 'x-rules': rules } : {}) };
   }
