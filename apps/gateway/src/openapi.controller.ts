@@ -3,6 +3,7 @@ import type { Schema } from '@kms/dialect-kit';
 import { awsOpenApi } from '@kms/dialect-aws';
 import { ehsmOpenApi } from '@kms/dialect-ehsm';
 import { joseOpenApi } from '@kms/dialect-jose';
+import { vaultOpenApi } from '@kms/dialect-vault';
 import type { GatewayConfig } from './config';
 import { opsOpenApi } from './openapi-ops';
 import { VERSION } from './version';
@@ -16,6 +17,7 @@ const DOCUMENTS: ReadonlyArray<{ name: string; title: string; build: (config: Op
   { name: 'ehsm', title: 'eHSM-KMS', build: (c) => ehsmOpenApi(VERSION.version, c.ehsmLegacyPath) },
   { name: 'aws', title: 'AWS KMS', build: () => awsOpenApi(VERSION.version) },
   { name: 'jose', title: 'JOSE /v1/crypto', build: () => joseOpenApi(VERSION.version) },
+  { name: 'vault', title: 'Vault transit', build: () => vaultOpenApi(VERSION.version) },
   { name: 'ops', title: 'Operations surface', build: () => opsOpenApi(VERSION.version) },
 ];
 
