@@ -64,6 +64,8 @@ interface Doc {
   required?: readonly string[];
   /** Fields of each `batch_input` item; with them the request may be a batch. */
   items?: readonly string[];
+  /** Fields a path parameter stands for, by parameter: a path form with it does not read them. */
+  inPath?: Readonly<Record<string, readonly string[]>>;
   data: Schema | null;
 }
 
@@ -105,7 +107,8 @@ const sealed = objectSchema({ ciphertext: versioned('ciphertext, base64'), key_v
 const KEY_FIELDS = ['type', 'derived', 'convergent_encryption', 'key_size', 'auto_rotate_period', 'exportable', 'allow_plaintext_backup'];
 const BATCH = ['partial_failure_response_code'];
 const SIGN_FIELDS = ['key_version', 'hash_algorithm', 'algorithm', 'prehashed', 'marshaling_algorithm', 'signature_algorithm', 'salt_length'];
-const HASH_PATH = 'The optional last path segment names the hash (it wins over the field).';
+const HASH_PATH = 'The optional last path segment names the hash (then the hash fields are not read).';
+const HASH_IN_PATH = { alg: ['hash_algorithm', 'algorithm'] };
 
 /**
  * Each served route template's operations (operations/table.ts); openApiVault refuses a served
@@ -208,6 +211,7 @@ export const DOCS: Readonly<Record<string, Partial<Record<VaultOperation, Doc>>>
       id: 'sign',
       summary: 'Sign',
       description: HASH_PATH,
+      inPath: HASH_IN_PATH,
       fields: ['input', ...SIGN_FIELDS, ...BATCH],
       items: ['input', 'reference'],
       data: objectSchema({ signature: versioned('signature'), key_version: { type: 'integer' } }, ['signature', 'key_version']),
@@ -218,6 +222,7 @@ export const DOCS: Readonly<Record<string, Partial<Record<VaultOperation, Doc>>>
       id: 'verify',
       summary: 'Verify a signature, or (with `hmac`) an HMAC; a mismatch is valid: false',
       description: HASH_PATH,
+      inPath: HASH_IN_PATH,
       fields: ['input', 'signature', 'hmac', ...SIGN_FIELDS.filter((f) => f !== 'key_version'), ...BATCH],
       items: ['input', 'signature', 'hmac', 'reference'],
       data: objectSchema({ valid: { type: 'boolean' } }, ['valid']),
@@ -228,6 +233,7 @@ export const DOCS: Readonly<Record<string, Partial<Record<VaultOperation, Doc>>>
       id: 'hmac',
       summary: 'HMAC (hmac keys, and AES and ChaCha20 keys through their HMAC subkey)',
       description: HASH_PATH,
+      inPath: HASH_IN_PATH,
       fields: ['input', 'algorithm', 'key_version', ...BATCH],
       items: ['input', 'reference'],
       data: objectSchema({ hmac: versioned('HMAC, base64'), key_version: { type: 'integer' } }, ['hmac', 'key_version']),
@@ -239,6 +245,7 @@ export const DOCS: Readonly<Record<string, Partial<Record<VaultOperation, Doc>>>
       summary: 'Random bytes',
       description: 'The path forms are `random`, `random/<bytes>`, `random/<source>` and `random/<source>/<bytes>`: `a` is a source or a number of bytes, `b` a number of bytes.',
       fields: ['source', 'bytes', 'format'],
+      inPath: { b: ['source', 'bytes'] },
       data: objectSchema({ random_bytes: str }, ['random_bytes']),
     },
   },
@@ -247,6 +254,7 @@ export const DOCS: Readonly<Record<string, Partial<Record<VaultOperation, Doc>>>
       id: 'hash',
       summary: 'A digest of `input` (no key)',
       description: HASH_PATH,
+      inPath: HASH_IN_PATH,
       fields: ['input', 'algorithm', 'format'],
       required: ['input'],
       data: objectSchema({ sum: str }, ['sum']),
@@ -293,7 +301,9 @@ const ERRORS = { 400: error, 403: error, 404: error, 405: error, 500: error };
 const envelope = (data: Schema): Schema => ({ allOf: [{ $ref: '#/components/schemas/Envelope' }, objectSchema({ data })] });
 
 function transitOperation(template: string, op: VaultOperation, doc: Doc, path: string, suffix: string): OpenApiOperation {
-  const body = doc.fields?.length ? requestBody(doc) : undefined;
+  const replaced = Object.entries(doc.inPath ?? {}).flatMap(([param, fields]) => (path.includes(`{${param}}`) ? fields : []));
+  const fields = doc.fields?.filter((f) => !replaced.includes(f));
+  const body = fields?.length ? requestBody({ ...doc, fields }) : undefined;
   const result = doc.items ? { oneOf: [doc.data!, objectSchema({ batch_results: { type: 'array', items: batchResult(doc.data!) } }, ['batch_results'])] } : doc.data;
   const responses: OpenApiOperation['responses'] = result
     ? {
