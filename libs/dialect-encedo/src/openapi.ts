@@ -87,7 +87,14 @@ const get = (path: string, operationId: string, summary: string, result: OpenApi
   tags: [path.split('/')[2]],
   responses: { ...result, ...refusals(...AUTHED, ...extra) },
 });
-const open = (op: OpenApiOperation, statuses: number[]): OpenApiOperation => ({ ...op, public: true, responses: { ...op.responses, ...refusals(...statuses) } });
+/** A route open without a token: its answers, and the refusals it can meet (a presented token that is not valid is still 401). */
+const open = (op: OpenApiOperation, statuses: readonly number[]): OpenApiOperation => ({
+  ...op,
+  public: true,
+  responses: { ...Object.fromEntries(Object.entries(op.responses).filter(([status]) => status.startsWith('2'))), ...refusals(...statuses) },
+});
+const OPEN_GET = [401, 500];
+const OPEN_POST = [400, 401, 411, 413, 500];
 
 const newKid = ok('The new key', objectSchema({ kid }, ['kid']));
 const page = ok(
@@ -120,11 +127,11 @@ const OPERATIONS: OpenApiOperation[] = [
       'A login challenge',
       ok('The challenge', objectSchema({ exp: int, spk: str, jti: str, lbl: str, eid: str }, ['exp', 'spk', 'jti', 'eid'])),
     ),
-    [],
+    OPEN_GET,
   ),
   open(
     post('/api/auth/token', 'login', 'Log in with an eJWT over the challenge; answers a bearer token', dto(LoginDto), ok('The token', objectSchema({ token: str }, ['token']))),
-    [],
+    OPEN_POST,
   ),
   open(
     get(
@@ -133,13 +140,16 @@ const OPERATIONS: OpenApiOperation[] = [
       'Device status',
       ok('Status', objectSchema({ ctx: int, uptime: int, temp: int, fls_state: int, ts: { type: 'string', format: 'date-time' }, time: int, https: { type: 'boolean' } })),
     ),
-    [],
+    OPEN_GET,
   ),
-  open(get('/api/system/version', 'version', 'Firmware and hardware versions', ok('Versions', objectSchema({ hwv: str, fwv: str, fwk: str, fws: str, blv: str }))), []),
-  open(get('/api/system/checkin', 'checkinStart', 'Check-in, first half (a stub: the clock is the host’s)', ok('The check', objectSchema({ check: b64 }, ['check']))), []),
+  open(get('/api/system/version', 'version', 'Firmware and hardware versions', ok('Versions', objectSchema({ hwv: str, fwv: str, fwk: str, fws: str, blv: str }))), OPEN_GET),
+  open(get('/api/system/checkin', 'checkinStart', 'Check-in, first half (a stub: the clock is the host’s)', ok('The check', objectSchema({ check: b64 }, ['check']))), OPEN_GET),
   open(
-    post('/api/system/checkin', 'checkinFinish', 'Check-in, second half: any body is accepted', { type: 'object' }, ok('Done', objectSchema({ status: { const: 1 } }, ['status']))),
-    [],
+    {
+      ...post('/api/system/checkin', 'checkinFinish', 'Check-in, second half: any body is accepted', {}, ok('Done', objectSchema({ status: { const: 1 } }, ['status']))),
+      bodyOptional: true,
+    },
+    OPEN_POST,
   ),
   post('/api/keymgmt/create', 'createKey', 'Generate a key', dto(CreateKeyDto), newKid),
   post('/api/keymgmt/import', 'importKey', 'Import a public key (its KID is derived from it: a re-import is 406)', dto(ImportKeyDto), newKid),
@@ -156,6 +166,7 @@ const OPERATIONS: OpenApiOperation[] = [
       page,
       [404],
     ),
+    security: [{ bearer: [] }, {}],
     description: `404 when nothing matches. Without a token (when allow_keysearch names a tenant) the needle must be a \`^\` prefix of at least ${LIMITS.keysearchMin} bytes.`,
   },
   get(

@@ -27,6 +27,8 @@ export interface OpenApiOperation {
   responses: Record<string, { description: string; schema?: Schema; contentType?: string } | { ref: string }>;
   /** No credentials needed (documents `security: []`). */
   public?: boolean;
+  /** The operation's own security requirements, instead of the document's (`{}` among them: credentials optional). */
+  security?: Record<string, string[]>[];
 }
 
 export interface OpenApiSpec {
@@ -82,7 +84,7 @@ function operationObject(op: OpenApiOperation): Schema {
     ...(parameters.length ? { parameters } : {}),
     ...(op.body ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: op.body } } } } : {}),
     responses,
-    ...(op.public ? { security: [] } : {}),
+    ...(op.public ? { security: [] } : op.security ? { security: op.security } : {}),
   };
 }
 
