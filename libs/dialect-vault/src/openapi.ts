@@ -6,6 +6,7 @@ import { DATAKEY_BITS, UPSERT_TYPES } from './operations/crypto';
 import { servedRoutes } from './operations/table';
 import { FORMATS, MAX_BYTES, SOURCES } from './operations/utility';
 import { VAULT_API_VERSION } from './sys.controller';
+import { LIST_TRUE } from './transit.controller';
 import { TRANSIT_MOUNT } from './wire';
 import { HASH_FUNCTIONS } from './wrapping-key';
 
@@ -304,12 +305,14 @@ function transitOperation(template: string, op: VaultOperation, doc: Doc, path: 
   const replaced = Object.entries(doc.inPath ?? {}).flatMap(([param, fields]) => (path.includes(`{${param}}`) ? fields : []));
   const fields = doc.fields?.filter((f) => !replaced.includes(f));
   const body = fields?.length ? requestBody({ ...doc, fields }) : undefined;
-  const result = doc.items ? { oneOf: [doc.data!, objectSchema({ batch_results: { type: 'array', items: batchResult(doc.data!) } }, ['batch_results'])] } : doc.data;
-  const responses: OpenApiOperation['responses'] = result
-    ? {
-        200: { description: doc.items ? 'The result, or each batch item’s (then 400, or partial_failure_response_code, when some failed)' : doc.summary, schema: envelope(result) },
-      }
+  const batch = doc.items ? objectSchema({ batch_results: { type: 'array', items: batchResult(doc.data!) } }, ['batch_results']) : null;
+  const responses: OpenApiOperation['responses'] = doc.data
+    ? { 200: { description: batch ? 'The result, or every batch item’s' : doc.summary, schema: envelope(batch ? { oneOf: [doc.data, batch] } : doc.data) } }
     : { 204: { description: 'Done' } };
+  // A batch in which an item failed answers every item's result with 400 (or partial_failure_response_code when some succeeded).
+  const refused: OpenApiOperation['responses'] = batch
+    ? { 400: { description: 'A refusal, or a batch in which an item failed', schema: { oneOf: [{ $ref: '#/components/schemas/Errors' }, envelope(batch)] } } }
+    : {};
   return {
     method: METHOD[op],
     path: `/v1/${TRANSIT_MOUNT}/${path}`,
@@ -320,9 +323,9 @@ function transitOperation(template: string, op: VaultOperation, doc: Doc, path: 
         .filter(Boolean)
         .join(' ') || undefined,
     tags: [template.split(/[/[]/)[0]],
-    ...(op === 'list' ? { parameters: [{ in: 'query', name: 'list', required: true, schema: { enum: ['true', '1', 't', 'T', 'TRUE', 'True'] } }] } : {}),
+    ...(op === 'list' ? { parameters: [{ in: 'query', name: 'list', required: true, schema: { enum: [...LIST_TRUE] } }] } : {}),
     ...(body ? { body, bodyOptional: !doc.required?.length } : {}),
-    responses: { ...responses, ...ERRORS },
+    responses: { ...responses, ...ERRORS, ...refused },
   };
 }
 
@@ -421,6 +424,7 @@ export function vaultOpenApi(version: string): Schema {
     operations: [...SYS, ...transit],
     components: {
       schemas: {
+        Errors: objectSchema({ errors: { type: 'array', items: str } }, ['errors']),
         Envelope: objectSchema(
           {
             request_id: { type: 'string', format: 'uuid' },
@@ -439,7 +443,7 @@ export function vaultOpenApi(version: string): Schema {
       responses: {
         VaultError: {
           description: 'A refusal: the reason, or an empty list for a read of nothing',
-          content: { 'application/json': { schema: objectSchema({ errors: { type: 'array', items: str } }, ['errors']) } },
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Errors' } } },
         },
       },
       securitySchemes: { vaultToken: { type: 'apiKey', in: 'header', name: 'X-Vault-Token' }, bearer: { type: 'http', scheme: 'bearer' } },

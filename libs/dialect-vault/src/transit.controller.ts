@@ -11,7 +11,7 @@ import { routeFor } from './operations/table';
 import { TRANSIT_MOUNT, envelope } from './wire';
 
 /** Vault's `list` query flag, read as Go's ParseBool reads it. */
-const LIST_TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+export const LIST_TRUE: ReadonlySet<string> = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
 
 /** Vault's operation of each HTTP method served (Vault's own LIST arrives as GET with list=true); any other is 405. */
 export const METHOD_OPERATIONS: Readonly<Record<string, VaultOperation>> = { GET: 'read', LIST: 'list', POST: 'update', PUT: 'update', DELETE: 'delete' };
