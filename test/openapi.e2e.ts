@@ -84,13 +84,15 @@ function send(method: string, path: string): Promise<{ status: number; body: str
 const vaultOperation = (method: string, path: string) =>
   method === 'GET' && docs.get('vault')?.paths[path]?.get?.parameters?.some((p) => p.name === 'list') ? 'list' : METHOD_OPERATIONS[method];
 
-/** Whether a served transit catch-all route is covered: by documented operations of its method's Vault operation, or by Vault's 405. */
+/**
+ * Whether a served transit catch-all route is covered: by documented transit operations of a
+ * method the controller maps to the same Vault operation (PUT is POST's `update`), or by Vault's 405.
+ */
 function dispatched(route: string): boolean {
   const [method, url] = route.split(' ');
   if (url !== `${TRANSIT}/*`) return false;
   if (!Object.hasOwn(METHOD_OPERATIONS, method)) return unmapped.get(method)?.status === 405 && unmapped.get(method)?.body === '{"errors":["unsupported operation"]}';
-  const op = METHOD_OPERATIONS[method];
-  return documented().some((o) => o.path.startsWith(`${TRANSIT}/`) && (vaultOperation(o.method, o.path) === op || (op === 'read' && o.method === 'GET')));
+  return documented().some((o) => o.path.startsWith(`${TRANSIT}/`) && METHOD_OPERATIONS[o.method] === METHOD_OPERATIONS[method]);
 }
 
 /** The catch-all route a documented path is served by, if any. */
