@@ -30,7 +30,7 @@ it('answers Vault paths with {"errors": [...]} under exactly application/json', 
 });
 
 it('answers JOSE paths with its error object, with or without a token', async () => {
-  for (const headers of [{}, { authorization: `Bearer ${joseToken}` }]) {
+  for (const headers of [{}, { authorization: `Bearer ${joseToken}` }] as Record<string, string>[]) {
     expect(await call('/v1/crypto/keys/%zz', { headers })).toMatchObject({ status: 400, body: { error: 'bad_request', description: MESSAGE } });
   }
 });
