@@ -1,7 +1,11 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CRYPTOGRAPHIC_ALGORITHM, OBJECT_TYPE, RESULT_REASON, RESULT_STATUS, STATE, encode, enumeration, integer, structure, textString, type Item } from '@kms/dialect-kmip';
 import { cli, runGatewayExpectingExit, tempDir } from '../support/server';
+import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { Agent } from 'node:https';
+import { REGION, awsCredential } from '../aws/support';
+import { signedEhsmBody } from '../support/ehsm-sign';
 import { httpsCall } from '../tls/https-client';
 import type { Issued } from '../tls/pki';
 import {
@@ -161,6 +165,56 @@ describe('one gateway', () => {
     expect(revoked.items[0].status).toBe(RESULT_STATUS['Success']);
     const refused = await jose('/v1/crypto/encrypt', { kid, alg: 'dir', enc: 'A256GCM', data });
     expect(refused.status).not.toBe(200);
+  });
+
+  it('a key made over KMIP is used by its UUID through eHSM and AWS KMS, by credentials of the same tenant', async () => {
+    const made = readResponse(
+      await roundTrip(
+        world,
+        alice,
+        requestMessage(V12, [
+          {
+            operation: 'Create',
+            payload: [
+              enumeration('Object Type', OBJECT_TYPE['Symmetric Key']),
+              structure('Template-Attribute', [
+                attr('Cryptographic Algorithm', enumeration('Attribute Value', CRYPTOGRAPHIC_ALGORITHM['AES'])),
+                attr('Cryptographic Length', integer('Attribute Value', 256)),
+                attr('Cryptographic Usage Mask', integer('Attribute Value', 0x0c)),
+              ]),
+            ],
+          },
+          { operation: 'Activate' },
+        ]),
+      ),
+    );
+    const keyid = valueOf(child(made.items[0].payload!, 'Unique Identifier')) as string;
+    const app = (await cli(world.gw.dataDir, ['credential', 'ehsm', 'listener'])).json as { appid: string; apikey: string };
+    const ehsm = async (action: string, payload: Record<string, unknown>) =>
+      (
+        await httpsCall(
+          world.gw.url,
+          { ca: world.serverCa.cert },
+          { method: 'POST', path: `/ehsm?Action=${action}`, headers: { 'content-type': 'application/json' }, body: signedEhsmBody(app, payload) },
+        )
+      ).json as { code: number; result: Record<string, string> };
+    const plaintext = Buffer.from('through eHSM').toString('base64');
+    const enc = await ehsm('Encrypt', { keyid, plaintext });
+    expect(enc.code).toBe(200);
+    expect((await ehsm('Decrypt', { keyid, ciphertext: enc.result.ciphertext })).result.plaintext).toBe(plaintext);
+
+    const kms = new KMSClient({
+      endpoint: world.gw.url,
+      region: REGION,
+      credentials: await awsCredential(world.gw, 'listener'),
+      maxAttempts: 1,
+      // The SDK's own handler options: an agent that trusts the test CA.
+      requestHandler: { httpsAgent: new Agent({ ca: readFileSync(world.serverCa.cert) }) },
+    });
+    const sealed = await kms.send(new EncryptCommand({ KeyId: keyid, Plaintext: Buffer.from('through AWS') }));
+    const opened = await kms.send(new DecryptCommand({ KeyId: keyid, CiphertextBlob: sealed.CiphertextBlob }));
+    expect(Buffer.from(opened.Plaintext!).toString()).toBe('through AWS');
+    expect(opened.KeyId).toContain(keyid);
   });
 
   it('a key made through JOSE is an Active KMIP Symmetric Key under the same UUID, found by Locate, not exportable', async () => {
