@@ -25,12 +25,12 @@ export async function runPrimary(config: GatewayConfig, log: Logger, tls = false
   const tokens = new MemoryOnceTokens();
   const sweep = setInterval(() => tokens.sweepNow(), SWEEP_MS);
   sweep.unref();
-  const ports = new Map<Worker, IpcPort>();
+  const channels = new Map<Worker, IpcPort>();
   let stopping = false;
 
   // `first`: the worker that starts alone; it also applies the seed file (KMS_SEED), once.
   const fork = (first = false) =>
-    new Promise<number>((resolve, reject) => {
+    new Promise<number[]>((resolve, reject) => {
       const worker = cluster.fork(first ? { [SEED_APPLIER_ENV]: '1' } : {});
       const port = childPort(worker);
       let listening = false;
@@ -38,15 +38,20 @@ export async function runPrimary(config: GatewayConfig, log: Logger, tls = false
       worker.on('error', (err) => log.warn({ worker: worker.id, err: err.message }, 'worker channel error'));
       port.listen((m) => {
         if (m.t === 'kms.once') answerOnce(tokens, port, m);
-        else if (m.t === 'kms.change') for (const [other, p] of ports) if (other !== worker && other.isConnected()) p.send(m);
+        else if (m.t === 'kms.change') for (const [other, p] of channels) if (other !== worker && other.isConnected()) p.send(m);
       });
-      ports.set(worker, port);
-      worker.once('listening', (address) => {
+      channels.set(worker, port);
+      // HTTP listens first, then (KMS_KMIP_PORT) the KMIP listener.
+      const listens = config.kmipPort !== null ? 2 : 1;
+      const ports: number[] = [];
+      worker.on('listening', (address) => {
+        ports.push(address.port);
+        if (ports.length !== listens) return;
         listening = true;
-        resolve(address.port);
+        resolve(ports);
       });
       worker.once('exit', (code, signal) => {
-        ports.delete(worker);
+        channels.delete(worker);
         if (!listening) return reject(new WorkerFailed(code ?? 1));
         if (stopping) return;
         log.error({ worker: worker.id, code, signal }, 'worker died; starting another');
@@ -80,8 +85,9 @@ export async function runPrimary(config: GatewayConfig, log: Logger, tls = false
   if (tls) process.on('SIGHUP', () => Object.values(cluster.workers ?? {}).forEach((w) => w && !w.isDead() && w.process.kill('SIGHUP')));
 
   let port: number;
+  let kmipPort: number | undefined;
   try {
-    port = await fork(true);
+    [port, kmipPort] = await fork(true);
     await Promise.all(Array.from({ length: config.workers - 1 }, () => fork()));
   } catch (err) {
     // The worker printed why it could not start; the others (if any) go with it.
@@ -91,6 +97,7 @@ export async function runPrimary(config: GatewayConfig, log: Logger, tls = false
   }
   const url = `${tls ? 'https' : 'http'}://${config.host}:${port}`;
   log.info({ url, workers: config.workers }, 'kms-gateway listening');
+  if (kmipPort !== undefined) process.stdout.write(`kms-gateway KMIP listening on ${config.host}:${kmipPort}\n`);
   process.stdout.write(`kms-gateway listening on ${url} (${config.workers} workers)\n`);
 }
 

@@ -55,6 +55,11 @@ export interface GatewayConfig {
   tlsClientCa: string | null;
   tlsClientAuth: 'off' | 'optional' | 'require';
   seedFile: string | null;
+  kmipPort: number | null;
+  kmipMaxMessageBytes: number;
+  kmipIdleTimeoutMs: number;
+  kmipMessageTimeoutMs: number;
+  kmipMaxConnections: number;
 }
 
 export class ConfigError extends Error {}
@@ -320,6 +325,46 @@ export const SETTINGS: Setting[] = [
     def: () => null,
     parse: (v) => resolve(str(v)),
   },
+  {
+    key: 'kmipPort',
+    env: 'KMS_KMIP_PORT',
+    yaml: 'kmip.port',
+    doc: 'KMIP listener port (5696 is the usual one; 0 picks a free one); unset = no KMIP. Needs KMS_TLS_CERT, KMS_TLS_KEY and KMS_TLS_CLIENT_CA: every KMIP client presents a certificate that CA signed (docs/kmip.md)',
+    def: () => null,
+    parse: int(0, 65535),
+  },
+  {
+    key: 'kmipMaxMessageBytes',
+    env: 'KMS_KMIP_MAX_MESSAGE_BYTES',
+    yaml: 'kmip.maxMessageBytes',
+    doc: 'KMIP: largest request message, bytes; a longer one is refused from its header and the connection closed',
+    def: () => 1048576,
+    parse: int(1024, 64 * 1048576),
+  },
+  {
+    key: 'kmipIdleTimeoutMs',
+    env: 'KMS_KMIP_IDLE_TIMEOUT_MS',
+    yaml: 'kmip.idleTimeoutMs',
+    doc: 'KMIP: a connection with no request for this long is closed',
+    def: () => 120000,
+    parse: int(100, 86_400_000),
+  },
+  {
+    key: 'kmipMessageTimeoutMs',
+    env: 'KMS_KMIP_MESSAGE_TIMEOUT_MS',
+    yaml: 'kmip.messageTimeoutMs',
+    doc: 'KMIP: the TLS handshake, and each request message once its first byte arrived, must be complete within this (slow senders are cut off)',
+    def: () => 10000,
+    parse: int(100, 3_600_000),
+  },
+  {
+    key: 'kmipMaxConnections',
+    env: 'KMS_KMIP_MAX_CONNECTIONS',
+    yaml: 'kmip.maxConnections',
+    doc: 'KMIP: connections open at once (per gateway process); more are closed as they arrive',
+    def: () => 1000,
+    parse: int(1, 1_000_000),
+  },
 ];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
@@ -363,6 +408,10 @@ function checkTlsSettings(c: GatewayConfig): void {
   if (c.tlsClientAuth !== 'off' && c.tlsClientCa === null) {
     throw new ConfigError(`KMS_TLS_CLIENT_AUTH (tls.clientAuth): '${c.tlsClientAuth}' needs KMS_TLS_CLIENT_CA, the CA that signs client certificates`);
   }
+  // KMIP authenticates by client certificate only, whatever KMS_TLS_CLIENT_AUTH says for HTTP.
+  if (c.kmipPort !== null && c.tlsCert === null) throw new ConfigError('KMS_KMIP_PORT (kmip.port): KMIP runs over TLS only: set KMS_TLS_CERT and KMS_TLS_KEY');
+  if (c.kmipPort !== null && c.tlsClientCa === null)
+    throw new ConfigError('KMS_KMIP_PORT (kmip.port): KMIP clients authenticate by certificate: set KMS_TLS_CLIENT_CA, the CA that signs them');
 }
 
 function getPath(obj: Record<string, unknown>, path: string): unknown {

@@ -8,6 +8,7 @@ import { loadTls, reloadOnSighup } from './tls';
 import type * as ClusterModule from './cluster';
 import type * as KernelModule from './kernel';
 import type * as ServerModule from './server';
+import type * as KmipModule from './kmip';
 import type * as SeedModule from './seed/apply-seed';
 import { SEED_APPLIER_ENV } from './seed/applier';
 import type * as IpcModule from '@kms/core/shared/ipc';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   const { createKernel } = require('./kernel') as typeof KernelModule;
   const { startServer } = require('./server') as typeof ServerModule;
   const { applySeedFile } = require('./seed/apply-seed') as typeof SeedModule;
+  const { startKmip } = require('./kmip') as typeof KmipModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
   // A worker of a multi-process gateway shares single-use state through its primary.
   const ipc = cluster.isWorker ? parentPort() : null;
@@ -63,6 +65,11 @@ async function main(): Promise<void> {
   }
   const app = await startServer(kernel, tls);
   reload?.attach(app.getHttpServer() as unknown as TlsServer);
+  // KMS_KMIP_PORT: config checks made sure TLS and a client CA are set.
+  const kmip = config.kmipPort !== null && tls ? await startKmip(kernel, tls) : null;
+  if (kmip) reload?.attach(kmip.server);
+  const kmipAddress = kmip?.server.address();
+  const kmipPort = typeof kmipAddress === 'object' && kmipAddress ? kmipAddress.port : null;
   const scheme = tls ? 'https' : 'http';
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -73,12 +80,14 @@ async function main(): Promise<void> {
       store: config.dbUrl.replace(/\/\/[^@]*@/, '//***@'),
       keys,
       ...(tls ? { tls: { fingerprint: tls.fingerprint, notAfter: tls.notAfter, clientAuth: tls.clientAuth } } : {}),
+      ...(kmipPort !== null ? { kmip: `${config.host}:${kmipPort}` } : {}),
       ...(ipc ? { worker: cluster.worker?.id } : {}),
     },
     'kms-gateway listening',
   );
   // A parseable line for tests and scripts that start the gateway on port 0 (the primary prints
   // it for its workers once they all listen).
+  if (!ipc && kmipPort !== null) process.stdout.write(`kms-gateway KMIP listening on ${config.host}:${kmipPort}\n`);
   if (!ipc) process.stdout.write(`kms-gateway listening on ${scheme}://${config.host}:${port}\n`);
   if ((await kernel.tenants.listTenants()).length === 0) {
     log.info('no tenants yet: create one and a credential with `npm run cli -- tenant create demo` then `npm run cli -- credential ehsm demo` (or `jose`)');
@@ -88,6 +97,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    await kmip?.close();
     await app.close();
     await kernel.close();
     process.exit(0);

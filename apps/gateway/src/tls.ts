@@ -75,7 +75,8 @@ export function loadTls(config: GatewayConfig): TlsMaterial | null {
   }
   if (!leaf.checkPrivateKey(keyObject)) throw new ConfigError(`KMS_TLS_KEY (tls.key): ${config.tlsKey} is not the private key of the certificate in ${config.tlsCert}`);
   let clientCa: Buffer | null = null;
-  if (config.tlsClientAuth !== 'off' && config.tlsClientCa !== null) {
+  // The KMIP listener (KMS_KMIP_PORT) always verifies client certificates, whatever HTTP does.
+  if ((config.tlsClientAuth !== 'off' || config.kmipPort !== null) && config.tlsClientCa !== null) {
     clientCa = readSetting('KMS_TLS_CLIENT_CA', 'tls.clientCa', config.tlsClientCa);
     pemCertificates('KMS_TLS_CLIENT_CA', 'tls.clientCa', config.tlsClientCa, clientCa);
   }
@@ -91,6 +92,11 @@ export function loadTls(config: GatewayConfig): TlsMaterial | null {
 
 function contextOptions(m: TlsMaterial): SecureContextOptions {
   return { cert: m.cert, key: m.key, ...(m.clientCa ? { ca: m.clientCa } : {}), minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', ciphers: CIPHERS };
+}
+
+/** Certificate, key, client CA, versions and suites: what the KMIP listener takes from the gateway's TLS (it sets its own client-certificate policy). */
+export function kmipTlsOptions(m: TlsMaterial): TlsOptions {
+  return contextOptions(m);
 }
 
 /**
@@ -114,17 +120,18 @@ export function httpsOptions(m: TlsMaterial): TlsOptions {
  * and acts once the server is attached.
  */
 export function reloadOnSighup(config: GatewayConfig, log: Logger): { attach(server: TlsServer): void } {
-  let server: TlsServer | null = null;
+  // The HTTPS server and, with KMS_KMIP_PORT, the KMIP listener: the same files serve both.
+  const servers: TlsServer[] = [];
   process.on('SIGHUP', () => {
-    if (!server) return log.warn('SIGHUP before the server listens: nothing to reload yet');
+    if (servers.length === 0) return log.warn('SIGHUP before the server listens: nothing to reload yet');
     try {
       const m = loadTls(config);
       if (!m) return;
-      server.setSecureContext(contextOptions(m));
+      for (const server of servers) server.setSecureContext(contextOptions(m));
       log.info({ fingerprint: m.fingerprint, notAfter: m.notAfter }, 'TLS certificate reloaded');
     } catch (err) {
       log.error({ err: (err as Error).message }, 'TLS reload failed; still serving the previous certificate');
     }
   });
-  return { attach: (s) => void (server = s) };
+  return { attach: (s) => void servers.push(s) };
 }

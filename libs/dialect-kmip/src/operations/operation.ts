@@ -40,10 +40,14 @@ export type OperationHandler = (call: KmipCall, payload: Item | null) => Promise
 /** A refusal in KMIP's own terms: Result Status Operation Failed with this Result Reason. */
 export class KmipFailure extends Error {
   override readonly name = 'KmipFailure';
-  /** @param reason a Result Reason by specification name (a key of RESULT_REASON) */
+  /**
+   * @param reason a Result Reason by specification name (a key of RESULT_REASON)
+   * @param payload a Response Payload for the failed item, where the spec gives one (Check names the failed field)
+   */
   constructor(
     readonly reason: string,
     message: string,
+    readonly payload: Item | null = null,
   ) {
     super(message);
   }

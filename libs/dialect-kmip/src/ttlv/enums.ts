@@ -94,6 +94,9 @@ export const RESULT_REASON: Enumeration = {
     'Not Extractable',
     'Object Already Exists',
   ),
+  // KMIP 2.0 additions this server answers with.
+  'Unsupported Protocol Version': 0x3f,
+  'Wrong Key Lifecycle State': 0x43,
   'General Failure': 0x100,
 };
 
@@ -253,6 +256,34 @@ export const REVOCATION_REASON_CODE: Enumeration = list(
 
 export const BATCH_ERROR_CONTINUATION_OPTION: Enumeration = list('Continue', 'Stop', 'Undo');
 
+export const SECRET_DATA_TYPE: Enumeration = list('Password', 'Seed');
+
+export const LINK_TYPE: Enumeration = {
+  'Certificate Link': 0x101,
+  'Public Key Link': 0x102,
+  'Private Key Link': 0x103,
+  'Derivation Base Object Link': 0x104,
+  'Derived Key Link': 0x105,
+  'Replacement Object Link': 0x106,
+  'Replaced Object Link': 0x107,
+};
+
+export const RECOMMENDED_CURVE: Enumeration = {
+  'P-192': 1,
+  'K-163': 2,
+  'B-163': 3,
+  'P-224': 4,
+  'K-233': 5,
+  'B-233': 6,
+  'P-256': 7,
+  'K-283': 8,
+  'B-283': 9,
+  'P-384': 10,
+  'K-409': 11,
+  'B-409': 12,
+  'P-521': 13,
+};
+
 export const QUERY_FUNCTION: Enumeration = list(
   'Query Operations',
   'Query Objects',
@@ -285,6 +316,9 @@ export const ENUMERATION_OF_TAG: ReadonlyMap<number, Enumeration> = new Map([
   [TAG['Revocation Reason Code'], REVOCATION_REASON_CODE],
   [TAG['Batch Error Continuation Option'], BATCH_ERROR_CONTINUATION_OPTION],
   [TAG['Query Function'], QUERY_FUNCTION],
+  [TAG['Secret Data Type'], SECRET_DATA_TYPE],
+  [TAG['Link Type'], LINK_TYPE],
+  [TAG['Recommended Curve'], RECOMMENDED_CURVE],
 ]);
 
 /** The specification name of an Enumeration value carried under a tag, if the table has it. */
