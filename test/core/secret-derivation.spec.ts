@@ -15,7 +15,7 @@ describe('key derivation from a stored secret', () => {
   let other: OpContext;
 
   const importSecret = async (c: OpContext, bytes: Buffer, usages: ('mac' | 'derive')[] = ['derive']) =>
-    (await k.keys.import(c, { spec: `secret-${bytes.length * 8}`, material: { kind: 'secret', bytes: Buffer.from(bytes) }, usages })).id;
+    (await k.keys.import(c, { spec: `secret-${bytes.length * 8}`, material: { kind: 'secret', bytes: Buffer.from(bytes) }, usages, exportable: true })).id;
   const exported = async (id: string) => {
     const { material } = await k.keys.exportKey(ctx, id);
     if (material.kind !== 'secret') throw new Error('not a secret');
@@ -78,6 +78,10 @@ describe('key derivation from a stored secret', () => {
     const fromAes = await k.keys.deriveFromKey(ctx, aes, { kind: 'hmac', hash: 'SHA-384', data }, { spec: 'aes-256' });
     expect(fromAes.exportable).toBe(false);
     await expect(k.keys.exportKey(ctx, fromAes.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // A key derived from one that is not exportable cannot be made exportable.
+    await expect(k.keys.deriveFromKey(ctx, aes, { kind: 'hmac', hash: 'SHA-384', data }, { spec: 'aes-256', exportable: true })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
   });
 
   it('refuses: no derive usage, another tenant, a key pair, bad parameters, an asymmetric target; nothing is left behind', async () => {

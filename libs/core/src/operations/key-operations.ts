@@ -691,6 +691,8 @@ export class KeyOperations {
       const id = (meta.keyId = req.id ?? randomUUID());
       if (source.record.keyClass !== 'secret') throw unsupported(`${kdf.kind} derives from secret keys, not ${source.record.spec} keys`);
       checkUsage(source.record, 'derive');
+      // The derived key is a function of the base key: export would hand out what the base key's owner chose to keep in.
+      if (req.exportable && !source.record.exportable) throw forbidden('a key derived from a key that is not exportable cannot be exportable');
       if (!source.backend.deriveSecret) throw unsupported(`the ${source.backend.name} backend cannot derive keys from a stored secret`);
       const bytes = await source.backend.deriveSecret(source.loaded, kdf, info.bits / 8);
       try {
