@@ -5,6 +5,7 @@ import {
   CRYPTOGRAPHIC_ALGORITHM,
   DERIVATION_METHOD,
   HASHING_ALGORITHM,
+  LINK_TYPE,
   OBJECT_TYPE,
   RESULT_REASON,
   RESULT_STATUS,
@@ -194,7 +195,12 @@ describe('Derive Key through the codec', () => {
     if (REFUSED === null) {
       expect(last.status).toBe(RESULT_STATUS['Success']);
       expect(valueOf(child(last.payload!, 'Unique Identifier'))).toEqual(expect.stringMatching(UUID));
-      expect(valueOf(child(last.payload!, 'Unique Identifier'))).not.toBe(base);
+      const derivedId = valueOf(child(last.payload!, 'Unique Identifier')) as string;
+      expect(derivedId).not.toBe(base);
+      // The new object links to its base (Link Type Derivation Base Object Link).
+      const links = await call(alice, [{ operation: 'Get Attributes', payload: [textString('Unique Identifier', derivedId), textString('Attribute Name', 'Link')] }]);
+      const value = child(child(links.items[0].payload!, 'Attribute')!, 'Attribute Value')!;
+      expect([valueOf(child(value, 'Link Type')), valueOf(child(value, 'Linked Object Identifier'))]).toEqual([LINK_TYPE['Derivation Base Object Link'], base]);
     } else {
       expect(last).toMatchObject({ status: RESULT_STATUS['Operation Failed'], reason: RESULT_REASON['Feature Not Supported'] });
     }
