@@ -98,23 +98,21 @@ function derived(v: string, name: string, expected: Buffer): void {
   }
 }
 
-const hmacChain = (hash: string, length: number): Buffer => {
-  const blocks: Buffer[] = [];
-  let input = DATA;
-  while (Buffer.concat(blocks).length < length) blocks.push((input = createHmac(hash, HMAC_BASE).update(input).digest()));
-  return Buffer.concat(blocks).subarray(0, length);
-};
-
 describe.each(VERSIONS)('PyKMIP speaking KMIP %s', (v) => {
   it('PBKDF2 from a registered password (Secret Data with Derive Key): the AES key Get returns is PBKDF2-HMAC-SHA256 / SHA-1 of it', () => {
     expect(ok(v, 'password')).toMatch(UUID);
     derived(v, 'pbkdf2_aes', pbkdf2Sync(PASSWORD, SALT, 1000, 32, 'sha256'));
     derived(v, 'pbkdf2_sha1', pbkdf2Sync(PASSWORD, SALT, 1000, 16, 'sha1'));
+    // Without a Hashing Algorithm: PKCS #5's default PRF, HMAC-SHA1.
+    derived(v, 'pbkdf2_default_hash', pbkdf2Sync(PASSWORD, SALT, 1000, 16, 'sha1'));
   });
 
-  it('HMAC from a registered HMAC key: one block truncated, and Secret Data of 1024 bits from chained HMAC-SHA512 blocks', () => {
-    derived(v, 'hmac_aes', createHmac('sha256', HMAC_BASE).update(DATA).digest().subarray(0, 16));
-    derived(v, 'hmac_secret', hmacChain('sha512', 128));
+  it("HMAC: truncated to the length asked; an HMAC key's own hash whatever the parameters say; a Secret Data base's from the Hashing Algorithm", () => {
+    const sha256 = createHmac('sha256', HMAC_BASE).update(DATA).digest();
+    derived(v, 'hmac_aes', sha256.subarray(0, 16));
+    derived(v, 'hmac_ignores_parameters', sha256.subarray(0, 16));
+    derived(v, 'hmac_secret', sha256);
+    derived(v, 'hmac_from_password', createHmac('sha512', PASSWORD).update(DATA).digest());
     if (REFUSED === null) {
       // The derived object is Pre-Active until activated, as a created one.
       expect(ok(v, 'hmac_aes_attributes')).toEqual({ 'Object Type': 'SYMMETRIC_KEY', 'Cryptographic Algorithm': 'AES', 'Cryptographic Length': 128, State: 'ACTIVE' });
@@ -139,7 +137,8 @@ describe.each(VERSIONS)('PyKMIP speaking KMIP %s', (v) => {
     refused(v, 'method_encrypt', 'FEATURE_NOT_SUPPORTED', /ENCRYPT is not served/);
     refused(v, 'method_hash', 'FEATURE_NOT_SUPPORTED', /HASH is not served/);
     refused(v, 'pbkdf2_no_salt', 'INVALID_FIELD', /Salt is required/);
-    refused(v, 'pbkdf2_no_hash', 'INVALID_FIELD', /Hashing Algorithm/);
+    refused(v, 'hmac_from_password_no_hash', 'INVALID_FIELD', /needs a Hashing Algorithm/);
+    refused(v, 'hmac_too_long', 'INVALID_FIELD', /gives 32 bytes, fewer than the 64 asked/);
     refused(v, 'pbkdf2_md5', 'FEATURE_NOT_SUPPORTED', /MD5/);
     refused(v, 'hmac_no_data', 'INVALID_FIELD', /Derivation Data is required/);
     refused(v, 'hmac_with_salt', 'INVALID_FIELD', /HMAC takes no Salt/);
@@ -201,6 +200,10 @@ describe('Derive Key through the codec', () => {
       const links = await call(alice, [{ operation: 'Get Attributes', payload: [textString('Unique Identifier', derivedId), textString('Attribute Name', 'Link')] }]);
       const value = child(child(links.items[0].payload!, 'Attribute')!, 'Attribute Value')!;
       expect([valueOf(child(value, 'Link Type')), valueOf(child(value, 'Linked Object Identifier'))]).toEqual([LINK_TYPE['Derivation Base Object Link'], base]);
+      // ... and the base object to it (Derived Key Link).
+      const back = await call(alice, [{ operation: 'Get Attributes', payload: [textString('Unique Identifier', base), textString('Attribute Name', 'Link')] }]);
+      const backValue = child(child(back.items[0].payload!, 'Attribute')!, 'Attribute Value')!;
+      expect([valueOf(child(backValue, 'Link Type')), valueOf(child(backValue, 'Linked Object Identifier'))]).toEqual([LINK_TYPE['Derived Key Link'], derivedId]);
     } else {
       expect(last).toMatchObject({ status: RESULT_STATUS['Operation Failed'], reason: RESULT_REASON['Feature Not Supported'] });
     }

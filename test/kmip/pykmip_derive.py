@@ -115,10 +115,18 @@ with client:
     derived_bytes("pbkdf2_aes")
     derive("pbkdf2_sha1", "password", D.PBKDF2, pbkdf2(H.SHA_1), cryptographic_length=128, **exportable_aes)
     derived_bytes("pbkdf2_sha1")
+    derive("pbkdf2_default_hash", "password", D.PBKDF2, {"salt": salt, "iteration_count": 1000}, cryptographic_length=128, **exportable_aes)
+    derived_bytes("pbkdf2_default_hash")
     derive("hmac_aes", "hmac_base", D.HMAC, hmac(), cryptographic_length=128, **exportable_aes)
     derived_bytes("hmac_aes")
-    derive("hmac_secret", "hmac_base", D.HMAC, hmac(H.SHA_512), object_type=enums.ObjectType.SECRET_DATA, cryptographic_length=1024)
+    # The base is an HMAC-SHA256 key: its algorithm names the PRF, the Cryptographic Parameters are ignored.
+    derive("hmac_ignores_parameters", "hmac_base", D.HMAC, hmac(H.SHA_512), cryptographic_length=128, **exportable_aes)
+    derived_bytes("hmac_ignores_parameters")
+    derive("hmac_secret", "hmac_base", D.HMAC, hmac(), object_type=enums.ObjectType.SECRET_DATA, cryptographic_length=256)
     derived_bytes("hmac_secret")
+    # Secret Data names no PRF: the Hashing Algorithm says which.
+    derive("hmac_from_password", "password", D.HMAC, hmac(H.SHA_512), object_type=enums.ObjectType.SECRET_DATA, cryptographic_length=512)
+    derived_bytes("hmac_from_password")
     step("hmac_aes_attributes", lambda: (lambda r: {
         a.attribute_name.value: plain(a.attribute_value.value) for a in r[1]
     })(client.get_attributes(need("hmac_aes"), ["Object Type", "Cryptographic Algorithm", "Cryptographic Length", "State"])))
@@ -135,7 +143,8 @@ with client:
     derive("method_hash", "password", D.HASH, hmac(), cryptographic_length=128, cryptographic_algorithm=AES)
     derive("pbkdf2_no_salt", "password", D.PBKDF2, {"cryptographic_parameters": {"hashing_algorithm": H.SHA_256}, "iteration_count": 1000},
            cryptographic_length=128, cryptographic_algorithm=AES)
-    derive("pbkdf2_no_hash", "password", D.PBKDF2, {"salt": salt, "iteration_count": 1000}, cryptographic_length=128, cryptographic_algorithm=AES)
+    derive("hmac_from_password_no_hash", "password", D.HMAC, {"derivation_data": data}, cryptographic_length=128, cryptographic_algorithm=AES)
+    derive("hmac_too_long", "hmac_base", D.HMAC, hmac(), object_type=enums.ObjectType.SECRET_DATA, cryptographic_length=512)
     derive("pbkdf2_md5", "password", D.PBKDF2, pbkdf2(H.MD5), cryptographic_length=128, cryptographic_algorithm=AES)
     derive("hmac_no_data", "hmac_base", D.HMAC, {"cryptographic_parameters": {"hashing_algorithm": H.SHA_256}},
            cryptographic_length=128, cryptographic_algorithm=AES)

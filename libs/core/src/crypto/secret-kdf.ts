@@ -12,9 +12,9 @@ export type SecretKdf =
   /** PKCS #5 v2 / RFC 8018 PBKDF2 with HMAC-`hash`, the stored secret as the password. */
   | { kind: 'pbkdf2'; hash: HashAlg; salt: Buffer; iterations: number }
   /**
-   * HMAC-`hash` keyed by the stored secret over `data`. Output longer than one HMAC is extended by
-   * feeding each block back as the next input (K1 = HMAC(k, data), Ki = HMAC(k, Ki-1)), then
-   * truncated to the length asked: KMIP 1.4 section 4.6's rule for the HASH, HMAC and ENCRYPT methods.
+   * HMAC-`hash` keyed by the stored secret over `data`, truncated to the length asked. A length
+   * past one HMAC output is refused, not extended: KMIP's Derive Key "SHALL return an error" when
+   * the length asked exceeds the derivation method's output.
    */
   | { kind: 'hmac'; hash: HashAlg; data: Buffer };
 
@@ -24,8 +24,8 @@ export const SECRET_KDF_LIMITS = { maxIterations: 1_000_000, maxSaltBytes: 1024,
 /** KDF hashes: HMAC's, less SM3 (not every OpenSSL build has it for PBKDF2). */
 const KDF_HASHES: readonly HashAlg[] = MAC_HASHES.filter((h) => h !== 'SM3');
 
-/** Refuses a KDF the backend would not run, before any key is loaded. */
-export function checkSecretKdf(kdf: SecretKdf): void {
+/** Refuses a KDF the backend would not run for `length` bytes, before any key is loaded. */
+export function checkSecretKdf(kdf: SecretKdf, length: number): void {
   if (!KDF_HASHES.includes(kdf.hash)) throw unsupported(`${String(kdf.kind).toUpperCase()} with ${String(kdf.hash)} is not supported`);
   switch (kdf.kind) {
     case 'pbkdf2':
@@ -37,6 +37,7 @@ export function checkSecretKdf(kdf: SecretKdf): void {
     case 'hmac':
       if (!Buffer.isBuffer(kdf.data) || kdf.data.length === 0 || kdf.data.length > SECRET_KDF_LIMITS.maxDataBytes)
         throw invalidArgument(`the derivation data must be 1..${SECRET_KDF_LIMITS.maxDataBytes} bytes`, 'data');
+      if (length > HASHES[kdf.hash].size) throw invalidArgument(`HMAC-${kdf.hash} gives ${HASHES[kdf.hash].size} bytes, fewer than the ${length} asked`, 'length');
       return;
     default:
       throw unsupported(`key derivation '${String((kdf as { kind: unknown }).kind)}' is not supported`);
@@ -49,18 +50,8 @@ const pbkdf2Async = promisify(pbkdf2);
 export async function runSecretKdf(secret: Buffer, kdf: SecretKdf, length: number): Promise<Buffer> {
   const node = HASHES[kdf.hash].node;
   if (kdf.kind === 'pbkdf2') return pbkdf2Async(secret, kdf.salt, kdf.iterations, length, node);
-  const blocks: Buffer[] = [];
-  let total = 0;
-  let input = kdf.data;
-  while (total < length) {
-    const block = createHmac(node, secret).update(input).digest();
-    blocks.push(block);
-    total += block.length;
-    input = block;
-  }
-  const all = Buffer.concat(blocks);
-  for (const b of blocks) b.fill(0);
-  const out = Buffer.from(all.subarray(0, length));
-  all.fill(0);
+  const mac = createHmac(node, secret).update(kdf.data).digest();
+  const out = Buffer.from(mac.subarray(0, length));
+  mac.fill(0);
   return out;
 }

@@ -685,7 +685,7 @@ export class KeyOperations {
       const usages = req.usages ?? [...info.defaultUsages];
       checkUsages(info, usages, 'secret');
       checkMetadata(req);
-      checkSecretKdf(kdf);
+      checkSecretKdf(kdf, info.bits / 8);
       const source = await this.resolve(ctx, baseKeyId, meta);
       // The row names the derived key, not its source.
       const id = (meta.keyId = req.id ?? randomUUID());

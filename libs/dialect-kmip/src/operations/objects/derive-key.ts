@@ -4,7 +4,7 @@ import { KmipFailure, type KmipCall, type OperationHandler } from '../operation'
 import { children, required } from '../payload';
 import { objectTypeName, specFor } from './algorithm';
 import { attributesIn } from './attributes';
-import type { KmipBag } from './bag';
+import { saveBag, type KmipBag } from './bag';
 import { kdfOf, secretDataUsages } from './derivation';
 import { finishMaking, initialBag, usagesFrom } from './making';
 import { readTemplate, type Template } from './template';
@@ -42,7 +42,7 @@ const TARGETS: Readonly<Record<string, (t: Template, base: KeyRecord) => Target>
 /** The one base object: its Unique Identifier, or the ID Placeholder. Several bases (a concatenation) are not served. */
 function baseOf(call: KmipCall, payload: Item | null): Promise<KeyRecord> {
   const ids = children(payload, 'Unique Identifier');
-  if (ids.length > 1) throw new KmipFailure('Feature Not Supported', 'Derive Key from several base objects is not served: name one');
+  if (ids.length > 1) throw new KmipFailure('Feature Not Supported', 'Derive Key from several base objects (Secret Data as Derivation Data) is not served: name one');
   const [given] = ids;
   if (given !== undefined && given.type !== 'TextString') throw new KmipFailure('Invalid Field', 'Unique Identifier must be a TextString');
   const id = given?.type === 'TextString' ? given.value : call.placeholder;
@@ -54,15 +54,16 @@ function baseOf(call: KmipCall, payload: Item | null): Promise<KeyRecord> {
  * Derive Key (KMIP 1.4 section 4.6, 2.0 section 6.1.17): a Symmetric Key or Secret Data from a
  * Symmetric Key or Secret Data the caller holds with the Derive Key usage, by PBKDF2 or HMAC. The
  * core derives where the base material is held and imports the result; the bytes never pass
- * through here. The new object is Pre-Active unless its Activation Date has come, as Create's.
+ * through here. The new object is Pre-Active unless its Activation Date has come, as Create's, and
+ * the two objects are linked both ways (Derivation Base Object Link, Derived Key Link).
  */
 export const deriveKey: OperationHandler = async (call, payload) => {
   const type = objectTypeName(required(payload, 'Object Type', 'Enumeration').value);
   const target = TARGETS[type];
   if (!target) throw new KmipFailure('Invalid Field', `Derive Key makes a Symmetric Key or Secret Data, not a ${type}`);
-  const kdf = kdfOf(payload);
   const t = readTemplate(attributesIn(payload, 'Template-Attribute', 'Attributes'));
   const base = await baseOf(call, payload);
+  const kdf = kdfOf(payload, base);
   const made = target(t, base);
   const { bag, active } = initialBag(t);
   const record = await call.ops.deriveFromKey(call.ctx, base.id, kdf, {
@@ -72,5 +73,12 @@ export const deriveKey: OperationHandler = async (call, payload) => {
     attributes: { kmip: { ...bag, ...made.bag, links: [{ type: 'Derivation Base Object Link', id: base.id }] } },
   });
   const finished = await finishMaking(call, record, t, active);
+  try {
+    // KMIP: the base object SHALL get a Derived Key Link to the new object.
+    await saveBag(call.ops, call.ctx, base, (b) => ({ ...b, links: [...(b.links ?? []), { type: 'Derived Key Link', id: finished.id }] }));
+  } catch (err) {
+    await call.ops.destroy(call.ctx, finished.id).catch(() => {});
+    throw err;
+  }
   return { payload: structure('Response Payload', [textString('Unique Identifier', finished.id)]), uniqueIdentifier: finished.id };
 };
