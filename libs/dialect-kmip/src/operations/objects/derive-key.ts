@@ -39,7 +39,7 @@ const TARGETS: Readonly<Record<string, (t: Template, base: KeyRecord) => Target>
   },
 };
 
-/** The one base object: its Unique Identifier, or the ID Placeholder. Several bases (a concatenation) are not served. */
+/** The one base object: its Unique Identifier, or the ID Placeholder. Further ones (Secret Data standing for the Derivation Data) are not served. */
 function baseOf(call: KmipCall, payload: Item | null): Promise<KeyRecord> {
   const ids = children(payload, 'Unique Identifier');
   if (ids.length > 1) throw new KmipFailure('Feature Not Supported', 'Derive Key from several base objects (Secret Data as Derivation Data) is not served: name one');
@@ -51,7 +51,7 @@ function baseOf(call: KmipCall, payload: Item | null): Promise<KeyRecord> {
 }
 
 /**
- * Derive Key (KMIP 1.4 section 4.6, 2.0 section 6.1.17): a Symmetric Key or Secret Data from a
+ * Derive Key (KMIP 1.4 section 4.6): a Symmetric Key or Secret Data from a
  * Symmetric Key or Secret Data the caller holds with the Derive Key usage, by PBKDF2 or HMAC. The
  * core derives where the base material is held and imports the result; the bytes never pass
  * through here. The new object is Pre-Active unless its Activation Date has come, as Create's, and
