@@ -1,12 +1,15 @@
 import { createDecipheriv, createHmac, generateKeyPairSync, randomBytes, randomUUID, verify as nodeVerify } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GenerateMacCommand, SignCommand } from '@aws-sdk/client-kms';
 import { stringify } from 'yaml';
 import { kmsClient } from './aws/support';
+import { HemClient } from './encedo/hem-client';
 import { signedEhsmBody } from './support/ehsm-sign';
 import { backendEnv, cli, runGatewayExpectingExit, startGateway, tempDir, type Gateway } from './support/server';
 import { dbEnv } from './support/test-db';
+import { httpsCall } from './tls/https-client';
+import { TestPki } from './tls/pki';
 import { vaultClient } from './vault/support';
 
 /**
@@ -134,6 +137,18 @@ describe('seed file', () => {
     expect(out.data.hmac).toBe(`vault:v1:${createHmac('sha256', HMAC).update(input).digest('base64')}`);
   });
 
+  it('Encedo encrypts with the seeded passphrase under the given AES key, opened locally', async () => {
+    const hem = new HemClient(gw.url, PASSPHRASE);
+    const plaintext = Buffer.from('seeded Encedo plaintext');
+    const enc = await hem.use(ID.aes.replace(/-/g, ''), '/api/crypto/cipher/encrypt', { alg: 'AES256-GCM', msg: plaintext.toString('base64') });
+    expect(enc.status).toBe(200);
+    const d = createDecipheriv('aes-256-gcm', AES, Buffer.from(enc.body.iv, 'base64'));
+    d.setAuthTag(Buffer.from(enc.body.tag, 'base64'));
+    expect(Buffer.concat([d.update(Buffer.from(enc.body.ciphertext, 'base64')), d.final()])).toEqual(plaintext);
+    // Another passphrase logs in to nothing.
+    await expect(new HemClient(gw.url, 'not the seeded passphrase').token('keymgmt:list')).rejects.toThrow();
+  });
+
   it('never writes a secret of the file to the gateway output', () => {
     for (const s of SECRETS) expect(gw.output()).not.toContain(s);
     expect(gw.output()).toContain('seed file applied');
@@ -205,5 +220,71 @@ describe('seed file', () => {
     gw = await startGateway({ KMS_SEED: SEED }, gw.dataDir);
     expect(await snapshot()).toEqual(before);
     expect((await cli(gw.dataDir, ['tenant', 'list'])).json).toEqual(tenants);
+  });
+});
+
+describe('seed file with a client certificate, over TLS, under two workers', () => {
+  const pki = new TestPki();
+  const serverCa = pki.ca('seed-server-ca');
+  const clientCa = pki.ca('seed-client-ca');
+  const server = pki.issue(serverCa, 'seed-server', 'server');
+  const client = pki.issue(clientCa, 'seed-client', 'client');
+  const unmapped = pki.issue(clientCa, 'seed-unmapped', 'client');
+  const doc = {
+    tenants: [
+      {
+        name: 'tls-ci',
+        credentials: [{ kind: 'cert', cert: readFileSync(client.cert, 'utf8'), label: 'ci client' }],
+        keys: [{ id: randomUUID(), spec: 'ec-p256', usages: ['sign', 'verify'], aliases: ['tls-ec'], material: { jwk: ec.privateKey.export({ format: 'jwk' }) } }],
+      },
+    ],
+  };
+  const seedFile = file('tls-seed.yaml', doc);
+  const env = { KMS_SEED: seedFile, KMS_WORKERS: '2', KMS_TLS_CERT: server.cert, KMS_TLS_KEY: server.key, KMS_TLS_CLIENT_CA: clientCa.cert };
+  let tls: Gateway;
+  beforeAll(async () => {
+    tls = await startGateway(env);
+  }, 60000);
+  afterAll(async () => {
+    await tls.stop();
+    tls.cleanup();
+  });
+  const sign = (who: { cert: string; key: string }) =>
+    httpsCall(
+      tls.url,
+      { ca: serverCa.cert, ...who },
+      {
+        method: 'POST',
+        path: '/v1/crypto/sign',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kid: doc.tenants[0].keys[0].id, alg: 'ES256', data: 'c2VlZA' }),
+      },
+    );
+
+  it('applies it once: one tenant, one credential, one key and alias, whichever worker answers', async () => {
+    expect((await cli(tls.dataDir, ['credential', 'list', 'tls-ci'])).json).toEqual([
+      expect.objectContaining({ kind: 'tls-client-cert', lookup: client.fingerprint, label: 'ci client' }),
+    ]);
+    expect((await cli(tls.dataDir, ['key', 'list', 'tls-ci'])).json.keys.map((k: { id: string }) => k.id)).toEqual([doc.tenants[0].keys[0].id]);
+    expect((await cli(tls.dataDir, ['tenant', 'list'])).json.filter((t: { name: string }) => t.name === 'tls-ci')).toHaveLength(1);
+  });
+
+  it('the seeded certificate signs through JOSE with no token, verified with the given key; another certificate of the CA does not', async () => {
+    for (let i = 0; i < 4; i++) {
+      const r = await sign(client);
+      expect(r.status).toBe(200);
+      expect(nodeVerify('sha256', Buffer.from(`${r.json.protected}.c2VlZA`), { key: ec.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(r.json.signature, 'base64url'))).toBe(
+        true,
+      );
+    }
+    expect((await sign(unmapped)).status).toBe(401);
+  });
+
+  it('changes nothing when both workers start again with the same file', async () => {
+    const before = (await cli(tls.dataDir, ['credential', 'list', 'tls-ci'])).json;
+    await tls.stop();
+    tls = await startGateway(env, tls.dataDir);
+    expect((await cli(tls.dataDir, ['credential', 'list', 'tls-ci'])).json).toEqual(before);
+    expect((await sign(client)).status).toBe(200);
   });
 });

@@ -1,7 +1,12 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CRYPTOGRAPHIC_ALGORITHM, OBJECT_TYPE, RESULT_REASON, RESULT_STATUS, STATE, encode, enumeration, integer, structure, textString, type Item } from '@kms/dialect-kmip';
 import { cli, runGatewayExpectingExit, tempDir } from '../support/server';
+import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { Agent } from 'node:https';
+import { REGION, awsCredential } from '../aws/support';
+import { signedEhsmBody } from '../support/ehsm-sign';
+import { eventually } from '../support/eventually';
 import { httpsCall } from '../tls/https-client';
 import type { Issued } from '../tls/pki';
 import {
@@ -28,15 +33,6 @@ const V12: [number, number] = [1, 2];
 const query: BatchItem = { operation: 'Query', payload: [enumeration('Query Function', 1)] };
 const uid = (id: string) => textString('Unique Identifier', id);
 const attr = (name: string, value: Item): Item => structure('Attribute', [textString('Attribute Name', name), { ...value, tag: 0x42000b }]);
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('start-up and settings', () => {
   it('KMS_KMIP_PORT without TLS or a client CA stops start-up; KMIP needs a certificate whatever KMS_TLS_CLIENT_AUTH says; KMS_KMIP_MAX_CONNECTIONS holds', async () => {
@@ -161,6 +157,105 @@ describe('one gateway', () => {
     expect(revoked.items[0].status).toBe(RESULT_STATUS['Success']);
     const refused = await jose('/v1/crypto/encrypt', { kid, alg: 'dir', enc: 'A256GCM', data });
     expect(refused.status).not.toBe(200);
+  });
+
+  it('a key made over KMIP is used by its UUID through eHSM and AWS KMS, by credentials of the same tenant', async () => {
+    const made = readResponse(
+      await roundTrip(
+        world,
+        alice,
+        requestMessage(V12, [
+          {
+            operation: 'Create',
+            payload: [
+              enumeration('Object Type', OBJECT_TYPE['Symmetric Key']),
+              structure('Template-Attribute', [
+                attr('Cryptographic Algorithm', enumeration('Attribute Value', CRYPTOGRAPHIC_ALGORITHM['AES'])),
+                attr('Cryptographic Length', integer('Attribute Value', 256)),
+                attr('Cryptographic Usage Mask', integer('Attribute Value', 0x0c)),
+              ]),
+            ],
+          },
+          { operation: 'Activate' },
+        ]),
+      ),
+    );
+    const keyid = valueOf(child(made.items[0].payload!, 'Unique Identifier')) as string;
+    const app = (await cli(world.gw.dataDir, ['credential', 'ehsm', 'listener'])).json as { appid: string; apikey: string };
+    const ehsm = async (action: string, payload: Record<string, unknown>) =>
+      (
+        await httpsCall(
+          world.gw.url,
+          { ca: world.serverCa.cert },
+          { method: 'POST', path: `/ehsm?Action=${action}`, headers: { 'content-type': 'application/json' }, body: signedEhsmBody(app, payload) },
+        )
+      ).json as { code: number; result: Record<string, string> };
+    const plaintext = Buffer.from('through eHSM').toString('base64');
+    const enc = await ehsm('Encrypt', { keyid, plaintext });
+    expect(enc.code).toBe(200);
+    expect((await ehsm('Decrypt', { keyid, ciphertext: enc.result.ciphertext })).result.plaintext).toBe(plaintext);
+
+    const kms = new KMSClient({
+      endpoint: world.gw.url,
+      region: REGION,
+      credentials: await awsCredential(world.gw, 'listener'),
+      maxAttempts: 1,
+      // The SDK's own handler options: an agent that trusts the test CA.
+      requestHandler: { httpsAgent: new Agent({ ca: readFileSync(world.serverCa.cert) }) },
+    });
+    const sealed = await kms.send(new EncryptCommand({ KeyId: keyid, Plaintext: Buffer.from('through AWS') }));
+    const opened = await kms.send(new DecryptCommand({ KeyId: keyid, CiphertextBlob: sealed.CiphertextBlob }));
+    expect(Buffer.from(opened.Plaintext!).toString()).toBe('through AWS');
+    expect(opened.KeyId).toContain(keyid);
+  });
+
+  it('a key made over KMIP is used by its UUID through Vault transit, and a transit key is a KMIP object under its id', async () => {
+    const made = readResponse(
+      await roundTrip(
+        world,
+        alice,
+        requestMessage(V12, [
+          {
+            operation: 'Create',
+            payload: [
+              enumeration('Object Type', OBJECT_TYPE['Symmetric Key']),
+              structure('Template-Attribute', [
+                attr('Cryptographic Algorithm', enumeration('Attribute Value', CRYPTOGRAPHIC_ALGORITHM['AES'])),
+                attr('Cryptographic Length', integer('Attribute Value', 256)),
+                attr('Cryptographic Usage Mask', integer('Attribute Value', 0x0c)),
+              ]),
+            ],
+          },
+          { operation: 'Activate' },
+        ]),
+      ),
+    );
+    const keyid = valueOf(child(made.items[0].payload!, 'Unique Identifier')) as string;
+    const token = (await cli(world.gw.dataDir, ['credential', 'vault', 'listener'])).json.token as string;
+    const vault = async (path: string, body?: unknown) =>
+      (
+        await httpsCall(
+          world.gw.url,
+          { ca: world.serverCa.cert },
+          {
+            method: body === undefined ? 'GET' : 'POST',
+            path: `/v1/transit/${path}`,
+            headers: { 'x-vault-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+            ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          },
+        )
+      ).json as { data: Record<string, any> };
+    expect((await vault(`keys/${keyid}`)).data).toMatchObject({ id: keyid, type: 'aes256-gcm96', latest_version: 1 });
+    const plaintext = Buffer.from('through Vault').toString('base64');
+    const { ciphertext } = (await vault(`encrypt/${keyid}`, { plaintext })).data;
+    expect(ciphertext).toMatch(/^vault:v1:/);
+    expect((await vault(`decrypt/${keyid}`, { ciphertext })).data.plaintext).toBe(plaintext);
+
+    await vault('keys/from-vault', { type: 'aes128-gcm96' });
+    const id = (await vault('keys/from-vault')).data.id as string;
+    const r = readResponse(await roundTrip(world, alice, requestMessage(V12, [{ operation: 'Get Attributes', payload: [uid(id)] }])));
+    const attributes = Object.fromEntries(childrenOf(r.items[0].payload!, 'Attribute').map((a) => [valueOf(child(a, 'Attribute Name')), valueOf(child(a, 'Attribute Value'))]));
+    expect(attributes).toMatchObject({ 'Unique Identifier': id, 'Cryptographic Length': 128, State: STATE['Active'] });
   });
 
   it('a key made through JOSE is an Active KMIP Symmetric Key under the same UUID, found by Locate, not exportable', async () => {

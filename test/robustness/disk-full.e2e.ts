@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, MAIN, ROOT, backendEnv, tempDir } from '../support/server';
+import { settled } from '../support/eventually';
 
 /**
  * The SQLite disk fills up: writes fail closed, the process stays up, `/health/ready` says 503
@@ -34,15 +35,6 @@ const ready = async () => {
   const res = await fetch(`${url}/health/ready`);
   return { status: res.status, body: (await res.json()) as { status: string; checks: Record<string, { ok: boolean; detail?: string }> } };
 };
-
-async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   proc = spawn('unshare', ['-rm', process.execPath, join(ROOT, 'test/support/small-disk.js'), dir, '24', MAIN, CLI], {
@@ -95,7 +87,7 @@ describe('the SQLite disk full', () => {
 
     const filled = await ask('fill');
     expect(filled.written).toBeGreaterThan(1_000_000);
-    const full = await eventually(ready, (r) => r.status === 503);
+    const full = await settled(ready, (r) => r.status === 503);
     expect(full.status).toBe(503);
     expect(full.body.status).toBe('not ready');
     expect(full.body.checks.database.ok).toBe(false);
@@ -110,7 +102,7 @@ describe('the SQLite disk full', () => {
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
 
     await ask('free');
-    const back = await eventually(ready, (r) => r.status === 200);
+    const back = await settled(ready, (r) => r.status === 200);
     expect(back).toMatchObject({ status: 200, body: { status: 'ready', checks: { database: { ok: true } } } });
     expect((await createKey()).status).toBe(200);
     const keysAfter = (JSON.parse(String((await ask('cli', ['key', 'list', 'disk'])).stdout)) as { keys: unknown[] }).keys;

@@ -22,7 +22,7 @@ if (!process.env.KMS_TEST_PG_URL) {
 }
 
 const root = join(__dirname, '../..');
-const suites = ['test/replicas', 'test/ehsm', 'test/jose', 'test/encedo', 'test/aws', 'test/vault', 'test/cross-dialect.e2e.ts', 'test/lifecycle.e2e.ts', 'test/cluster.e2e.ts', 'test/core'];
+const suites = ['test/replicas', 'test/ehsm', 'test/jose', 'test/encedo', 'test/aws', 'test/vault', 'test/cross-dialect.e2e.ts', 'test/lifecycle.e2e.ts', 'test/cluster.e2e.ts', 'test/seed.e2e.ts', 'test/core'];
 // Nest 12 is ESM: jest loads it natively (require(esm)) only with VM modules on (Node 24.9+).
 const args = ['--experimental-vm-modules', join(root, 'node_modules/jest/bin/jest.js'), '--runInBand', '--testPathIgnorePatterns', 'auth\\.spec', 'known-answers', '--', ...suites];
 const started = Date.now();

@@ -1,6 +1,7 @@
 import { cli, startGateway, type Gateway } from '../support/server';
 import { handshakeFailure, httpsCall, type TlsClientOptions } from './https-client';
 import { TestPki, type Ca, type Issued } from './pki';
+import { eventually } from '../support/eventually';
 
 /**
  * TLS client certificates through the built gateway: mapped to a tenant by the admin CLI
@@ -36,15 +37,6 @@ const jose = (gw: Gateway, who: Issued | undefined, path: string, body?: unknown
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('KMS_TLS_CLIENT_AUTH=optional (the default with a client CA)', () => {
   let gw: Gateway;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { runGatewayExpectingExit, startGateway, tempDir, type Gateway } from '../support/server';
 import { handshakeFailure, httpsCall, type HttpsReply } from './https-client';
 import { TestPki, type Ca, type Issued } from './pki';
+import { eventually } from '../support/eventually';
 
 /**
  * The gateway's own TLS through the built server: the settings' start-up checks, the protocol
@@ -30,15 +31,6 @@ function liveFiles(from: Issued): { cert: string; key: string } {
 }
 
 const live = (gw: Gateway, extra = {}) => httpsCall(gw.url, { ca: ca.cert, ...extra }, { path: '/health/live' });
-
-async function eventually(check: () => Promise<boolean>, what: string, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('start-up checks of the TLS settings', () => {
   const dataDir = tempDir();

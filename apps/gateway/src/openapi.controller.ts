@@ -2,7 +2,9 @@ import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/commo
 import type { Schema } from '@kms/dialect-kit';
 import { awsOpenApi } from '@kms/dialect-aws';
 import { ehsmOpenApi } from '@kms/dialect-ehsm';
+import { encedoOpenApi } from '@kms/dialect-encedo';
 import { joseOpenApi } from '@kms/dialect-jose';
+import { vaultOpenApi } from '@kms/dialect-vault';
 import type { GatewayConfig } from './config';
 import { opsOpenApi } from './openapi-ops';
 import { VERSION } from './version';
@@ -16,6 +18,8 @@ const DOCUMENTS: ReadonlyArray<{ name: string; title: string; build: (config: Op
   { name: 'ehsm', title: 'eHSM-KMS', build: (c) => ehsmOpenApi(VERSION.version, c.ehsmLegacyPath) },
   { name: 'aws', title: 'AWS KMS', build: () => awsOpenApi(VERSION.version) },
   { name: 'jose', title: 'JOSE /v1/crypto', build: () => joseOpenApi(VERSION.version) },
+  { name: 'vault', title: 'Vault transit', build: () => vaultOpenApi(VERSION.version) },
+  { name: 'encedo', title: 'Encedo HEM', build: () => encedoOpenApi(VERSION.version) },
   { name: 'ops', title: 'Operations surface', build: () => opsOpenApi(VERSION.version) },
 ];
 

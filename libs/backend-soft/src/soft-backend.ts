@@ -28,6 +28,7 @@ import {
   cryptoFailure,
   curveByNodeName,
   invalidArgument,
+  runSecretKdf,
   unsupported,
   type AsymParams,
   type BackendCapabilities,
@@ -43,6 +44,7 @@ import {
   type LoadedKey,
   type MacKeyChoice,
   type Sealer,
+  type SecretKdf,
   type SignParams,
   type SpecInfo,
   type StoredKey,
@@ -303,6 +305,10 @@ export class SoftBackend implements CryptoBackend {
     } catch {
       throw invalidArgument('the peer public key is not valid', 'peer');
     }
+  }
+
+  async deriveSecret(key: LoadedKey, kdf: SecretKdf, length: number): Promise<Buffer> {
+    return runSecretKdf(secretOf(key), kdf, length);
   }
 
   async encapsulate(key: LoadedKey): Promise<{ sharedSecret: Buffer; ciphertext: Buffer }> {

@@ -1,4 +1,5 @@
 import type { AsymParams, DecryptParams, EncryptParams, EncryptResult, HashAlg, MacKeyChoice, SignParams, WrapAlg } from './algorithms';
+import type { SecretKdf } from './crypto/secret-kdf';
 import type { KeyClass, SpecInfo } from './specs';
 
 /**
@@ -86,4 +87,10 @@ export interface CryptoBackend {
   /** ML-KEM (FIPS 203). Optional: the core answers UNSUPPORTED for a backend without it. */
   encapsulate?(key: LoadedKey): Promise<{ sharedSecret: Buffer; ciphertext: Buffer }>;
   decapsulate?(key: LoadedKey, ciphertext: Buffer): Promise<Buffer>;
+  /**
+   * Optional: `length` bytes derived from a secret key by a KDF the core has checked (PBKDF2, HMAC;
+   * crypto/secret-kdf.ts). Only the derived bytes leave the backend; without it the core answers
+   * UNSUPPORTED.
+   */
+  deriveSecret?(key: LoadedKey, kdf: SecretKdf, length: number): Promise<Buffer>;
 }

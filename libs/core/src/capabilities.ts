@@ -9,11 +9,14 @@ import { listedSpecs, specInfo, type KeyFamily, type SpecInfo } from './specs';
  */
 const WRAP_ALGS: Partial<Record<KeyFamily, readonly WrapAlg[]>> = { aes: ['AES-KW', 'AES-KWP'] };
 const AGREEMENT: Partial<Record<KeyFamily, readonly string[]>> = { ec: ['ECDH'], x25519: ['X25519'], x448: ['X448'] };
+/** Key derivation from a stored secret (KeyOperations.deriveFromKey). */
+const SECRET_KDFS = ['PBKDF2', 'HMAC-KDF'];
+const KDFS: Partial<Record<KeyFamily, readonly string[]>> = { aes: SECRET_KDFS, secret: SECRET_KDFS };
 const KEM: Partial<Record<KeyFamily, readonly string[]>> = { 'ml-kem': ['ML-KEM'] };
 const SUBKEY_MACS = MAC_HASHES.map((h) => `HMAC-SUBKEY-${h}`);
 /** HMAC keys MAC with themselves; AES and ChaCha20 keys with their HMAC subkey (MacKeyChoice). */
 const MACS: Partial<Record<KeyFamily, readonly string[]>> = { secret: MAC_HASHES.map((h) => `HMAC-${h}`), aes: SUBKEY_MACS, chacha20: SUBKEY_MACS };
-const MECHANISM_TABLES: ReadonlyArray<Partial<Record<KeyFamily, readonly string[]>>> = [CIPHER_ALGS, WRAP_ALGS, ASYM_SCHEMES, SIGN_SCHEMES, AGREEMENT, KEM, MACS];
+const MECHANISM_TABLES: ReadonlyArray<Partial<Record<KeyFamily, readonly string[]>>> = [CIPHER_ALGS, WRAP_ALGS, ASYM_SCHEMES, SIGN_SCHEMES, AGREEMENT, KEM, MACS, KDFS];
 
 /** Families sized by the caller (`rsa-3072`, `secret-384`): listed by their wildcard. */
 const SIZED: Partial<Record<KeyFamily, string>> = { rsa: 'rsa-*', secret: 'secret-*' };

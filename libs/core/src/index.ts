@@ -45,3 +45,4 @@ export type { ConcatKdfParams } from './crypto/concat-kdf';
 export * from './crypto/key-pair-checks';
 export * from './crypto/agreement';
 export * from './tenants/given-secrets';
+export * from './crypto/secret-kdf';

@@ -106,7 +106,8 @@ const SIG: KeyUsage[] = ['sign', 'verify'];
 
 const FIXED: SpecInfo[] = [
   // `mac`, never by default: an HMAC with the key's HMAC subkey (MacKeyChoice 'hmac-subkey'), not the key.
-  ...[128, 192, 256].map((bits) => sym(`aes-${bits}`, 'aes', bits, [...ENC, 'wrap', 'unwrap', 'mac'], ENC)),
+  // `derive` on secret keys: PBKDF2 / HMAC key derivation from the stored secret (crypto/secret-kdf.ts).
+  ...[128, 192, 256].map((bits) => sym(`aes-${bits}`, 'aes', bits, [...ENC, 'wrap', 'unwrap', 'mac', 'derive'], ENC)),
   sym('sm4-128', 'sm4', 128, ENC, ENC),
   sym('chacha20-poly1305', 'chacha20', 256, [...ENC, 'mac'], ENC),
   ...CURVE_LIST.map((c) => ({
@@ -150,7 +151,7 @@ export function specInfo(spec: string): SpecInfo {
       return info;
     }
     if (m[1] === 'secret' && bits >= SECRET_BITS.min && bits <= SECRET_BITS.max && bits % 8 === 0) {
-      const info = sym(spec, 'secret', bits, ['mac', ...ENC], ['mac']);
+      const info = sym(spec, 'secret', bits, ['mac', ...ENC, 'derive'], ['mac']);
       BY_NAME.set(spec, info);
       return info;
     }

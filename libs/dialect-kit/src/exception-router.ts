@@ -36,16 +36,21 @@ export class ExceptionRouter extends BaseExceptionFilter {
   }
 
   private write(codec: DialectErrorCodec, exception: unknown, req: FastifyRequest, reply: FastifyReply): void {
-    const wire = codec.encode(exception, req);
-    // Name and message only: an internal error's text never reaches a client, and no payload is logged.
-    if (wire.internal) this.log.error(`internal error on a ${codec.dialect} route: ${describe(exception)}`);
-    void reply.status(wire.status);
-    for (const [name, value] of Object.entries(wire.headers ?? {})) void reply.header(name, value);
-    if (typeof wire.body === 'string' || Buffer.isBuffer(wire.body)) {
-      void reply.send(wire.body);
-    } else {
-      void reply.header('content-type', 'application/json').send(JSON.stringify(wire.body));
-    }
+    writeThroughCodec(codec, exception, req, reply, this.log);
+  }
+}
+
+/** The dialect's own answer to `exception`, written through its codec. */
+export function writeThroughCodec(codec: DialectErrorCodec, exception: unknown, req: FastifyRequest, reply: FastifyReply, log: Pick<Logger, 'error'>): void {
+  const wire = codec.encode(exception, req);
+  // Name and message only: an internal error's text never reaches a client, and no payload is logged.
+  if (wire.internal) log.error(`internal error on a ${codec.dialect} route: ${describe(exception)}`);
+  void reply.status(wire.status);
+  for (const [name, value] of Object.entries(wire.headers ?? {})) void reply.header(name, value);
+  if (typeof wire.body === 'string' || Buffer.isBuffer(wire.body)) {
+    void reply.send(wire.body);
+  } else {
+    void reply.header('content-type', 'application/json').send(JSON.stringify(wire.body));
   }
 }
 

@@ -27,6 +27,8 @@ export interface OpenApiOperation {
   responses: Record<string, { description: string; schema?: Schema; contentType?: string } | { ref: string }>;
   /** No credentials needed (documents `security: []`). */
   public?: boolean;
+  /** The operation's own security requirements, instead of the document's (`{}` among them: credentials optional). */
+  security?: Record<string, string[]>[];
 }
 
 export interface OpenApiSpec {
@@ -82,7 +84,7 @@ function operationObject(op: OpenApiOperation): Schema {
     ...(parameters.length ? { parameters } : {}),
     ...(op.body ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: op.body } } } } : {}),
     responses,
-    ...(op.public ? { security: [] } : {}),
+    ...(op.public ? { security: [] } : op.security ? { security: op.security } : {}),
   };
 }
 
@@ -124,7 +126,9 @@ const CONSTRAINTS: Record<string, (c: unknown[]) => Schema> = {
 
 /**
  * The JSON Schema of a DTO, read from class-validator's metadata (the rules the body pipe runs):
- * `@IsDefined` makes a property required; `@IsOptional` lets it be null as well.
+ * `@IsDefined` makes a property required, and so does any rule without `@IsOptional` or
+ * `@ValidateIf` (the pipe validates missing properties, and every rule refuses undefined);
+ * `@IsOptional` lets it be null as well.
  */
 export function dtoSchema(dto: abstract new () => unknown): Schema {
   const storage = getMetadataStorage();
@@ -135,9 +139,10 @@ export function dtoSchema(dto: abstract new () => unknown): Schema {
     let schema: Schema = {};
     const rules: string[] = [];
     let optional = false;
+    let defined = false;
     for (const m of list) {
       if (m.type === ValidationTypes.CONDITIONAL_VALIDATION) optional = true;
-      else if (m.type === ValidationTypes.IS_DEFINED) required.push(property);
+      else if (m.type === ValidationTypes.IS_DEFINED) defined = true;
       else if (m.type === ValidationTypes.CUSTOM_VALIDATION) {
         for (const c of storage.getTargetValidatorConstraints(m.constraintCls)) {
           const name = c.name ?? '';
@@ -146,6 +151,7 @@ export function dtoSchema(dto: abstract new () => unknown): Schema {
         }
       }
     }
+    if (defined || !optional) required.push(property);
     if (optional && typeof schema.type === 'string') schema = { ...schema, type: [schema.type, 'null'] };
     properties[property] = { ...schema, ...(rules.length ? { 'x-rules': rules } : {}) };
   }

@@ -11,24 +11,16 @@ import { routeFor } from './operations/table';
 import { TRANSIT_MOUNT, envelope } from './wire';
 
 /** Vault's `list` query flag, read as Go's ParseBool reads it. */
-const LIST_TRUE = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
+export const LIST_TRUE: ReadonlySet<string> = new Set(['1', 't', 'T', 'true', 'TRUE', 'True']);
 
-/** Vault's operation for an HTTP method: GET with list=true and Vault's own LIST method are `list`. */
+/** Vault's operation of each HTTP method served (Vault's own LIST arrives as GET with list=true); any other is 405. */
+export const METHOD_OPERATIONS: Readonly<Record<string, VaultOperation>> = { GET: 'read', LIST: 'list', POST: 'update', PUT: 'update', DELETE: 'delete' };
+
 function operationOf(req: FastifyRequest): VaultOperation {
-  const query = (req.query ?? {}) as Record<string, unknown>;
-  switch (req.method) {
-    case 'GET':
-      return typeof query.list === 'string' && LIST_TRUE.has(query.list) ? 'list' : 'read';
-    case 'LIST':
-      return 'list';
-    case 'POST':
-    case 'PUT':
-      return 'update';
-    case 'DELETE':
-      return 'delete';
-    default:
-      throw new VaultError(405, 'unsupported operation');
-  }
+  const op = Object.hasOwn(METHOD_OPERATIONS, req.method) ? METHOD_OPERATIONS[req.method] : undefined;
+  if (!op) throw new VaultError(405, 'unsupported operation');
+  const list = ((req.query ?? {}) as Record<string, unknown>).list;
+  return op === 'read' && typeof list === 'string' && LIST_TRUE.has(list) ? 'list' : op;
 }
 
 function decoded(rest: string): string {

@@ -22,6 +22,7 @@ import type { AliasStore } from '../keys/alias-store';
 import type { CachedKey, KeyCache } from '../keys/key-cache';
 import { type CreateSealedRequest, type KeyAtVersion, type KeyRef, type SealedKey, decodeSealedBody, encodeSealedBody, storedKeyId } from '../keys/sealed-key';
 import { type ConcatKdfParams, checkConcatKdf, concatKdf } from '../crypto/concat-kdf';
+import { type SecretKdf, checkSecretKdf } from '../crypto/secret-kdf';
 import { ephemeralAgreement } from '../crypto/ephemeral-ecdh';
 import { newDataKeyPair } from '../crypto/data-key-pair';
 import type { Sealer } from '../crypto/sealer';
@@ -664,6 +665,41 @@ export class KeyOperations {
         meta.backend = backend.name;
         const stored = await backend.import(req.id, info, { kind: 'secret', bytes }, { exportable: req.exportable ?? false });
         return await this.persist(this.newRecord(ctx, req.id, info, 'secret', usages, backend, 'imported', req, stored), backend);
+      } finally {
+        bytes.fill(0);
+      }
+    });
+  }
+
+  /**
+   * A new secret key derived from a stored secret key by PBKDF2 or HMAC (KMIP Derive Key). The
+   * base key needs the `derive` usage; its backend runs the KDF (UNSUPPORTED where it cannot), and
+   * the derived bytes are imported into the backend the routing rules pick for the new key, then
+   * zeroed: they never reach the caller. One operation and one audit row, on the new key.
+   */
+  deriveFromKey(ctx: OpContext, baseKeyId: string, kdf: SecretKdf, req: Omit<CreateKeyRequest, 'origin'>): Promise<KeyRecord> {
+    return this.run(ctx, 'derive-key', req.id ?? null, async (meta) => {
+      await this.refuseTakenId(req.id);
+      const info = specInfo(req.spec);
+      if (!info.symmetric) throw unsupported(`${info.spec} keys cannot be derived`);
+      const usages = req.usages ?? [...info.defaultUsages];
+      checkUsages(info, usages, 'secret');
+      checkMetadata(req);
+      checkSecretKdf(kdf, info.bits / 8);
+      const source = await this.resolve(ctx, baseKeyId, meta);
+      // The row names the derived key, not its source.
+      const id = (meta.keyId = req.id ?? randomUUID());
+      if (source.record.keyClass !== 'secret') throw unsupported(`${kdf.kind} derives from secret keys, not ${source.record.spec} keys`);
+      checkUsage(source.record, 'derive');
+      // The derived key is a function of the base key: export would hand out what the base key's owner chose to keep in.
+      if (req.exportable && !source.record.exportable) throw forbidden('a key derived from a key that is not exportable cannot be exportable');
+      if (!source.backend.deriveSecret) throw unsupported(`the ${source.backend.name} backend cannot derive keys from a stored secret`);
+      const bytes = await source.backend.deriveSecret(source.loaded, kdf, info.bits / 8);
+      try {
+        const backend = this.router.forNewKey(ctx.tenantId, ctx.dialect, info, 'secret');
+        meta.backend = backend.name;
+        const stored = await backend.import(id, info, { kind: 'secret', bytes }, { exportable: req.exportable ?? false });
+        return await this.persist(this.newRecord(ctx, id, info, 'secret', usages, backend, 'imported', req, stored), backend);
       } finally {
         bytes.fill(0);
       }

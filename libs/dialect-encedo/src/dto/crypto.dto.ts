@@ -21,7 +21,7 @@ export type PeerBody = { ext_kid?: string; pubkey?: Buffer } & UseKeyBody;
 export const ECDH_BODY = fieldTable({ ...PEER, alg: optional(oneOf(HEM_HASHES)) });
 
 /** `alg`: required in ECDH mode, ignored by a SHA* key, so read by the handler. */
-const HMAC = { ...PEER, msg: MSG, alg: raw };
+const HMAC = { ...PEER, msg: MSG, alg: raw(`ECDH mode: required, one of ${Object.keys(HEM_HASHES).join(', ')}; ignored by a SHA key`) };
 export const HMAC_BODY = fieldTable(HMAC);
 export type HmacBody = BodyOf<typeof HMAC_BODY>;
 export const HMAC_VERIFY_BODY = fieldTable({ ...HMAC, mac: bytes({ max: 64 }) });
@@ -41,16 +41,16 @@ const CIPHER = {
   alg: matching(CIPHER_ALG),
   msg: MSG,
   /** GCM only (other modes ignore it). The spec says ≤ 16 bytes; TESTER sends 32 (notes §10). */
-  aad: when(modeIs('GCM'), optionalBytes({ max: LIMITS.msg })),
+  aad: when(modeIs('GCM'), 'GCM', optionalBytes({ max: LIMITS.msg })),
   /** ECDH mode's HKDF info suffix: read by the handler, only in that mode. */
-  ctx: raw,
+  ctx: raw(`ECDH mode: base64 of at most ${LIMITS.ctx} bytes, appended to the HKDF info; ignored otherwise`),
 };
 export const CIPHER_BODY = fieldTable(CIPHER);
 export type CipherBody = BodyOf<typeof CIPHER_BODY>;
 export const DECRYPT_BODY = fieldTable({
   ...CIPHER,
-  iv: when(modeIs('CBC', 'GCM'), bytes({ min: 16, max: 16 })),
-  tag: when(modeIs('GCM'), bytes({ min: 16, max: 16 })),
+  iv: when(modeIs('CBC', 'GCM'), 'CBC and GCM', bytes({ min: 16, max: 16 })),
+  tag: when(modeIs('GCM'), 'GCM', bytes({ min: 16, max: 16 })),
 });
 
 /** RFC 3394 with the default IV (another is 406, by the handler); `alg` defaults to AES256; `msg` is required (S). */
@@ -59,7 +59,7 @@ export const WRAP_BODY = fieldTable({
   alg: optional(oneOf({ AES128: 1, AES192: 1, AES256: 1 })),
   msg: bytes({ max: LIMITS.msg, multipleOf: 8 }),
   iv: optionalBytes({ min: 8, max: 8 }),
-  ctx: raw,
+  ctx: raw(`ECDH mode: base64 of at most ${LIMITS.ctx} bytes, appended to the HKDF info; ignored otherwise`),
 });
 export type WrapBody = BodyOf<typeof WRAP_BODY>;
 

@@ -299,6 +299,22 @@ export const QUERY_FUNCTION: Enumeration = list(
   'Query Client Registration Methods',
 );
 
+// ---- Derive Key ----------------------------------------------------------------------------
+
+/** KMIP 1.2-1.4 section 9.1.3.2.36 (1-8), KMIP 2.0 adds AWS Signature Version 4 and HKDF. */
+export const DERIVATION_METHOD: Enumeration = list(
+  'PBKDF2',
+  'HASH',
+  'HMAC',
+  'ENCRYPT',
+  'NIST800-108-C',
+  'NIST800-108-F',
+  'NIST800-108-DPI',
+  'Asymmetric Key',
+  'AWS Signature Version 4',
+  'HKDF',
+);
+
 /** Each enumeration by the tag of the items that carry it. */
 export const ENUMERATION_OF_TAG: ReadonlyMap<number, Enumeration> = new Map([
   [TAG['Operation'], OPERATION],
@@ -319,6 +335,7 @@ export const ENUMERATION_OF_TAG: ReadonlyMap<number, Enumeration> = new Map([
   [TAG['Secret Data Type'], SECRET_DATA_TYPE],
   [TAG['Link Type'], LINK_TYPE],
   [TAG['Recommended Curve'], RECOMMENDED_CURVE],
+  [TAG['Derivation Method'], DERIVATION_METHOD],
 ]);
 
 /** The specification name of an Enumeration value carried under a tag, if the table has it. */

@@ -74,7 +74,7 @@ async function decryptBytes(c: VaultCall, key: NamedKey, item: Input): Promise<B
   }
 }
 
-const UPSERT_TYPES = ['aes128-gcm96', 'aes256-gcm96', 'chacha20-poly1305'];
+export const UPSERT_TYPES = ['aes128-gcm96', 'aes256-gcm96', 'chacha20-poly1305'];
 const hasContext = (item: Input) => (item.string('context') ?? '') !== '';
 
 /**
@@ -134,7 +134,7 @@ async function rewrap(c: VaultCall): Promise<VaultAnswer> {
   });
 }
 
-const DATAKEY_BITS = [128, 256, 512];
+export const DATAKEY_BITS = [128, 256, 512];
 
 /** A fresh data key sealed under the key: `plaintext` answers it too, `wrapped` only sealed. */
 async function datakey(c: VaultCall): Promise<VaultAnswer> {

@@ -9,38 +9,48 @@ import { SIGNATURE_ACTIONS } from './signatures';
 import { UTILITY_ACTIONS } from './utility';
 
 interface Route {
-  /** The path under the mount, anchored; named groups are the handler's parameters. */
-  pattern: RegExp;
+  /**
+   * The path under the mount: `:x` is the handler's parameter `x` (a Vault name), `[...]` an
+   * optional part. The pattern is made from it, and the OpenAPI document (../openapi.ts) expands it.
+   */
+  template: string;
   actions: Partial<Record<VaultOperation, VaultAction>>;
 }
 
-const path = (p: string) => new RegExp(`^${p.replace(/:(\w+)/g, (_, n: string) => `(?<${n}>${NAME})`)}$`);
-const optional = (p: string) => `(?:/${p})?`;
+/** The anchored pattern of a template; named groups are the handler's parameters. */
+export const patternOf = (template: string) =>
+  new RegExp(
+    `^${template
+      .replace(/\[/g, '(?:')
+      .replace(/\]/g, ')?')
+      .replace(/:(\w+)/g, (_, n: string) => `(?<${n}>${NAME})`)}$`,
+  );
 
 /**
  * The transit routes served (api-docs/secret/transit), by Vault's operation: GET is `read` (or
  * `list` with list=true), POST and PUT `update`, DELETE `delete`, LIST `list`.
  */
 const ROUTES: readonly Route[] = [
-  { pattern: /^keys\/?$/, actions: { list: KEY_ACTIONS.list } },
-  { pattern: path('keys/:name'), actions: { read: KEY_ACTIONS.read, update: KEY_ACTIONS.create, delete: KEY_ACTIONS.delete } },
-  { pattern: path('keys/:name/config'), actions: { update: KEY_ACTIONS.config } },
-  { pattern: path('keys/:name/rotate'), actions: { update: KEY_ACTIONS.rotate } },
-  { pattern: path('keys/:name/trim'), actions: { update: KEY_ACTIONS.trim } },
-  { pattern: path('keys/:name/import'), actions: { update: IMPORT_ACTIONS.import } },
-  { pattern: path('keys/:name/import_version'), actions: { update: IMPORT_ACTIONS.importVersion } },
-  { pattern: /^wrapping_key$/, actions: { read: IMPORT_ACTIONS.wrappingKey } },
-  { pattern: path('encrypt/:name'), actions: { update: CRYPTO_ACTIONS.encrypt } },
-  { pattern: path('decrypt/:name'), actions: { update: CRYPTO_ACTIONS.decrypt } },
-  { pattern: path('rewrap/:name'), actions: { update: CRYPTO_ACTIONS.rewrap } },
-  { pattern: path('datakey/:kind/:name'), actions: { update: CRYPTO_ACTIONS.datakey } },
-  { pattern: path(`sign/:name${optional(':alg')}`), actions: { update: SIGNATURE_ACTIONS.sign } },
-  { pattern: path(`verify/:name${optional(':alg')}`), actions: { update: SIGNATURE_ACTIONS.verify } },
-  { pattern: path(`hmac/:name${optional(':alg')}`), actions: { update: HMAC_ACTIONS.hmac } },
-  { pattern: path(`random${optional(':a')}${optional(':b')}`), actions: { update: UTILITY_ACTIONS.random } },
-  { pattern: path(`hash${optional(':alg')}`), actions: { update: UTILITY_ACTIONS.hash } },
-  { pattern: path(`export/:kind/:name${optional(':version')}`), actions: { read: EXPORT_ACTIONS.export } },
+  { template: 'keys[/]', actions: { list: KEY_ACTIONS.list } },
+  { template: 'keys/:name', actions: { read: KEY_ACTIONS.read, update: KEY_ACTIONS.create, delete: KEY_ACTIONS.delete } },
+  { template: 'keys/:name/config', actions: { update: KEY_ACTIONS.config } },
+  { template: 'keys/:name/rotate', actions: { update: KEY_ACTIONS.rotate } },
+  { template: 'keys/:name/trim', actions: { update: KEY_ACTIONS.trim } },
+  { template: 'keys/:name/import', actions: { update: IMPORT_ACTIONS.import } },
+  { template: 'keys/:name/import_version', actions: { update: IMPORT_ACTIONS.importVersion } },
+  { template: 'wrapping_key', actions: { read: IMPORT_ACTIONS.wrappingKey } },
+  { template: 'encrypt/:name', actions: { update: CRYPTO_ACTIONS.encrypt } },
+  { template: 'decrypt/:name', actions: { update: CRYPTO_ACTIONS.decrypt } },
+  { template: 'rewrap/:name', actions: { update: CRYPTO_ACTIONS.rewrap } },
+  { template: 'datakey/:kind/:name', actions: { update: CRYPTO_ACTIONS.datakey } },
+  { template: 'sign/:name[/:alg]', actions: { update: SIGNATURE_ACTIONS.sign } },
+  { template: 'verify/:name[/:alg]', actions: { update: SIGNATURE_ACTIONS.verify } },
+  { template: 'hmac/:name[/:alg]', actions: { update: HMAC_ACTIONS.hmac } },
+  { template: 'random[/:a][/:b]', actions: { update: UTILITY_ACTIONS.random } },
+  { template: 'hash[/:alg]', actions: { update: UTILITY_ACTIONS.hash } },
+  { template: 'export/:kind/:name[/:version]', actions: { read: EXPORT_ACTIONS.export } },
 ];
+const PATTERNS = ROUTES.map((r) => ({ ...r, pattern: patternOf(r.template) }));
 
 /** Transit paths Vault serves that a later part of this dialect will: a clear 400 rather than a 404. */
 const LATER: ReadonlyArray<{ pattern: RegExp; what: string }> = [
@@ -50,11 +60,13 @@ const LATER: ReadonlyArray<{ pattern: RegExp; what: string }> = [
   { pattern: /^(cache-config|config\/keys)$/, what: 'engine configuration is' },
 ];
 
-export const servedRoutes = () => ROUTES.map((r) => r.pattern.source);
+/** Each route's template and the operations it serves: what the OpenAPI document is made of. */
+export const servedRoutes = (): ReadonlyArray<{ template: string; operations: VaultOperation[] }> =>
+  ROUTES.map((r) => ({ template: r.template, operations: Object.keys(r.actions) as VaultOperation[] }));
 
 /** The handler of a transit path (under the mount) and operation, with its path parameters. */
 export function routeFor(rest: string, op: VaultOperation): { action: VaultAction; params: Record<string, string | undefined> } {
-  for (const route of ROUTES) {
+  for (const route of PATTERNS) {
     const m = route.pattern.exec(rest);
     if (!m) continue;
     const action = route.actions[op];

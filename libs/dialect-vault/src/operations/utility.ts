@@ -4,7 +4,7 @@ import { hashNamed } from '../hashes';
 import type { Input } from '../input';
 import type { VaultAction, VaultCall } from './context';
 
-const FORMATS = { base64: (b: Buffer) => b.toString('base64'), hex: (b: Buffer) => b.toString('hex') } as const;
+export const FORMATS = { base64: (b: Buffer) => b.toString('base64'), hex: (b: Buffer) => b.toString('hex') } as const;
 
 function formatOf(input: Input, fallback: keyof typeof FORMATS) {
   const f = input.string('format') || fallback;
@@ -13,9 +13,9 @@ function formatOf(input: Input, fallback: keyof typeof FORMATS) {
 }
 
 /** Vault's random sources; all of ours are the platform's CSPRNG (through the core). */
-const SOURCES = ['platform', 'seal', 'all'];
+export const SOURCES = ['platform', 'seal', 'all'];
 /** The core's largest draw (Vault's is 128 KiB). */
-const MAX_BYTES = 65536;
+export const MAX_BYTES = 65536;
 
 /** The path forms /random, /random/<bytes>, /random/<source>, /random/<source>/<bytes>. */
 function randomArgs(c: VaultCall): { source: string; bytes: number | undefined } {

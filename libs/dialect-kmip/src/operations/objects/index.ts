@@ -3,6 +3,7 @@ import { activate, destroy, revoke } from './lifecycle';
 import { addAttribute, deleteAttribute, modifyAttribute } from './attribute-edit';
 import { create } from './create';
 import { createKeyPair } from './create-key-pair';
+import { deriveKey } from './derive-key';
 import { discoverVersions } from './discover-versions';
 import { get } from './get';
 import { getAttributeList, getAttributes } from './get-attributes';
@@ -32,4 +33,5 @@ export const OBJECT_OPERATIONS: Readonly<Record<string, OperationHandler>> = {
   Check: check,
   'Get Usage Allocation': getUsageAllocation,
   'Re-key': rekey,
+  'Derive Key': deriveKey,
 };

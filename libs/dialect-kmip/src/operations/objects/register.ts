@@ -4,6 +4,7 @@ import { KmipFailure, type OperationHandler } from '../operation';
 import { children, optional, required } from '../payload';
 import { algorithmName, objectTypeName, specFor } from './algorithm';
 import { attributesIn } from './attributes';
+import { secretDataUsages } from './derivation';
 import type { KmipBag } from './bag';
 import { fromKeyObject, readPrivate, readPublic } from './key-formats';
 import { TRANSPARENT_PRIVATE, TRANSPARENT_PUBLIC, isTransparent } from './transparent';
@@ -105,9 +106,9 @@ export const register: OperationHandler = async (call, payload) => {
   const t = readTemplate(attributesIn(payload, 'Template-Attribute', 'Attributes'));
   const parsed = parse(required(payload, type, 'Structure'), t);
   // Secret Data exists to be handed back (a password, a seed): it is always exportable, and its
-  // usage mask is kept as given, since the core's secret keys know only MAC usages.
+  // usage mask is kept as given (the core's secret keys know only MAC and derive usages: derivation.ts).
   const secretData = type === 'Secret Data';
-  const { usages, exportable } = secretData ? { usages: undefined, exportable: true } : usagesFrom(t);
+  const { usages, exportable } = secretData ? { usages: secretDataUsages(t.mask), exportable: true } : usagesFrom(t);
   const { bag, active } = initialBag(t);
   try {
     const made = await call.ops.import(call.ctx, {
