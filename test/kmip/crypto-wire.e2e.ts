@@ -145,21 +145,29 @@ describe('crypto over the KMIP listener', () => {
     expect([RESULT_REASON['Item Not Found'], RESULT_REASON['Permission Denied']]).toContain(r.items[0].reason);
   });
 
-  it('MAC and MAC Verify with an HMAC key made by Create (the hash from its algorithm), checked with a local HMAC', async () => {
+  it.each([
+    ['HMAC-SHA384', 384, 'sha384'],
+    ['HMAC-SHA512', 512, 'sha512'],
+  ])('MAC and MAC Verify with an %s key made by Create (the hash from its algorithm), checked with a local HMAC', async (algorithm, bits, hash) => {
     const message = Buffer.from('mac me');
     const r = await call(alice, V14, [
-      create('HMAC-SHA512', 512, 0x40 | 0x80 | 0x100),
+      create(algorithm, bits, 0x40 | 0x80 | 0x100),
       { operation: 'Activate' },
       { operation: 'Get' },
       { operation: 'MAC', payload: [byteString('Data', message)] },
     ]);
-    expect(r.items.map((i) => i.status)).toEqual([OK, OK, OK, OK]);
+    expect(r.items.map((i) => [i.status, i.message])).toEqual([
+      [OK, undefined],
+      [OK, undefined],
+      [OK, undefined],
+      [OK, undefined],
+    ]);
     const key = keyMaterial(r.items[2].payload!);
     const mac = bytes(r.items[3].payload, 'MAC Data');
-    expect(mac).toEqual(createHmac('sha512', key).update(message).digest());
+    expect(mac).toEqual(createHmac(hash, key).update(message).digest());
     const id = valueOf(child(r.items[0].payload!, 'Unique Identifier')) as string;
     const verify = (m: Buffer) => ({ operation: 'MAC Verify', payload: [textString('Unique Identifier', id), byteString('Data', message), byteString('MAC Data', m)] });
-    const v = await call(alice, V20, [verify(mac), verify(Buffer.alloc(64))]);
+    const v = await call(alice, V20, [verify(mac), verify(Buffer.alloc(mac.length))]);
     expect(v.items.map((i) => valueOf(child(i.payload!, 'Validity Indicator')))).toEqual([VALIDITY_INDICATOR['Valid'], VALIDITY_INDICATOR['Invalid']]);
   });
 

@@ -40,7 +40,8 @@ export function specFor(algorithm: string, length: number | undefined, object: '
   };
   if (object === 'Symmetric Key') {
     if (algorithm === 'AES' && [128, 192, 256].includes(need())) return `aes-${length}`;
-    if (algorithm.startsWith('HMAC-SHA') && !algorithm.startsWith('HMAC-SHA3') && need() % 8 === 0) return `secret-${length}`;
+    // HMAC-SHA3-* (with the dash) is SHA-3; HMAC-SHA384 is SHA-2 and starts with "HMAC-SHA3" all the same.
+    if (algorithm.startsWith('HMAC-SHA') && !algorithm.startsWith('HMAC-SHA3-') && need() % 8 === 0) return `secret-${length}`;
     throw new KmipFailure('Invalid Field', `a ${algorithm} symmetric key of ${length ?? '?'} bits is not served (AES 128/192/256, HMAC-SHA2)`);
   }
   if (algorithm === 'RSA' && [2048, 3072, 4096].includes(need())) return `rsa-${length}`;
